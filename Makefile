@@ -1,0 +1,96 @@
+# selfattn — plain GNU make.  `make` builds ./selfattn; `make check` runs
+# every test; `make demo` runs an example.  Both install missing Debian
+# packages first (make deps).
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes
+PKGS = libcjson openblas
+# recursive (=) so pkg-config runs after `make deps` has installed them
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -D_POSIX_C_SOURCE=200809L $(PKG_CFLAGS) -Isrc
+LIBS = $(PKG_LIBS) -lm
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+
+# Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS), tests
+# (bats-core with its assert and support libraries, jq for JSON checks).
+DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev \
+	bats bats-assert bats-support jq
+
+LIB_SRC = src/attention.c src/csv.c src/error.c src/file.c src/format.c \
+	src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
+	src/rng.c src/weights.c src/write_csv.c src/write_json.c src/write_table.c
+CLI_SRC = src/main.c src/cli.c src/output.c src/cmd_run.c src/cmd_init.c
+LIB_OBJ = $(LIB_SRC:.c=.o)
+CLI_OBJ = $(CLI_SRC:.c=.o)
+HEADERS = $(wildcard src/*.h)
+UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers
+TEST_TOOLS = tests/tools/jsoncmp
+
+.PHONY: all deps check test unit bats demo install uninstall clean
+
+all: selfattn
+
+selfattn: $(CLI_OBJ) libselfattn.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(LIBS)
+
+libselfattn.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+src/%.o: src/%.c $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h libselfattn.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c libselfattn.a $(LIBS)
+
+tests/tools/%: tests/tools/%.c libselfattn.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< libselfattn.a $(LIBS)
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "selfattn needs these Debian packages:$$missing"; \
+	  echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: all $(UNIT_TESTS) $(TEST_TOOLS)
+	@$(MAKE) --no-print-directory unit bats
+
+unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t || exit 1; done
+
+bats: selfattn $(TEST_TOOLS)
+	bats tests/bats
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	./selfattn run --scale 1 --weights data/classic.weights.json \
+		--print weights,output --format table data/classic.json
+	./selfattn run --heads 2 --causal --print weights --format table data/sentence.json
+
+install: selfattn
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 selfattn $(DESTDIR)$(BINDIR)/selfattn
+	install -m 644 man/selfattn.1 $(DESTDIR)$(MANDIR)/selfattn.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1
+
+clean:
+	rm -f selfattn libselfattn.a src/*.o $(UNIT_TESTS) $(TEST_TOOLS)

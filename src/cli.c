@@ -1,0 +1,117 @@
+/* cli.c — exit codes, messages and option values for every subcommand. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_exit_code(sa_status status)
+{
+    switch (status) {
+    case SA_OK: return 0;
+    case SA_ERR_USAGE: return EX_USAGE;
+    case SA_ERR_DATA: return EX_DATAERR;
+    case SA_ERR_NOINPUT: return EX_NOINPUT;
+    case SA_ERR_NOMEM: return EX_OSERR;
+    case SA_ERR_CANTCREAT: return EX_CANTCREAT;
+    case SA_ERR_IO: return EX_IOERR;
+    case SA_ERR_INTERNAL: return EX_SOFTWARE;
+    }
+    return EX_SOFTWARE;
+}
+
+const char *cli_display_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+int cli_fail(const char *file, const sa_error *err)
+{
+    fputs("selfattn: ", stderr);
+    if (file) {
+        fputs(cli_display_name(file), stderr);
+        if (err->line > 0)
+            fprintf(stderr, ":%ld:%ld", err->line, err->col);
+        fputs(": ", stderr);
+    }
+    fprintf(stderr, "%s\n", err->message);
+    if (err->status == SA_ERR_USAGE)
+        fputs("Try 'selfattn --help' for more information.\n", stderr);
+    return cli_exit_code(err->status);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("selfattn: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'selfattn --help' for more information.\n", stderr);
+    return EX_USAGE;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("selfattn: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+bool cli_parse_size(size_t *out, const char *option, const char *arg,
+                    size_t min, size_t max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno || v < min ||
+        v > max) {
+        cli_usage_error("%s: '%s' is not an integer from %zu to %zu", option,
+                        arg, min, max);
+        return false;
+    }
+    *out = (size_t)v;
+    return true;
+}
+
+bool cli_parse_u64(uint64_t *out, const char *option, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno) {
+        cli_usage_error("%s: '%s' is not an integer from 0 to %llu", option,
+                        arg, (unsigned long long)UINT64_MAX);
+        return false;
+    }
+    *out = (uint64_t)v;
+    return true;
+}
+
+bool cli_parse_float(float *out, const char *option, const char *arg)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (arg[0] == '\0' || *end != '\0' || !isfinite(v) || fabs(v) > 3.4e38) {
+        cli_usage_error("%s: '%s' is not a finite number", option, arg);
+        return false;
+    }
+    *out = (float)v;
+    return true;
+}
+
+int cli_close_stdout(void)
+{
+    if (fclose(stdout) != 0) {
+        fprintf(stderr, "selfattn: write error on standard output: %s\n",
+                strerror(errno));
+        return EX_IOERR;
+    }
+    return 0;
+}

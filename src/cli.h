@@ -1,0 +1,61 @@
+/* cli.h — what the subcommands share: exit codes, messages, option values,
+ * and atomic output files.  Only the CLI prints; the library returns. */
+#ifndef SA_CLI_H
+#define SA_CLI_H
+
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "selfattn.h"
+
+/* Exit codes (sysexits.h), the only place they are chosen:
+ *   0 success, EX_USAGE 64, EX_DATAERR 65, EX_NOINPUT 66, EX_SOFTWARE 70,
+ *   EX_OSERR 71 (out of memory), EX_CANTCREAT 73, EX_IOERR 74. */
+int cli_exit_code(sa_status status);
+
+/* The usage text of --help. */
+extern const char cli_usage[];
+
+/* Prints "selfattn: FILE[:LINE:COL]: message" (file may be NULL) and
+ * returns the exit code for err's status. */
+int cli_fail(const char *file, const sa_error *err);
+
+/* Prints "selfattn: message" and a pointer to --help; returns EX_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "selfattn: warning: message". */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The name of a path in messages: "<stdin>" for "-". */
+const char *cli_display_name(const char *path);
+
+/* Parse option values; on a bad value print a usage error naming the option
+ * and return false. */
+bool cli_parse_size(size_t *out, const char *option, const char *arg,
+                    size_t min, size_t max);
+bool cli_parse_u64(uint64_t *out, const char *option, const char *arg);
+bool cli_parse_float(float *out, const char *option, const char *arg);
+
+/* An output written atomically: a temporary file beside the target,
+ * renamed over it only when everything was written. */
+typedef struct {
+    FILE *fp;          /* where to write: the temporary file, or stdout */
+    char *tmp_path;    /* NULL for stdout */
+    const char *path;  /* the target, or NULL for stdout */
+} cli_output;
+
+/* Opens path ("-" or NULL = stdout).  Returns 0 or an exit code (73). */
+int cli_output_open(cli_output *o, const char *path);
+/* Flushes, closes and renames into place.  Returns 0 or an exit code (74)
+ * after removing the temporary file. */
+int cli_output_commit(cli_output *o);
+/* Closes and removes the temporary file; the target is untouched. */
+void cli_output_abort(cli_output *o);
+
+/* Closes stdout and reports a write error (74): call before exiting 0. */
+int cli_close_stdout(void);
+
+int cmd_run(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+
+#endif

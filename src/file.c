@@ -1,0 +1,91 @@
+/* file.c — reading a whole file, or standard input, into memory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "selfattn.h"
+
+/* read() that retries on EINTR. */
+static ssize_t read_some(int fd, char *buf, size_t count)
+{
+    ssize_t got;
+    do
+        got = read(fd, buf, count);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
+
+sa_status sa_read_file(char **text, size_t *len, const char *path,
+                       sa_error *err)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
+    char *buf = NULL;
+    size_t size = 0, cap = 4096;
+    struct stat st;
+    sa_status status;
+
+    *text = NULL;
+    *len = 0;
+    if (fd < 0)
+        return sa_fail(err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s",
+                       strerror(errno));
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        status = sa_fail(err, SA_ERR_NOINPUT, 0, 0, "is a directory");
+        goto fail;
+    }
+    /* a regular file is read in one buffer of its size (plus the NUL) */
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size < SIZE_MAX - 1)
+        cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (!buf)
+        goto nomem;
+    for (;;) {
+        if (size + 1 == cap) {
+            /* full: probe for more before growing, so a file of the size
+             * fstat announced is never copied */
+            char probe[4096];
+            ssize_t got = read_some(fd, probe, sizeof probe);
+            if (got < 0)
+                goto readerr;
+            if (got == 0)
+                break;
+            size_t grown = cap + (cap > (size_t)got ? cap : (size_t)got);
+            char *more = grown > cap ? realloc(buf, grown) : NULL;
+            if (!more)
+                goto nomem;
+            buf = more;
+            cap = grown;
+            memcpy(buf + size, probe, (size_t)got);
+            size += (size_t)got;
+            continue;
+        }
+        ssize_t got = read_some(fd, buf + size, cap - size - 1);
+        if (got < 0)
+            goto readerr;
+        if (got == 0)
+            break;
+        size += (size_t)got;
+    }
+    buf[size] = '\0';
+    if (!is_stdin)
+        close(fd);
+    *text = buf;
+    *len = size;
+    return SA_OK;
+
+readerr:
+    status = sa_fail(err, errno == EISDIR ? SA_ERR_NOINPUT : SA_ERR_IO, 0, 0,
+                     "read error: %s", strerror(errno));
+    goto fail;
+nomem:
+    status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory reading the file");
+fail:
+    free(buf);
+    if (!is_stdin)
+        close(fd);
+    return status;
+}

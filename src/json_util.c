@@ -1,0 +1,153 @@
+/* json_util.c — JSON syntax errors with positions, and JSON arrays as floats. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+
+sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
+                        sa_error *err)
+{
+    const char *end = NULL;
+    long line, col;
+    size_t i = 0;
+
+    while (i < len && strchr(" \t\r\n", text[i]))
+        i++;
+    if (i == len)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "empty input");
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        sa_text_position(text, len, (size_t)(nul - text), &line, &col);
+        return sa_fail(err, SA_ERR_DATA, line, col,
+                       "a NUL byte in JSON text");
+    }
+    /* cJSON wants the terminating NUL inside the length it is given; the
+     * buffers of sa_read_file have it */
+    *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
+    if (*root)
+        return SA_OK;
+    size_t offset = end && end >= text ? (size_t)(end - text) : 0;
+    sa_text_position(text, len, offset, &line, &col);
+    if (offset >= len)
+        return sa_fail(err, SA_ERR_DATA, line, col,
+                       "invalid JSON: unexpected end of input");
+    /* show the text where parsing stopped, up to the end of its line */
+    char near[24];
+    size_t k = 0;
+    while (k < sizeof near - 1 && offset + k < len && text[offset + k] != '\n'
+           && text[offset + k] != '\r' && text[offset + k] != '\0') {
+        near[k] = text[offset + k];
+        k++;
+    }
+    near[k] = '\0';
+    return sa_fail(err, SA_ERR_DATA, line, col, "invalid JSON near '%s'", near);
+}
+
+sa_status sa_json_float(float *out, const cJSON *item, bool allow_bool,
+                        const char *name, const char *what, sa_error *err)
+{
+    if (allow_bool && cJSON_IsBool(item)) {
+        *out = cJSON_IsTrue(item) ? 1.0f : 0.0f;
+        return SA_OK;
+    }
+    if (!cJSON_IsNumber(item))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: expected a number",
+                       name, what);
+    double v = item->valuedouble;
+    if (!isfinite(v))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: value is not finite",
+                       name, what);
+    if (fabs(v) > FLT_MAX)
+        return sa_fail(err, SA_ERR_DATA, 0, 0,
+                       "%s, %s: %g is out of float32 range", name, what, v);
+    *out = (float)v;
+    return SA_OK;
+}
+
+sa_status sa_json_rows(float **data, size_t *rows, size_t *cols,
+                       const cJSON *array, bool allow_bool, const char *name,
+                       sa_error *err)
+{
+    *data = NULL;
+    if (!cJSON_IsArray(array))
+        return sa_fail(err, SA_ERR_DATA, 0, 0,
+                       "%s: expected an array of rows", name);
+    size_t r = (size_t)cJSON_GetArraySize(array);
+    if (r == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: no rows", name);
+    const cJSON *first = array->child;
+    if (!cJSON_IsArray(first))
+        return sa_fail(err, SA_ERR_DATA, 0, 0,
+                       "%s, row 1: expected an array of numbers", name);
+    size_t c = (size_t)cJSON_GetArraySize(first);
+    if (c == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row 1: empty row", name);
+    if (c > SIZE_MAX / sizeof(float) / r)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: too large", name);
+    float *out = malloc(r * c * sizeof(float));
+    if (!out)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+
+    sa_status status;
+    size_t i = 0;
+    for (const cJSON *row = array->child; row; row = row->next, i++) {
+        if (!cJSON_IsArray(row)) {
+            status = sa_fail(err, SA_ERR_DATA, 0, 0,
+                    "%s, row %zu: expected an array of numbers", name, i + 1);
+            goto fail;
+        }
+        size_t got = (size_t)cJSON_GetArraySize(row);
+        if (got != c) {
+            status = sa_fail(err, SA_ERR_DATA, 0, 0,
+                    "%s, row %zu: %zu values, expected %zu like row 1",
+                    name, i + 1, got, c);
+            goto fail;
+        }
+        size_t j = 0;
+        for (const cJSON *v = row->child; v; v = v->next, j++) {
+            char what[64];
+            snprintf(what, sizeof what, "row %zu, column %zu", i + 1, j + 1);
+            status = sa_json_float(&out[i * c + j], v, allow_bool, name, what,
+                                   err);
+            if (status)
+                goto fail;
+        }
+    }
+    *data = out;
+    *rows = r;
+    *cols = c;
+    return SA_OK;
+fail:
+    free(out);
+    return status;
+}
+
+sa_status sa_json_vector(float **data, size_t *len, const cJSON *array,
+                         const char *name, sa_error *err)
+{
+    *data = NULL;
+    if (!cJSON_IsArray(array))
+        return sa_fail(err, SA_ERR_DATA, 0, 0,
+                       "%s: expected an array of numbers", name);
+    size_t n = (size_t)cJSON_GetArraySize(array);
+    if (n == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: empty array", name);
+    float *out = malloc(n * sizeof(float));
+    if (!out)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    size_t i = 0;
+    for (const cJSON *v = array->child; v; v = v->next, i++) {
+        char what[32];
+        snprintf(what, sizeof what, "element %zu", i + 1);
+        sa_status status = sa_json_float(&out[i], v, false, name, what, err);
+        if (status) {
+            free(out);
+            return status;
+        }
+    }
+    *data = out;
+    *len = n;
+    return SA_OK;
+}

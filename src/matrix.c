@@ -1,0 +1,59 @@
+/* matrix.c — the sa_matrix type and choosing a reader for a matrix file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "selfattn.h"
+
+sa_status sa_matrix_new(sa_matrix *m, size_t rows, size_t cols, sa_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (rows != 0 && cols > SIZE_MAX / sizeof(float) / rows)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0,
+                       "a %zu x %zu matrix is too large", rows, cols);
+    m->data = calloc(rows * cols > 0 ? rows * cols : 1, sizeof(float));
+    if (!m->data)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    m->rows = rows;
+    m->cols = cols;
+    return SA_OK;
+}
+
+void sa_matrix_free(sa_matrix *m)
+{
+    if (m->tokens) {
+        for (size_t i = 0; i < m->rows; i++)
+            free(m->tokens[i]);
+        free(m->tokens);
+    }
+    free(m->data);
+    memset(m, 0, sizeof *m);
+}
+
+static bool has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = strlen(suffix);
+    return n >= s && strcmp(name + n - s, suffix) == 0;
+}
+
+sa_input_format sa_guess_format(const char *name, const char *text, size_t len)
+{
+    if (name && has_suffix(name, ".json"))
+        return SA_FORMAT_JSON;
+    if (name && has_suffix(name, ".csv"))
+        return SA_FORMAT_CSV;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        return c == '[' || c == '{' ? SA_FORMAT_JSON : SA_FORMAT_CSV;
+    }
+    return SA_FORMAT_CSV;
+}
+
+sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
+                         size_t len, sa_error *err)
+{
+    if (sa_guess_format(name, text, len) == SA_FORMAT_JSON)
+        return sa_read_json_matrix(m, text, len, err);
+    return sa_read_csv_matrix(m, text, len, err);
+}

@@ -1,0 +1,30 @@
+/* report.h — the matrices of a report as a list of titled blocks, shared by
+ * the table and CSV writers. */
+#ifndef SA_REPORT_H
+#define SA_REPORT_H
+
+#include "selfattn.h"
+
+typedef struct {
+    const char *name;     /* "output", "weights", "Q", "K", "V", "scores", "softmax" */
+    size_t head;          /* 1-based head, or 0 for none / averaged */
+    size_t rows, cols;
+    const float *data;    /* (rows, cols) */
+    bool key_columns;     /* columns are keys (label them like rows) */
+} sa_block;
+
+/* The most blocks a report can have: output, H weights, 5 H steps. */
+size_t sa_report_max_blocks(const sa_report *r);
+
+/* Fills blocks (sa_report_max_blocks entries) in computation order (steps
+ * per head, weights, output) or, if !computation_order, in the JSON order
+ * (output, weights, steps).  Returns the count. */
+size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
+                        bool computation_order);
+
+/* Writes the block's title, e.g. "weights, head 1 (4 x 4)" with times as
+ * the multiplication sign. */
+void sa_block_title(FILE *out, const sa_report *r, const sa_block *b,
+                    const char *times);
+
+#endif

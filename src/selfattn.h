@@ -1,0 +1,250 @@
+/* selfattn.h — the public interface of libselfattn.
+ *
+ * Legend for every shape in this library:
+ *   n = queries (input rows), d = model width (input columns),
+ *   H = heads, dh = head width, P = H * dh (projected width),
+ *   d_out = output width (columns of Wo, or P without Wo).
+ * All matrices are row-major float32: element (i, j) of an (r, c) matrix is
+ * data[i * c + j].  (H, n, m) arrays are H consecutive (n, m) matrices.
+ *
+ * The library never prints and never exits.  Every fallible function returns
+ * an sa_status and, on failure, fills the caller's sa_error with a message
+ * (without the file name, which the caller knows) and, for parse errors, the
+ * line and column where the problem is.
+ */
+#ifndef SELFATTN_H
+#define SELFATTN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SA_VERSION "0.1.0"
+
+/* Status of a library call.  The CLI maps each to one sysexits code. */
+typedef enum {
+    SA_OK = 0,
+    SA_ERR_USAGE,    /* a parameter the caller chose is invalid (EX_USAGE 64) */
+    SA_ERR_DATA,     /* malformed or inconsistent input data (EX_DATAERR 65) */
+    SA_ERR_NOINPUT,  /* input missing or unreadable (EX_NOINPUT 66) */
+    SA_ERR_NOMEM,    /* out of memory (EX_OSERR 71) */
+    SA_ERR_CANTCREAT,/* output cannot be created (EX_CANTCREAT 73) */
+    SA_ERR_IO,       /* read or write error (EX_IOERR 74) */
+    SA_ERR_INTERNAL  /* a bug (EX_SOFTWARE 70) */
+} sa_status;
+
+/* Where and why a call failed.  line and col are 1-based; 0 means the error
+ * has no position in the text. */
+typedef struct {
+    sa_status status;
+    long line, col;
+    char message[512];
+} sa_error;
+
+/* Sets err (if not NULL) to status, position and a printf-style message;
+ * returns status so callers can write `return sa_fail(err, ...)`. */
+sa_status sa_fail(sa_error *err, sa_status status, long line, long col,
+                  const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Sets line and col to the position of byte offset in text[0 .. len). */
+void sa_text_position(const char *text, size_t len, size_t offset,
+                      long *line, long *col);
+
+/* ---- matrices read from files ------------------------------------------ */
+
+/* A float matrix with optional row labels. */
+typedef struct {
+    size_t rows, cols;
+    float *data;     /* (rows, cols) */
+    char **tokens;   /* (rows) labels, or NULL when the input had none */
+} sa_matrix;
+
+/* Allocates a zeroed (rows, cols) matrix without tokens. */
+sa_status sa_matrix_new(sa_matrix *m, size_t rows, size_t cols, sa_error *err);
+/* Frees data and tokens; safe on a zeroed or already freed matrix. */
+void sa_matrix_free(sa_matrix *m);
+
+/* Input formats, chosen by sa_guess_format. */
+typedef enum { SA_FORMAT_JSON, SA_FORMAT_CSV } sa_input_format;
+
+/* Chooses the format of a matrix file: by the extension of name (".json",
+ * ".csv"), otherwise by the first non-blank byte of text ('[' or '{' is
+ * JSON, anything else CSV). */
+sa_input_format sa_guess_format(const char *name, const char *text, size_t len);
+
+/* Parses embeddings from JSON text: an array of rows [[...], ...] or an
+ * object {"tokens": [...], "embeddings": [[...], ...]}.  On success m owns
+ * new memory (free with sa_matrix_free).  Every row must have the same
+ * positive length, every value a finite float32.  On failure m is zeroed
+ * and err says why (SA_ERR_DATA, with line:col for syntax errors). */
+sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
+                              sa_error *err);
+
+/* Parses embeddings from CSV text: comma-separated rows, lines starting
+ * with '#' and blank lines ignored, a first line with a non-numeric value
+ * after its first field is a header (skipped), a non-numeric first field on
+ * the first data line means the first column holds token labels (it must
+ * then do so on every line).  Fields may be double-quoted ("" is a quote).
+ * Contract and errors as sa_read_json_matrix, with line:col for each. */
+sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
+                             sa_error *err);
+
+/* Parses a matrix in the format guessed from name and text. */
+sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
+                         size_t len, sa_error *err);
+
+/* Parses an (n, n) attention mask (JSON or CSV as sa_read_matrix; values 0
+ * or 1, or JSON false/true; 1 = may attend) into mask, a new (n, n) array of
+ * 0/1 bytes the caller frees.  A mask of another shape is SA_ERR_DATA naming
+ * both shapes. */
+sa_status sa_read_mask(unsigned char **mask, size_t n, const char *name,
+                       const char *text, size_t len, sa_error *err);
+
+/* Reads a whole file ("-" is standard input) into a new NUL-terminated
+ * buffer the caller frees.  Missing, unreadable or directory: SA_ERR_NOINPUT;
+ * read error: SA_ERR_IO. */
+sa_status sa_read_file(char **text, size_t *len, const char *path,
+                       sa_error *err);
+
+/* ---- weights ----------------------------------------------------------- */
+
+/* Which key names the weights came with. */
+typedef enum {
+    SA_CONVENTION_MATH,   /* Wq, Wk, Wv, Wo, bq, bk, bv, bo; Q = X Wq */
+    SA_CONVENTION_TORCH,  /* nn.MultiheadAttention: in_proj_weight, ... */
+    SA_CONVENTION_SEED    /* generated by sa_weights_generate */
+} sa_convention;
+
+/* Projection weights in the math convention, whatever the source. */
+typedef struct {
+    size_t d_model;   /* d: rows of Wq, Wk, Wv */
+    size_t d_proj;    /* P: columns of Wq, Wk, Wv (= H * dh) */
+    size_t d_out;     /* columns of Wo, or P without Wo */
+    float *wq, *wk, *wv;    /* (d, P) each */
+    float *bq, *bk, *bv;    /* (P) each, or NULL for no bias */
+    float *wo;              /* (P, d_out), or NULL: output = heads concatenated */
+    float *bo;              /* (d_out), or NULL */
+    sa_convention convention;
+} sa_weights;
+
+/* Parses weights from a JSON object in either convention (detected by its
+ * keys; keys starting with '_' and the key "config" are ignored, any other
+ * unknown key is an error).  Torch matrices are transposed into the math
+ * convention.  Checks that the shapes agree with each other; checking them
+ * against the input is sa_weights_check's job.  On failure w is zeroed. */
+sa_status sa_weights_from_json(sa_weights *w, const char *text, size_t len,
+                               sa_error *err);
+
+/* Generates weights from seed with the project's PRNG (sa_rng): Wq, Wk, Wv
+ * (d_model, heads * d_head) and, if out_proj, Wo (heads * d_head, d_model),
+ * in that order, row-major, each element uniform in [-a, a) with
+ * a = 1 / sqrt(rows of that matrix); no biases.  The same arguments give
+ * the same bits on every platform. */
+sa_status sa_weights_generate(sa_weights *w, size_t d_model, size_t heads,
+                              size_t d_head, bool out_proj, uint64_t seed,
+                              sa_error *err);
+
+/* Checks that w fits an input of width d split into heads: Wq has d rows
+ * (SA_ERR_DATA naming both shapes) and heads divides P (SA_ERR_USAGE). */
+sa_status sa_weights_check(const sa_weights *w, size_t d, size_t heads,
+                           sa_error *err);
+
+/* Writes w as a math-convention JSON object that sa_weights_from_json reads
+ * back to the same bits; config, if not NULL, is the text of a JSON value
+ * written first under the key "config" (which readers ignore).  Returns
+ * SA_ERR_IO if the stream reports an error. */
+sa_status sa_weights_write_json(FILE *out, const sa_weights *w,
+                                const char *config, sa_error *err);
+
+/* Frees every array of w; safe on a zeroed or already freed struct. */
+void sa_weights_free(sa_weights *w);
+
+/* ---- the PRNG ---------------------------------------------------------- */
+
+/* splitmix64 (Steele, Lea, Flood 2014): a 64-bit state, one add and three
+ * xor-shift-multiply steps per draw; fully specified, so portable. */
+typedef struct { uint64_t state; } sa_rng;
+
+void sa_rng_seed(sa_rng *rng, uint64_t seed);
+uint64_t sa_rng_next(sa_rng *rng);
+/* Uniform in [0, 1) with 24 random bits, so exactly a float32. */
+float sa_rng_uniform(sa_rng *rng);
+
+/* ---- attention --------------------------------------------------------- */
+
+typedef struct {
+    size_t heads;          /* H >= 1, divides P */
+    float scale;           /* multiplies Q K^T; callers pass 1/sqrt(dh) for the usual form */
+    bool causal;           /* query i sees keys j <= i */
+    const unsigned char *mask; /* (n, n) 1 = may attend, or NULL; ANDed with causal */
+    bool keep_weights;     /* fill result.weights */
+    bool keep_steps;       /* fill result.q, .k, .v, .scores */
+} sa_config;
+
+typedef struct {
+    size_t n, heads, d_head, d_out;
+    float *output;   /* (n, d_out) */
+    float *weights;  /* (H, n, n) softmax, or NULL unless keep_weights/keep_steps */
+    float *q, *k, *v;/* (H, n, dh) each, or NULL unless keep_steps */
+    float *scores;   /* (H, n, n) softmax input (scaled, masked = -INFINITY), or NULL */
+    size_t *empty_rows; /* (n_empty_rows) queries with no visible key, ascending */
+    size_t n_empty_rows;
+} sa_result;
+
+/* Multi-head self-attention of x:
+ *   Q, K, V (n, P) = x (n, d) @ Wq, Wk, Wv (d, P) + bq, bk, bv
+ *   per head h: A_h (n, n) = softmax(scale * Q_h K_h^T, masked) ;  O_h = A_h V_h
+ *   output (n, d_out) = concat_h O_h (n, P) @ Wo (P, d_out) + bo
+ * Softmax subtracts each row's maximum, exponentiates in float32 and sums in
+ * double.  A query with no visible key (all masked) gets zero weights and a
+ * zero head output, and is listed in result.empty_rows.  Shapes must have
+ * passed sa_weights_check.  On success result owns new arrays (free with
+ * sa_result_free); on failure (SA_ERR_NOMEM) result is zeroed. */
+sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
+                               size_t d, const sa_weights *w,
+                               const sa_config *cfg, sa_error *err);
+
+void sa_result_free(sa_result *result);
+
+/* avg (n, n) = mean over h of weights (H, n, n). */
+void sa_average_heads(float *avg, const float *weights, size_t heads, size_t n);
+
+/* ---- writers ----------------------------------------------------------- */
+
+/* Everything a writer needs to describe a run. */
+typedef struct {
+    /* what was run */
+    size_t n, d_model, heads, d_head, d_out;
+    float scale;
+    bool causal;
+    const char *mask_name;     /* mask file, or NULL */
+    const char *weights_name;  /* weights file, or NULL when generated */
+    uint64_t seed;             /* meaningful when weights_name is NULL */
+    sa_convention convention;
+    bool out_proj, biases;
+    char *const *tokens;       /* (n) labels, or NULL */
+    /* what to print */
+    bool print_output, print_weights, print_steps, average_heads;
+    int digits;                /* decimals in the table format */
+    const sa_result *result;
+    const float *average;      /* (n, n) mean of the heads' weights when
+                                  average_heads (see sa_average_heads) */
+} sa_report;
+
+/* Writes the report as one JSON document (keys: config, tokens, output,
+ * weights, steps; masked scores are null), as aligned tables for people, or
+ * as CSV blocks each preceded by a "# name" line.  Numbers in JSON and CSV
+ * use the shortest form that reads back as the same float32.  Return
+ * SA_ERR_IO if the stream reports a write error, SA_ERR_NOMEM if scratch
+ * memory runs out. */
+sa_status sa_write_json(FILE *out, const sa_report *report, sa_error *err);
+sa_status sa_write_table(FILE *out, const sa_report *report, sa_error *err);
+sa_status sa_write_csv(FILE *out, const sa_report *report, sa_error *err);
+
+/* Writes the shortest decimal form of f that reads back as the same float32
+ * ("%.9g" at most) into buf (at least 32 bytes). */
+void sa_format_float(char *buf, float f);
+
+#endif
