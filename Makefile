@@ -45,7 +45,7 @@ libselfattn.a: $(LIB_OBJ)
 src/%.o: src/%.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h libselfattn.a $(HEADERS)
+tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c libselfattn.a $(LIBS)
 
 tests/tools/%: tests/tools/%.c libselfattn.a $(HEADERS)

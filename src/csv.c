@@ -204,11 +204,11 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
             goto fail;
         if (!seen_first) {
             seen_first = true;
-            /* a header has a non-numeric field after the first, or is one
-             * non-numeric field */
+            /* a header has a non-empty, non-numeric field after the
+             * first, or is one non-numeric field */
             bool header = f.count == 1 && !looks_numeric(f.items[0].text);
             for (size_t j = 1; j < f.count; j++)
-                if (!looks_numeric(f.items[j].text))
+                if (f.items[j].text[0] && !looks_numeric(f.items[j].text))
                     header = true;
             if (header)
                 continue;

@@ -83,7 +83,8 @@ sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
                               sa_error *err);
 
 /* Parses embeddings from CSV text: comma-separated rows, lines starting
- * with '#' and blank lines ignored, a first line with a non-numeric value
+ * with '#' and blank lines ignored, a first line with a non-empty,
+ * non-numeric value
  * after its first field is a header (skipped), a non-numeric first field on
  * the first data line means the first column holds token labels (it must
  * then do so on every line).  Fields may be double-quoted ("" is a quote).

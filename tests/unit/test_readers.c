@@ -1,0 +1,219 @@
+/* test_readers.c — the readers, the weights conventions, the PRNG and the
+ * float formatting of libselfattn, on inputs written in the test. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "naive.h"
+
+/* Parses text as a matrix with the format guessed from name. */
+static sa_status read_text(sa_matrix *m, const char *name, const char *text,
+                           sa_error *err)
+{
+    return sa_read_matrix(m, name, text, strlen(text), err);
+}
+
+static void test_csv(void)
+{
+    sa_matrix m;
+    sa_error err;
+    const char *text = "\xEF\xBB\xBF# a comment\r\ntoken,a,b\r\n\r\n"
+                       "\"the, quoted\",1,2.5\r\ncat , -3e-2, 4\r\n";
+    CHECK(read_text(&m, "x.csv", text, &err) == SA_OK, "%s", err.message);
+    CHECK(m.rows == 2 && m.cols == 2, "shape %zu x %zu", m.rows, m.cols);
+    CHECK(m.tokens && strcmp(m.tokens[0], "the, quoted") == 0 &&
+          strcmp(m.tokens[1], "cat") == 0, "token labels");
+    CHECK(m.data[0] == 1.0f && m.data[1] == 2.5f && m.data[2] == -0.03f &&
+          m.data[3] == 4.0f, "values");
+    sa_matrix_free(&m);
+
+    CHECK(read_text(&m, "x.csv", "1,2\n3,4\n", &err) == SA_OK && !m.tokens &&
+          m.rows == 2, "plain numbers, no header, no labels");
+    sa_matrix_free(&m);
+
+    struct { const char *text, *message; long line, col; } bad[] = {
+        {"1,2\n3\n", "1 values, expected 2 like the first row", 2, 1},
+        {"1,2\n3,nan\n", "'nan' is not a finite number", 2, 3},
+        {"1,2\n3,x\n", "'x' is not a number", 2, 3},
+        {"1,2\n3,1e39\n", "1e39 is out of float32 range", 2, 3},
+        {"1,\n", "empty value", 1, 3},
+        {"a,\"b,1\n", "unterminated quoted field", 1, 3},
+        {"# only a comment\n", "no rows of numbers", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sa_status s = read_text(&m, "bad.csv", bad[i].text, &err);
+        CHECK(s == SA_ERR_DATA && strcmp(err.message, bad[i].message) == 0 &&
+              err.line == bad[i].line && err.col == bad[i].col,
+              "csv %zu: got %d %ld:%ld '%s'", i, s, err.line, err.col, err.message);
+        CHECK(m.data == NULL && m.tokens == NULL, "csv %zu: matrix not zeroed", i);
+    }
+}
+
+static void test_json(void)
+{
+    sa_matrix m;
+    sa_error err;
+    CHECK(read_text(&m, "-", " {\"tokens\": [\"a\", \"b\"], \"embeddings\": "
+                    "[[1, 2], [3, 4e-3]]}", &err) == SA_OK, "%s", err.message);
+    CHECK(m.rows == 2 && m.cols == 2 && m.data[3] == 4e-3f &&
+          strcmp(m.tokens[1], "b") == 0, "object with tokens");
+    sa_matrix_free(&m);
+
+    struct { const char *text, *message; long line, col; } bad[] = {
+        {"[[1, 2],\n [3 4]]", "invalid JSON near '4]]'", 2, 5},
+        {"[[1, 2],\n [3, 4]", "invalid JSON: unexpected end of input", 2, 8},
+        {"[[1, 2], [3]]", "embeddings, row 2: 1 values, expected 2 like row 1", 0, 0},
+        {"[[1, \"x\"]]", "embeddings, row 1, column 2: expected a number", 0, 0},
+        {"[[1, 1e39]]", "embeddings, row 1, column 2: 1e+39 is out of float32 range", 0, 0},
+        {"[]", "embeddings: no rows", 0, 0},
+        {"", "empty input", 0, 0},
+        {"{\"tokens\": [\"a\"], \"embeddings\": [[1], [2]]}",
+         "tokens has 1 labels but embeddings has 2 rows", 0, 0},
+        {"{\"rows\": [[1]]}", "expected an \"embeddings\" key in the object", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sa_status s = read_text(&m, "bad.json", bad[i].text, &err);
+        CHECK(s == SA_ERR_DATA && strcmp(err.message, bad[i].message) == 0 &&
+              err.line == bad[i].line && err.col == bad[i].col,
+              "json %zu: got %d %ld:%ld '%s'", i, s, err.line, err.col, err.message);
+    }
+}
+
+static void test_mask(void)
+{
+    unsigned char *mask;
+    sa_error err;
+    const char *json = "[[1, 0], [true, false]]";
+    CHECK(sa_read_mask(&mask, 2, "m.json", json, strlen(json), &err) == SA_OK,
+          "%s", err.message);
+    CHECK(mask && mask[0] == 1 && mask[1] == 0 && mask[2] == 1 && mask[3] == 0,
+          "mask values");
+    free(mask);
+    CHECK(sa_read_mask(&mask, 3, "m.json", json, strlen(json), &err) == SA_ERR_DATA &&
+          strstr(err.message, "mask is 2 x 2 but the input has 3 rows"),
+          "wrong shape: %s", err.message);
+    const char *csv = "1,0.5\n1,1\n";
+    CHECK(sa_read_mask(&mask, 2, "m.csv", csv, strlen(csv), &err) == SA_ERR_DATA &&
+          strcmp(err.message, "mask, row 1, column 2: 0.5 is not 0 or 1") == 0,
+          "not 0/1: %s", err.message);
+}
+
+/* A torch state dict is transposed into the math convention. */
+static void test_torch_convention(void)
+{
+    const char *json =
+        "{\"in_proj_weight\": [[1,2],[3,4],[5,6],[7,8],[9,10],[11,12]],"
+        " \"in_proj_bias\": [1,2,3,4,5,6],"
+        " \"out_proj.weight\": [[1,0],[2,3]], \"out_proj.bias\": [7,8]}";
+    sa_weights w;
+    sa_error err;
+    CHECK(sa_weights_from_json(&w, json, strlen(json), &err) == SA_OK, "%s",
+          err.message);
+    CHECK(w.convention == SA_CONVENTION_TORCH && w.d_model == 2 &&
+          w.d_proj == 2 && w.d_out == 2, "torch shapes");
+    /* Wq = rows 0-1 transposed: [[1,3],[2,4]]; Wv = rows 4-5: [[9,11],[10,12]] */
+    CHECK(w.wq[0] == 1 && w.wq[1] == 3 && w.wq[2] == 2 && w.wq[3] == 4, "Wq");
+    CHECK(w.wv[0] == 9 && w.wv[1] == 11 && w.wv[2] == 10 && w.wv[3] == 12, "Wv");
+    CHECK(w.bk[0] == 3 && w.bk[1] == 4 && w.bv[1] == 6, "biases split q, k, v");
+    CHECK(w.wo[0] == 1 && w.wo[1] == 2 && w.wo[2] == 0 && w.wo[3] == 3,
+          "Wo = out_proj.weight transposed");
+    CHECK(sa_weights_check(&w, 3, 1, &err) == SA_ERR_DATA &&
+          strcmp(err.message, "the input has 3 columns but in_proj_weight is "
+                 "6 x 2, which expects 2") == 0, "%s", err.message);
+    CHECK(sa_weights_check(&w, 2, 3, &err) == SA_ERR_USAGE, "heads not dividing");
+    sa_weights_free(&w);
+
+    const char *bad[][2] = {
+        {"{\"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]], \"in_proj_weight\": [[1]]}",
+         "mixes math-convention keys (Wq, ...) with torch keys (in_proj_weight, ...); use one convention"},
+        {"{\"Wq\": [[1]], \"Wv\": [[1]]}", "missing Wk (math convention needs Wq, Wk and Wv)"},
+        {"{\"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]], \"bq\": [1, 2]}",
+         "bq has 2 elements but must have 1 (the columns of Wq)"},
+        {"{\"wq\": [[1]]}", "unknown key \"wq\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias)"},
+        {"{\"in_proj_weight\": [[1], [2]]}",
+         "in_proj_weight is 2 x 1 but its rows must be 3 blocks (q, k, v) of equal size"},
+        {"[1]", "weights must be a JSON object of named matrices"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sa_status s = sa_weights_from_json(&w, bad[i][0], strlen(bad[i][0]), &err);
+        CHECK(s == SA_ERR_DATA && strcmp(err.message, bad[i][1]) == 0,
+              "weights %zu: '%s'", i, err.message);
+        CHECK(w.wq == NULL, "weights %zu: not zeroed after failure", i);
+    }
+}
+
+/* splitmix64's published first output for seed 0, and generated weights. */
+static void test_rng_and_generated_weights(void)
+{
+    sa_rng rng;
+    sa_rng_seed(&rng, 0);
+    CHECK(sa_rng_next(&rng) == 0xe220a8397b1dcdafu, "splitmix64(0) first value");
+    CHECK(sa_rng_next(&rng) == 0x6e789e6aa1b965f4u, "splitmix64(0) second value");
+
+    sa_weights w, again;
+    sa_error err;
+    CHECK(sa_weights_generate(&w, 4, 2, 3, true, 0, &err) == SA_OK, "generate");
+    CHECK(w.d_model == 4 && w.d_proj == 6 && w.d_out == 4 && w.wo && !w.bq,
+          "generated shapes");
+    /* first element: a = 1/sqrt(4) = 0.5, u = top 24 bits of the first draw */
+    float u = (float)(0xe220a8397b1dcdafu >> 40) / 16777216.0f;
+    CHECK(w.wq[0] == 0.5f * (2.0f * u - 1.0f), "Wq[0] = %.9g", w.wq[0]);
+    bool bounded = true;
+    for (size_t i = 0; i < 4 * 6; i++)
+        bounded &= fabsf(w.wk[i]) <= 0.5f;
+    for (size_t i = 0; i < 6 * 4; i++)
+        bounded &= fabsf(w.wo[i]) <= (float)(1.0 / sqrt(6.0));
+    CHECK(bounded, "generated values within [-a, a)");
+    sa_weights_generate(&again, 4, 2, 3, true, 0, &err);
+    CHECK(memcmp(w.wv, again.wv, 24 * sizeof(float)) == 0, "same seed, same bits");
+    sa_weights_free(&again);
+    sa_weights_generate(&again, 4, 2, 3, true, 1, &err);
+    CHECK(memcmp(w.wv, again.wv, 24 * sizeof(float)) != 0, "other seed, other bits");
+    sa_weights_free(&again);
+    sa_weights_free(&w);
+}
+
+/* Every printed float reads back to the same bits, in at most 9 digits. */
+static void test_format_float(void)
+{
+    sa_rng rng;
+    char buf[32];
+    size_t bad = 0;
+    sa_rng_seed(&rng, 42);
+    for (int i = 0; i < 200000; i++) {
+        uint32_t bits = (uint32_t)sa_rng_next(&rng);
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        if (!isfinite(f))
+            continue;
+        sa_format_float(buf, f);
+        float back = strtof(buf, NULL);
+        bad += memcmp(&back, &f, sizeof f) != 0 || strlen(buf) > 16;
+    }
+    CHECK(bad == 0, "%zu floats did not round-trip", bad);
+    sa_format_float(buf, 0.1f);
+    CHECK(strcmp(buf, "0.1") == 0, "0.1f printed as %s", buf);
+    sa_format_float(buf, 1.0f / 3.0f);
+    CHECK(strcmp(buf, "0.33333334") == 0, "1/3 printed as %s", buf);
+}
+
+static void test_text_position(void)
+{
+    long line, col;
+    const char *t = "ab\nc\xC3\xA9" "d";
+    sa_text_position(t, strlen(t), 6, &line, &col);
+    CHECK(line == 2 && col == 3, "UTF-8 column: %ld:%ld", line, col);
+}
+
+int main(void)
+{
+    test_csv();
+    test_json();
+    test_mask();
+    test_torch_convention();
+    test_rng_and_generated_weights();
+    test_format_float();
+    test_text_position();
+    return check_summary("test_readers");
+}
