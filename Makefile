@@ -21,7 +21,7 @@ MANDIR = $(PREFIX)/share/man/man1
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev \
 	bats bats-assert bats-support jq
 
-LIB_SRC = src/attention.c src/csv.c src/error.c src/file.c src/format.c \
+LIB_SRC = src/attention.c src/csv.c src/error.c src/file.c src/format.c src/positions.c \
 	src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
 	src/rng.c src/weights.c src/write_csv.c src/write_json.c src/write_table.c
 CLI_SRC = src/main.c src/cli.c src/output.c src/cmd_run.c src/cmd_init.c

@@ -6,7 +6,8 @@
 
 #include "cli.h"
 
-enum { OPT_D_MODEL = 256, OPT_D_HEAD, OPT_SEED, OPT_OUT_PROJ };
+enum { OPT_D_MODEL = 256, OPT_D_HEAD, OPT_SEED, OPT_OUT_PROJ, OPT_KV_HEADS,
+       OPT_D_CONTEXT };
 
 int cmd_init(int argc, char **argv)
 {
@@ -14,13 +15,15 @@ int cmd_init(int argc, char **argv)
         {"d-model", required_argument, NULL, OPT_D_MODEL},
         {"heads", required_argument, NULL, 'H'},
         {"d-head", required_argument, NULL, OPT_D_HEAD},
+        {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
+        {"d-context", required_argument, NULL, OPT_D_CONTEXT},
         {"seed", required_argument, NULL, OPT_SEED},
         {"out-proj", no_argument, NULL, OPT_OUT_PROJ},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    size_t d_model = 0, heads = 1, d_head = 0;
+    size_t d_model = 0, d_context = 0, heads = 1, kv_heads = 0, d_head = 0;
     uint64_t seed = 0;
     bool out_proj = false;
     const char *output = NULL;
@@ -36,6 +39,14 @@ int cmd_init(int argc, char **argv)
             break;
         case 'H':
             if (!cli_parse_size(&heads, "--heads", optarg, 1, 1 << 16))
+                return EX_USAGE;
+            break;
+        case OPT_KV_HEADS:
+            if (!cli_parse_size(&kv_heads, "--kv-heads", optarg, 1, 1 << 16))
+                return EX_USAGE;
+            break;
+        case OPT_D_CONTEXT:
+            if (!cli_parse_size(&d_context, "--d-context", optarg, 1, 1 << 20))
                 return EX_USAGE;
             break;
         case OPT_D_HEAD:
@@ -61,6 +72,13 @@ int cmd_init(int argc, char **argv)
         return cli_usage_error("init: unexpected argument '%s'", argv[optind]);
     if (!d_model)
         return cli_usage_error("init: --d-model is required");
+    if (!kv_heads)
+        kv_heads = heads;
+    if (heads % kv_heads != 0)
+        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
+                               kv_heads, heads);
+    if (!d_context)
+        d_context = d_model;
     if (!d_head) {
         if (d_model % heads != 0)
             return cli_usage_error("--heads %zu does not divide --d-model %zu; "
@@ -70,13 +88,15 @@ int cmd_init(int argc, char **argv)
 
     sa_weights w;
     sa_error err;
-    if (sa_weights_generate(&w, d_model, heads, d_head, out_proj, seed, &err))
+    if (sa_weights_generate(&w, d_model, d_context, heads, kv_heads, d_head,
+                            out_proj, seed, &err))
         return cli_fail(NULL, &err);
-    char config[256];
+    char config[320];
     snprintf(config, sizeof config,
              "{\"generator\": \"selfattn init\", \"seed\": %" PRIu64 ", "
-             "\"d_model\": %zu, \"heads\": %zu, \"d_head\": %zu, "
-             "\"out_proj\": %s}", seed, d_model, heads, d_head,
+             "\"d_model\": %zu, \"d_context\": %zu, \"heads\": %zu, "
+             "\"kv_heads\": %zu, \"d_head\": %zu, \"out_proj\": %s}",
+             seed, d_model, d_context, heads, kv_heads, d_head,
              out_proj ? "true" : "false");
     cli_output out;
     int code = cli_output_open(&out, output);

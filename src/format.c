@@ -25,8 +25,8 @@ void sa_json_write_vector(FILE *out, const float *data, size_t len)
     char num[32];
     fputc('[', out);
     for (size_t j = 0; j < len; j++) {
-        if (isinf(data[j]) && data[j] < 0) {
-            fputs("null", out);
+        if (!isfinite(data[j])) {
+            fputs("null", out);  /* masked scores, NaN rows */
         } else {
             sa_format_float(num, data[j]);
             fputs(num, out);

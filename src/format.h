@@ -5,8 +5,8 @@
 #include "selfattn.h"
 
 /* Writes data (rows, cols) as a JSON array of rows, one row per line, each
- * line prefixed by indent spaces plus two; masked (-INFINITY) values are
- * written as null. */
+ * line prefixed by indent spaces plus two; values that are not finite
+ * (masked -INFINITY scores, NaN rows) are written as null. */
 void sa_json_write_rows(FILE *out, const float *data, size_t rows, size_t cols,
                         int indent);
 

@@ -1,52 +1,133 @@
-/* mask.c — attention masks from files: (n, n) of 0/1, 1 = may attend. */
+/* mask.c — what may attend to what: mask files (n, m) of 0/1, 1 = may
+ * attend, and additive score biases (n, m) or (H, n, m). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_util.h"
 
-sa_status sa_read_mask(unsigned char **mask, size_t n, const char *name,
-                       const char *text, size_t len, sa_error *err)
+/* Reads a 2-D matrix from JSON (booleans allowed if allow_bool) or CSV. */
+static sa_status read_2d(sa_matrix *m, bool allow_bool, const char *what,
+                         const char *name, const char *text, size_t len,
+                         sa_error *err)
 {
-    sa_matrix m = {0};
-    sa_status status;
+    memset(m, 0, sizeof *m);
+    if (sa_guess_format(name, text, len) != SA_FORMAT_JSON)
+        return sa_read_csv_matrix(m, text, len, err);
+    cJSON *root = NULL;
+    sa_status status = sa_json_parse(&root, text, len, err);
+    if (!status)
+        status = sa_json_rows(&m->data, &m->rows, &m->cols, root, allow_bool,
+                              what, err);
+    cJSON_Delete(root);
+    return status;
+}
 
+sa_status sa_read_mask(unsigned char **mask, size_t n, size_t m,
+                       const char *name, const char *text, size_t len,
+                       sa_error *err)
+{
+    sa_matrix mat;
     *mask = NULL;
+    sa_status status = read_2d(&mat, true, "mask", name, text, len, err);
+    if (status)
+        return status;
+    if (mat.rows != n || mat.cols != m) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0,
+                         "mask is %zu x %zu but must be %zu x %zu (queries x "
+                         "keys)", mat.rows, mat.cols, n, m);
+        goto done;
+    }
+    unsigned char *out = malloc(n * m > 0 ? n * m : 1);
+    if (!out) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n * m; i++) {
+        if (mat.data[i] != 0.0f && mat.data[i] != 1.0f) {
+            status = sa_fail(err, SA_ERR_DATA, 0, 0,
+                             "mask, row %zu, column %zu: %g is not 0 or 1",
+                             i / m + 1, i % m + 1, (double)mat.data[i]);
+            free(out);
+            goto done;
+        }
+        out[i] = mat.data[i] != 0.0f;
+    }
+    *mask = out;
+done:
+    sa_matrix_free(&mat);
+    return status;
+}
+
+/* Reads JSON (H, n, m) nested arrays into a new array. */
+static sa_status read_3d(float **bias, const cJSON *root, size_t heads,
+                         size_t n, size_t m, sa_error *err)
+{
+    size_t count = (size_t)cJSON_GetArraySize(root), h = 0;
+    if (count != heads)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "bias has %zu matrices but "
+                       "there are %zu heads", count, heads);
+    float *out = malloc(heads * n * m * sizeof *out);
+    if (!out)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    for (const cJSON *item = root->child; item; item = item->next, h++) {
+        char what[32];
+        float *data;
+        size_t rows, cols;
+        snprintf(what, sizeof what, "bias, head %zu", h + 1);
+        sa_status status = sa_json_rows(&data, &rows, &cols, item, false, what, err);
+        if (!status && (rows != n || cols != m)) {
+            free(data);
+            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s is %zu x %zu but must "
+                             "be %zu x %zu (queries x keys)", what, rows, cols,
+                             n, m);
+        }
+        if (status) {
+            free(out);
+            return status;
+        }
+        memcpy(out + h * n * m, data, n * m * sizeof *out);
+        free(data);
+    }
+    *bias = out;
+    return SA_OK;
+}
+
+sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
+                       size_t m, const char *name, const char *text,
+                       size_t len, sa_error *err)
+{
+    sa_matrix mat;
+    sa_status status;
+    *bias = NULL;
+    *per_head = false;
     if (sa_guess_format(name, text, len) == SA_FORMAT_JSON) {
         cJSON *root = NULL;
         status = sa_json_parse(&root, text, len, err);
         if (status)
             return status;
-        status = sa_json_rows(&m.data, &m.rows, &m.cols, root, true, "mask",
-                              err);
+        /* three levels of arrays: one matrix per head */
+        if (cJSON_IsArray(root) && cJSON_IsArray(root->child) &&
+            cJSON_IsArray(root->child->child)) {
+            status = read_3d(bias, root, heads, n, m, err);
+            *per_head = !status;
+            cJSON_Delete(root);
+            return status;
+        }
         cJSON_Delete(root);
-    } else {
-        status = sa_read_csv_matrix(&m, text, len, err);
     }
+    status = read_2d(&mat, false, "bias", name, text, len, err);
     if (status)
         return status;
-    if (m.rows != n || m.cols != n) {
+    if (mat.rows != n || mat.cols != m) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                         "mask is %zu x %zu but the input has %zu rows, so it "
-                         "must be %zu x %zu", m.rows, m.cols, n, n, n);
-        goto done;
+                         "bias is %zu x %zu but must be %zu x %zu (queries x "
+                         "keys) or %zu x %zu x %zu (heads x queries x keys)",
+                         mat.rows, mat.cols, n, m, heads, n, m);
+        sa_matrix_free(&mat);
+        return status;
     }
-    unsigned char *out = malloc(n * n > 0 ? n * n : 1);
-    if (!out) {
-        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n * n; i++) {
-        if (m.data[i] != 0.0f && m.data[i] != 1.0f) {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                             "mask, row %zu, column %zu: %g is not 0 or 1",
-                             i / n + 1, i % n + 1, (double)m.data[i]);
-            free(out);
-            goto done;
-        }
-        out[i] = m.data[i] != 0.0f;
-    }
-    *mask = out;
-done:
-    sa_matrix_free(&m);
-    return status;
+    *bias = mat.data;
+    mat.data = NULL;
+    sa_matrix_free(&mat);
+    return SA_OK;
 }

@@ -1,5 +1,49 @@
 /* report.c — listing a report's matrices as titled blocks. */
+#include "format.h"
 #include "report.h"
+
+char *const *sa_report_key_labels(const sa_report *r)
+{
+    return r->context_name ? r->key_tokens : r->tokens;
+}
+
+void sa_report_summary(FILE *out, const sa_report *r)
+{
+    const sa_config *c = r->config;
+    char num[32];
+    fprintf(out, "n = %zu", r->n);
+    if (r->context_name)
+        fprintf(out, ", m = %zu (context %s)", r->m, r->context_name);
+    fprintf(out, ", d_model = %zu, heads = %zu", r->d_model, r->heads);
+    if (r->kv_heads != r->heads)
+        fprintf(out, ", kv_heads = %zu", r->kv_heads);
+    sa_format_float(num, c->scale);
+    fprintf(out, ", d_head = %zu, d_out = %zu, scale = %s", r->d_head,
+            r->d_out, num);
+    if (c->pos_sinusoidal)
+        fputs(", sinusoidal positions", out);
+    if (c->rope) {
+        sa_format_float(num, c->rope_base);
+        fprintf(out, ", rope (%s, base %s)", c->rope_neox ? "neox" : "roformer", num);
+    }
+    if (c->softcap > 0) {
+        sa_format_float(num, c->softcap);
+        fprintf(out, ", softcap %s", num);
+    }
+    if (c->alibi)
+        fputs(", alibi", out);
+    if (r->bias_name)
+        fprintf(out, ", bias %s", r->bias_name);
+    if (c->causal)
+        fputs(", causal", out);
+    if (c->window >= 0)
+        fprintf(out, ", window %ld", c->window);
+    if (r->mask_name)
+        fprintf(out, ", mask %s", r->mask_name);
+    if (c->masked_rows_nan)
+        fputs(", masked rows nan", out);
+    fputc('\n', out);
+}
 
 size_t sa_report_max_blocks(const sa_report *r)
 {
@@ -10,36 +54,36 @@ static size_t add_output(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
     if (r->print_output)
-        b[k++] = (sa_block){"output", 0, res->n, res->d_out, res->output, false};
+        b[k++] = (sa_block){"output", 0, res->n, res->d_out, res->output, false, false};
     return k;
 }
 
 static size_t add_weights(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
-    size_t n = res->n;
+    size_t n = res->n, m = res->m;
     if (!r->print_weights)
         return k;
     if (r->average_heads)
-        b[k++] = (sa_block){"weights", 0, n, n, r->average, true};
+        b[k++] = (sa_block){"weights", 0, n, m, r->average, true, false};
     else
         for (size_t h = 0; h < res->heads; h++)
-            b[k++] = (sa_block){"weights", h + 1, n, n, res->weights + h * n * n, true};
+            b[k++] = (sa_block){"weights", h + 1, n, m, res->weights + h * n * m, true, false};
     return k;
 }
 
 static size_t add_steps(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
-    size_t n = res->n, dh = res->d_head;
+    size_t n = res->n, m = res->m, dh = res->d_head;
     if (!r->print_steps)
         return k;
     for (size_t h = 0; h < res->heads; h++) {
-        b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, false};
-        b[k++] = (sa_block){"K", h + 1, n, dh, res->k + h * n * dh, false};
-        b[k++] = (sa_block){"V", h + 1, n, dh, res->v + h * n * dh, false};
-        b[k++] = (sa_block){"scores", h + 1, n, n, res->scores + h * n * n, true};
-        b[k++] = (sa_block){"softmax", h + 1, n, n, res->weights + h * n * n, true};
+        b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, false, false};
+        b[k++] = (sa_block){"K", h + 1, m, dh, res->k + h * m * dh, false, true};
+        b[k++] = (sa_block){"V", h + 1, m, dh, res->v + h * m * dh, false, true};
+        b[k++] = (sa_block){"scores", h + 1, n, m, res->scores + h * n * m, true, false};
+        b[k++] = (sa_block){"softmax", h + 1, n, m, res->weights + h * n * m, true, false};
     }
     return k;
 }

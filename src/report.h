@@ -10,7 +10,8 @@ typedef struct {
     size_t head;          /* 1-based head, or 0 for none / averaged */
     size_t rows, cols;
     const float *data;    /* (rows, cols) */
-    bool key_columns;     /* columns are keys (label them like rows) */
+    bool key_columns;     /* columns are keys: label them with key tokens */
+    bool key_rows;        /* rows are keys (K, V): label them with key tokens */
 } sa_block;
 
 /* The most blocks a report can have: output, H weights, 5 H steps. */
@@ -21,6 +22,14 @@ size_t sa_report_max_blocks(const sa_report *r);
  * (output, weights, steps).  Returns the count. */
 size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
                         bool computation_order);
+
+/* The labels of the keys: the context's tokens with --context, otherwise
+ * the input's; NULL if there are none. */
+char *const *sa_report_key_labels(const sa_report *r);
+
+/* Writes the options in force as one human line, e.g. "n = 3, d_model = 4,
+ * heads = 1, d_head = 3, d_out = 3, scale = 1, causal". */
+void sa_report_summary(FILE *out, const sa_report *r);
 
 /* Writes the block's title, e.g. "weights, head 1 (4 x 4)" with times as
  * the multiplication sign. */

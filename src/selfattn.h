@@ -2,7 +2,9 @@
  *
  * Legend for every shape in this library:
  *   n = queries (input rows), d = model width (input columns),
- *   H = heads, dh = head width, P = H * dh (projected width),
+ *   m = keys (context rows; m = n in self-attention), d_ctx = context width,
+ *   H = heads, G = key/value heads (G divides H), dh = head width,
+ *   P = H * dh (query width), Pkv = G * dh (key/value width),
  *   d_out = output width (columns of Wo, or P without Wo).
  * All matrices are row-major float32: element (i, j) of an (r, c) matrix is
  * data[i * c + j].  (H, n, m) arrays are H consecutive (n, m) matrices.
@@ -83,12 +85,12 @@ sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
                               sa_error *err);
 
 /* Parses embeddings from CSV text: comma-separated rows, lines starting
- * with '#' and blank lines ignored, a first line with a non-empty,
- * non-numeric value
- * after its first field is a header (skipped), a non-numeric first field on
- * the first data line means the first column holds token labels (it must
- * then do so on every line).  Fields may be double-quoted ("" is a quote).
- * Contract and errors as sa_read_json_matrix, with line:col for each. */
+ * with '#' and blank lines ignored.  A first line with a non-empty,
+ * non-numeric value after its first field is a header (skipped); a
+ * non-numeric first field on the first data line means the first column
+ * holds token labels (it must then do so on every line).  Fields may be
+ * double-quoted ("" is a quote).  Contract and errors as
+ * sa_read_json_matrix, with line:col for each. */
 sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
                              sa_error *err);
 
@@ -96,12 +98,21 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
 sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
                          size_t len, sa_error *err);
 
-/* Parses an (n, n) attention mask (JSON or CSV as sa_read_matrix; values 0
- * or 1, or JSON false/true; 1 = may attend) into mask, a new (n, n) array of
+/* Parses an (n, m) attention mask (JSON or CSV as sa_read_matrix; values 0
+ * or 1, or JSON false/true; 1 = may attend) into mask, a new (n, m) array of
  * 0/1 bytes the caller frees.  A mask of another shape is SA_ERR_DATA naming
  * both shapes. */
-sa_status sa_read_mask(unsigned char **mask, size_t n, const char *name,
-                       const char *text, size_t len, sa_error *err);
+sa_status sa_read_mask(unsigned char **mask, size_t n, size_t m,
+                       const char *name, const char *text, size_t len,
+                       sa_error *err);
+
+/* Parses an additive score bias: an (n, m) matrix for all heads (JSON or
+ * CSV) or, in JSON, (H, n, m) nested arrays, one matrix per head.  bias is
+ * a new array the caller frees; *per_head says which shape it had.  Other
+ * shapes are SA_ERR_DATA naming both. */
+sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
+                       size_t m, const char *name, const char *text,
+                       size_t len, sa_error *err);
 
 /* Reads a whole file ("-" is standard input) into a new NUL-terminated
  * buffer the caller frees.  Missing, unreadable or directory: SA_ERR_NOINPUT;
@@ -120,11 +131,15 @@ typedef enum {
 
 /* Projection weights in the math convention, whatever the source. */
 typedef struct {
-    size_t d_model;   /* d: rows of Wq, Wk, Wv */
-    size_t d_proj;    /* P: columns of Wq, Wk, Wv (= H * dh) */
+    size_t d_model;   /* d: rows of Wq */
+    size_t d_kv_in;   /* d_ctx: rows of Wk, Wv (= d for self-attention) */
+    size_t d_proj;    /* P: columns of Wq (= H * dh) */
+    size_t d_kv;      /* Pkv: columns of Wk, Wv (= G * dh) */
     size_t d_out;     /* columns of Wo, or P without Wo */
-    float *wq, *wk, *wv;    /* (d, P) each */
-    float *bq, *bk, *bv;    /* (P) each, or NULL for no bias */
+    float *wq;              /* (d, P) */
+    float *wk, *wv;         /* (d_ctx, Pkv) each */
+    float *bq;              /* (P), or NULL for no bias */
+    float *bk, *bv;         /* (Pkv) each, or NULL */
     float *wo;              /* (P, d_out), or NULL: output = heads concatenated */
     float *bo;              /* (d_out), or NULL */
     sa_convention convention;
@@ -133,24 +148,29 @@ typedef struct {
 /* Parses weights from a JSON object in either convention (detected by its
  * keys; keys starting with '_' and the key "config" are ignored, any other
  * unknown key is an error).  Torch matrices are transposed into the math
- * convention.  Checks that the shapes agree with each other; checking them
+ * convention; torch's separate q_proj_weight, k_proj_weight, v_proj_weight
+ * (used when kdim differs from embed_dim) are read too.  Checks that the shapes agree with each other; checking them
  * against the input is sa_weights_check's job.  On failure w is zeroed. */
 sa_status sa_weights_from_json(sa_weights *w, const char *text, size_t len,
                                sa_error *err);
 
-/* Generates weights from seed with the project's PRNG (sa_rng): Wq, Wk, Wv
- * (d_model, heads * d_head) and, if out_proj, Wo (heads * d_head, d_model),
- * in that order, row-major, each element uniform in [-a, a) with
- * a = 1 / sqrt(rows of that matrix); no biases.  The same arguments give
- * the same bits on every platform. */
-sa_status sa_weights_generate(sa_weights *w, size_t d_model, size_t heads,
-                              size_t d_head, bool out_proj, uint64_t seed,
-                              sa_error *err);
+/* Generates weights from seed with the project's PRNG (sa_rng): Wq
+ * (d_model, heads * d_head), Wk and Wv (d_kv_in, kv_heads * d_head) and, if
+ * out_proj, Wo (heads * d_head, d_model), in that order, row-major, each
+ * element a * (2u - 1) with u = sa_rng_uniform and a = 1 / sqrt(rows of
+ * that matrix); no biases.  The same arguments give the same bits on every
+ * platform. */
+sa_status sa_weights_generate(sa_weights *w, size_t d_model, size_t d_kv_in,
+                              size_t heads, size_t kv_heads, size_t d_head,
+                              bool out_proj, uint64_t seed, sa_error *err);
 
-/* Checks that w fits an input of width d split into heads: Wq has d rows
- * (SA_ERR_DATA naming both shapes) and heads divides P (SA_ERR_USAGE). */
-sa_status sa_weights_check(const sa_weights *w, size_t d, size_t heads,
-                           sa_error *err);
+/* Checks that w fits a query input of width d and a key/value input of
+ * width d_ctx (= d for self-attention) split into heads and kv_heads: the
+ * widths match Wq's and Wk's rows (SA_ERR_DATA naming both shapes), heads
+ * divides P and kv_heads divides heads (SA_ERR_USAGE), and Wk has
+ * kv_heads * (P / heads) columns (SA_ERR_DATA). */
+sa_status sa_weights_check(const sa_weights *w, size_t d, size_t d_ctx,
+                           size_t heads, size_t kv_heads, sa_error *err);
 
 /* Writes w as a math-convention JSON object that sa_weights_from_json reads
  * back to the same bits; config, if not NULL, is the text of a JSON value
@@ -175,67 +195,109 @@ float sa_rng_uniform(sa_rng *rng);
 
 /* ---- attention --------------------------------------------------------- */
 
+/* How to compute.  The order of operations on the scores, per head h,
+ * query i, key j (also in the man page):
+ *   s = scale * q.k -> softcap -> + ALiBi -> + bias -> mask (causal and
+ *   window and mask) -> softmax -> . v
+ * with RoPE applied to q and k before the product and sinusoidal positions
+ * added to the input rows before the projections. */
 typedef struct {
     size_t heads;          /* H >= 1, divides P */
-    float scale;           /* multiplies Q K^T; callers pass 1/sqrt(dh) for the usual form */
-    bool causal;           /* query i sees keys j <= i */
-    const unsigned char *mask; /* (n, n) 1 = may attend, or NULL; ANDed with causal */
+    size_t kv_heads;       /* G, divides H; 0 means G = H */
+    float scale;           /* multiplies q.k; callers pass 1/sqrt(dh) for the usual form */
+    float softcap;         /* C > 0: s = C tanh(s / C); 0: none */
+    bool alibi;            /* s -= m_h |i - j| with sa_alibi_slopes */
+    const float *bias;     /* (n, m), or (H, n, m) if bias_per_head, or NULL */
+    bool bias_per_head;
+    bool causal;           /* key j visible to query i only if j <= i */
+    long window;           /* >= 0: only if |i - j| <= window; -1: none */
+    const unsigned char *mask; /* (n, m) 1 = may attend, or NULL */
+    bool masked_rows_nan;  /* rows with no visible key: NaN (torch) instead of 0 */
+    bool rope;             /* rotary positions on q and k */
+    bool rope_neox;        /* rotate pairs (t, t + dh/2) instead of (2t, 2t+1) */
+    float rope_base;       /* theta_t = base^(-2t/dh); 10000 usually */
+    bool pos_sinusoidal;   /* add sa_sinusoidal positions to x first */
     bool keep_weights;     /* fill result.weights */
     bool keep_steps;       /* fill result.q, .k, .v, .scores */
 } sa_config;
 
 typedef struct {
-    size_t n, heads, d_head, d_out;
+    size_t n, m, heads, d_head, d_out;
     float *output;   /* (n, d_out) */
-    float *weights;  /* (H, n, n) softmax, or NULL unless keep_weights/keep_steps */
-    float *q, *k, *v;/* (H, n, dh) each, or NULL unless keep_steps */
-    float *scores;   /* (H, n, n) softmax input (scaled, masked = -INFINITY), or NULL */
+    float *weights;  /* (H, n, m) softmax, or NULL unless keep_weights/keep_steps */
+    float *q;        /* (H, n, dh) after RoPE, or NULL unless keep_steps */
+    float *k, *v;    /* (H, m, dh): the kv head each query head uses, or NULL */
+    float *scores;   /* (H, n, m) softmax input (masked = -INFINITY), or NULL */
     size_t *empty_rows; /* (n_empty_rows) queries with no visible key, ascending */
     size_t n_empty_rows;
 } sa_result;
 
-/* Multi-head self-attention of x:
- *   Q, K, V (n, P) = x (n, d) @ Wq, Wk, Wv (d, P) + bq, bk, bv
- *   per head h: A_h (n, n) = softmax(scale * Q_h K_h^T, masked) ;  O_h = A_h V_h
+/* Multi-head attention of the queries x over the keys ctx (self-attention
+ * when ctx is NULL: ctx = x, m = n, d_ctx = d):
+ *   Q (n, P) = x (n, d) @ Wq + bq ;  K, V (m, Pkv) = ctx (m, d_ctx) @ Wk, Wv + bk, bv
+ *   per head h, g = h / (H / G):  A_h (n, m) = softmax(scores(Q_h, K_g)) ;  O_h = A_h V_g
  *   output (n, d_out) = concat_h O_h (n, P) @ Wo (P, d_out) + bo
- * Softmax subtracts each row's maximum, exponentiates in float32 and sums in
- * double.  A query with no visible key (all masked) gets zero weights and a
- * zero head output, and is listed in result.empty_rows.  Shapes must have
- * passed sa_weights_check.  On success result owns new arrays (free with
- * sa_result_free); on failure (SA_ERR_NOMEM) result is zeroed. */
+ * with the scores as described at sa_config.  Softmax subtracts each row's
+ * maximum, exponentiates in float32 and sums in double.  A query with no
+ * visible key gets zero weights and a zero head output (NaN for both with
+ * masked_rows_nan) and is listed in result.empty_rows.  Shapes must have
+ * passed sa_weights_check; RoPE needs an even dh (SA_ERR_USAGE).  A result
+ * that overflows float32 is SA_ERR_DATA.  On success result owns new arrays
+ * (free with sa_result_free); on failure result is zeroed. */
 sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
-                               size_t d, const sa_weights *w,
+                               size_t d, const float *ctx, size_t m,
+                               size_t d_ctx, const sa_weights *w,
                                const sa_config *cfg, sa_error *err);
 
 void sa_result_free(sa_result *result);
 
-/* avg (n, n) = mean over h of weights (H, n, n). */
-void sa_average_heads(float *avg, const float *weights, size_t heads, size_t n);
+/* avg (n, m) = mean over h of weights (H, n, m). */
+void sa_average_heads(float *avg, const float *weights, size_t heads,
+                      size_t n, size_t m);
+
+/* ---- positions --------------------------------------------------------- */
+
+/* x (n, d) += PE (n, d) with PE[p, 2i] = sin(p / 10000^(2i/d)) and
+ * PE[p, 2i+1] = cos(p / 10000^(2i/d)) ("Attention Is All You Need"). */
+void sa_sinusoidal(float *x, size_t n, size_t d);
+
+/* Rotates each dh-wide head of the rows of x (rows, heads * dh; row stride
+ * ld) by its row's position p: pairs (2t, 2t+1), or (t, t + dh/2) if neox,
+ * by the angle p * base^(-2t/dh) (RoFormer).  dh must be even. */
+void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
+             float base, bool neox);
+
+/* slopes (H) of ALiBi (Press et al. 2022): 2^(-8(h+1)/H) for H a power of
+ * two, otherwise those of the largest power of two n2 < H followed by every
+ * other slope of 2 n2. */
+void sa_alibi_slopes(float *slopes, size_t heads);
 
 /* ---- writers ----------------------------------------------------------- */
 
 /* Everything a writer needs to describe a run. */
 typedef struct {
     /* what was run */
-    size_t n, d_model, heads, d_head, d_out;
-    float scale;
-    bool causal;
+    size_t n, m, d_model, d_context, heads, kv_heads, d_head, d_out;
+    const sa_config *config;   /* the options of the computation */
+    const char *context_name;  /* --context file, or NULL for self-attention */
     const char *mask_name;     /* mask file, or NULL */
+    const char *bias_name;     /* bias file, or NULL */
     const char *weights_name;  /* weights file, or NULL when generated */
     uint64_t seed;             /* meaningful when weights_name is NULL */
     sa_convention convention;
     bool out_proj, biases;
-    char *const *tokens;       /* (n) labels, or NULL */
+    char *const *tokens;       /* (n) query labels, or NULL */
+    char *const *key_tokens;   /* (m) key labels, or NULL */
     /* what to print */
     bool print_output, print_weights, print_steps, average_heads;
     int digits;                /* decimals in the table format */
     const sa_result *result;
-    const float *average;      /* (n, n) mean of the heads' weights when
+    const float *average;      /* (n, m) mean of the heads' weights when
                                   average_heads (see sa_average_heads) */
 } sa_report;
 
-/* Writes the report as one JSON document (keys: config, tokens, output,
- * weights, steps; masked scores are null), as aligned tables for people, or
+/* Writes the report as one JSON document (keys: config, tokens,
+ * key_tokens, output, weights, steps; masked scores and NaN are null), as aligned tables for people, or
  * as CSV blocks each preceded by a "# name" line.  Numbers in JSON and CSV
  * use the shortest form that reads back as the same float32.  Return
  * SA_ERR_IO if the stream reports a write error, SA_ERR_NOMEM if scratch

@@ -35,46 +35,85 @@ static void write_optional_string(FILE *out, const char *s)
         fputs("null", out);
 }
 
+static void write_bool(FILE *out, const char *key, bool value)
+{
+    fprintf(out, ",\n    \"%s\": %s", key, value ? "true" : "false");
+}
+
+static void write_name(FILE *out, const char *key, const char *value)
+{
+    fprintf(out, ",\n    \"%s\": ", key);
+    write_optional_string(out, value);
+}
+
 static void write_config(FILE *out, const sa_report *r)
 {
-    char scale[32];
-    sa_format_float(scale, r->scale);
-    fprintf(out, "  \"config\": {\n    \"n\": %zu,\n    \"d_model\": %zu,\n"
-            "    \"heads\": %zu,\n    \"d_head\": %zu,\n    \"d_out\": %zu,\n"
-            "    \"scale\": %s,\n    \"causal\": %s,\n    \"mask\": ",
-            r->n, r->d_model, r->heads, r->d_head, r->d_out, scale,
-            r->causal ? "true" : "false");
-    write_optional_string(out, r->mask_name);
-    fputs(",\n    \"weights\": ", out);
-    write_optional_string(out, r->weights_name);
-    fprintf(out, ",\n    \"convention\": \"%s\",\n    \"seed\": ",
-            convention_name(r->convention));
-    if (r->weights_name)
-        fputs("null", out);
+    const sa_config *c = r->config;
+    char num[32];
+    fprintf(out, "  \"config\": {\n    \"n\": %zu,\n    \"m\": %zu,\n"
+            "    \"d_model\": %zu,\n    \"d_context\": %zu,\n"
+            "    \"heads\": %zu,\n    \"kv_heads\": %zu,\n"
+            "    \"d_head\": %zu,\n    \"d_out\": %zu",
+            r->n, r->m, r->d_model, r->d_context, r->heads, r->kv_heads,
+            r->d_head, r->d_out);
+    sa_format_float(num, c->scale);
+    fprintf(out, ",\n    \"scale\": %s", num);
+    write_bool(out, "causal", c->causal);
+    if (c->window >= 0)
+        fprintf(out, ",\n    \"window\": %ld", c->window);
     else
-        fprintf(out, "%llu", (unsigned long long)r->seed);
-    fprintf(out, ",\n    \"out_proj\": %s,\n    \"biases\": %s,\n"
-            "    \"average_heads\": %s\n  }",
-            r->out_proj ? "true" : "false", r->biases ? "true" : "false",
-            r->average_heads ? "true" : "false");
+        fputs(",\n    \"window\": null", out);
+    sa_format_float(num, c->softcap);
+    fprintf(out, ",\n    \"softcap\": %s", c->softcap > 0 ? num : "null");
+    write_bool(out, "alibi", c->alibi);
+    if (c->rope) {
+        sa_format_float(num, c->rope_base);
+        fprintf(out, ",\n    \"rope\": {\"base\": %s, \"style\": \"%s\"}", num,
+                c->rope_neox ? "neox" : "roformer");
+    } else {
+        fputs(",\n    \"rope\": null", out);
+    }
+    write_name(out, "pos", c->pos_sinusoidal ? "sinusoidal" : NULL);
+    write_name(out, "context", r->context_name);
+    write_name(out, "mask", r->mask_name);
+    write_name(out, "bias", r->bias_name);
+    write_name(out, "masked_rows", c->masked_rows_nan ? "nan" : "zero");
+    write_name(out, "weights", r->weights_name);
+    write_name(out, "convention", convention_name(r->convention));
+    if (r->weights_name)
+        fputs(",\n    \"seed\": null", out);
+    else
+        fprintf(out, ",\n    \"seed\": %llu", (unsigned long long)r->seed);
+    write_bool(out, "out_proj", r->out_proj);
+    write_bool(out, "biases", r->biases);
+    write_bool(out, "average_heads", r->average_heads);
+    fputs("\n  }", out);
+}
+
+/* Writes ",\n  "key": [labels]" for count labels. */
+static void write_labels(FILE *out, const char *key, char *const *labels,
+                         size_t count)
+{
+    fprintf(out, ",\n  \"%s\": [", key);
+    for (size_t i = 0; i < count; i++) {
+        sa_json_write_string(out, labels[i]);
+        if (i + 1 < count)
+            fputs(", ", out);
+    }
+    fputc(']', out);
 }
 
 sa_status sa_write_json(FILE *out, const sa_report *r, sa_error *err)
 {
     const sa_result *res = r->result;
-    size_t n = res->n, H = res->heads, dh = res->d_head;
+    size_t n = res->n, m = res->m, H = res->heads, dh = res->d_head;
 
     fputs("{\n", out);
     write_config(out, r);
-    if (r->tokens) {
-        fputs(",\n  \"tokens\": [", out);
-        for (size_t i = 0; i < n; i++) {
-            sa_json_write_string(out, r->tokens[i]);
-            if (i + 1 < n)
-                fputs(", ", out);
-        }
-        fputc(']', out);
-    }
+    if (r->tokens)
+        write_labels(out, "tokens", r->tokens, n);
+    if (r->key_tokens)
+        write_labels(out, "key_tokens", r->key_tokens, m);
     if (r->print_output) {
         fputs(",\n  \"output\": ", out);
         sa_json_write_rows(out, res->output, n, res->d_out, 2);
@@ -82,19 +121,19 @@ sa_status sa_write_json(FILE *out, const sa_report *r, sa_error *err)
     if (r->print_weights) {
         fputs(",\n  \"weights\": ", out);
         if (r->average_heads)
-            sa_json_write_rows(out, r->average, n, n, 2);
+            sa_json_write_rows(out, r->average, n, m, 2);
         else
-            write_heads(out, res->weights, H, n, n, 2);
+            write_heads(out, res->weights, H, n, m, 2);
     }
     if (r->print_steps) {
-        const struct { const char *name; const float *data; size_t cols; } steps[] = {
-            {"Q", res->q, dh}, {"K", res->k, dh}, {"V", res->v, dh},
-            {"scores", res->scores, n}, {"softmax", res->weights, n},
+        const struct { const char *name; const float *data; size_t rows, cols; } steps[] = {
+            {"Q", res->q, n, dh}, {"K", res->k, m, dh}, {"V", res->v, m, dh},
+            {"scores", res->scores, n, m}, {"softmax", res->weights, n, m},
         };
         fputs(",\n  \"steps\": {\n", out);
         for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
             fprintf(out, "    \"%s\": ", steps[s].name);
-            write_heads(out, steps[s].data, H, n, steps[s].cols, 4);
+            write_heads(out, steps[s].data, H, steps[s].rows, steps[s].cols, 4);
             fputs(s + 1 < sizeof steps / sizeof steps[0] ? ",\n" : "\n", out);
         }
         fputs("  }", out);

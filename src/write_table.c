@@ -68,13 +68,16 @@ static int format_value(char *buf, size_t size, float v, int digits)
 {
     if (isinf(v) && v < 0)
         return snprintf(buf, size, "-inf");
+    if (isnan(v))
+        return snprintf(buf, size, "nan");
     return snprintf(buf, size, "%.*f", digits, (double)v);
 }
 
 static void write_block(FILE *out, const sa_report *r, const sa_block *b)
 {
-    char *const *row_tokens = r->tokens;
-    char *const *col_tokens = b->key_columns ? r->tokens : NULL;
+    char *const *keys = sa_report_key_labels(r);
+    char *const *row_tokens = b->key_rows ? keys : r->tokens;
+    char *const *col_tokens = b->key_columns ? keys : NULL;
     size_t row_w = label_width(row_tokens, b->rows);
     char buf[64];
 
@@ -114,17 +117,12 @@ static void write_block(FILE *out, const sa_report *r, const sa_block *b)
 
 sa_status sa_write_table(FILE *out, const sa_report *r, sa_error *err)
 {
-    char scale[32];
     sa_block *blocks = malloc(sa_report_max_blocks(r) * sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     size_t count = sa_report_blocks(blocks, r, true);
 
-    sa_format_float(scale, r->scale);
-    fprintf(out, "n = %zu, d_model = %zu, heads = %zu, d_head = %zu, "
-            "d_out = %zu, scale = %s%s%s%s\n", r->n, r->d_model, r->heads,
-            r->d_head, r->d_out, scale, r->causal ? ", causal" : "",
-            r->mask_name ? ", mask " : "", r->mask_name ? r->mask_name : "");
+    sa_report_summary(out, r);
     for (size_t k = 0; k < count; k++) {
         fputc('\n', out);
         write_block(out, r, &blocks[k]);

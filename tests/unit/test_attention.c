@@ -28,10 +28,17 @@ static float *random_array(sa_rng *rng, size_t len, float amplitude)
     return a;
 }
 
+/* One random case: shapes and the variant options of sa_config. */
 typedef struct {
     size_t n, d, heads, d_head, d_out;
     bool wo, biases, causal, mask;
-    float scale;   /* 0: 1/sqrt(dh) */
+    float scale;      /* 0: 1/sqrt(dh) */
+    size_t m, d_ctx;  /* m > 0: cross-attention over an (m, d_ctx) context */
+    size_t kv_heads;  /* 0: H */
+    int bias;         /* 0 none, 1 shared (n, m), 2 per head (H, n, m) */
+    bool rope, neox, alibi, pos, nan_rows;
+    long window;      /* 0 in the table means none; stored + 1 */
+    float softcap;
 } random_case;
 
 /* Runs one random case on the BLAS path (with and without keeping the
@@ -40,78 +47,79 @@ static void check_random_case(const random_case *c, uint64_t seed)
 {
     sa_rng rng;
     sa_rng_seed(&rng, seed);
-    size_t n = c->n, d = c->d, P = c->heads * c->d_head;
+    size_t n = c->n, d = c->d, H = c->heads, dh = c->d_head, P = H * dh;
+    size_t G = c->kv_heads ? c->kv_heads : H, Pkv = G * dh;
+    size_t m = c->m ? c->m : n, d_ctx = c->m ? c->d_ctx : d;
     size_t d_out = c->wo ? c->d_out : P;
-    sa_weights w = {.d_model = d, .d_proj = P, .d_out = d_out};
+    sa_weights w = {.d_model = d, .d_kv_in = d_ctx, .d_proj = P, .d_kv = Pkv,
+                    .d_out = d_out};
     /* weights at the scale of nn.Linear's initialisation, inputs ~ 1: with
      * much larger scores float32 itself loses the 1e-5 relative agreement */
-    float a = (float)(1.0 / sqrt((double)d));
-    w.wq = random_array(&rng, d * P, a);
-    w.wk = random_array(&rng, d * P, a);
-    w.wv = random_array(&rng, d * P, a);
+    w.wq = random_array(&rng, d * P, (float)(1.0 / sqrt((double)d)));
+    w.wk = random_array(&rng, d_ctx * Pkv, (float)(1.0 / sqrt((double)d_ctx)));
+    w.wv = random_array(&rng, d_ctx * Pkv, (float)(1.0 / sqrt((double)d_ctx)));
     if (c->wo)
         w.wo = random_array(&rng, P * d_out, (float)(1.0 / sqrt((double)P)));
     if (c->biases) {
         w.bq = random_array(&rng, P, 0.3f);
-        w.bk = random_array(&rng, P, 0.3f);
-        w.bv = random_array(&rng, P, 0.3f);
+        w.bk = random_array(&rng, Pkv, 0.3f);
+        w.bv = random_array(&rng, Pkv, 0.3f);
         w.bo = random_array(&rng, d_out, 0.3f);
     }
     float *x = random_array(&rng, n * d, 1.0f);
+    float *ctx = c->m ? random_array(&rng, m * d_ctx, 1.0f) : NULL;
+    float *bias = c->bias ? random_array(&rng, (c->bias == 2 ? H : 1) * n * m, 2.0f) : NULL;
     unsigned char *mask = NULL;
     if (c->mask) {
-        mask = malloc(n * n);
-        for (size_t i = 0; i < n * n; i++)
+        mask = malloc(n * m);
+        for (size_t i = 0; i < n * m; i++)
             mask[i] = sa_rng_uniform(&rng) < 0.7f;
-        memset(mask + (n / 2) * n, 0, n);  /* one query sees nothing */
+        memset(mask + (n / 2) * m, 0, m);  /* one query sees nothing */
     }
-    float scale = c->scale ? c->scale : (float)(1.0 / sqrt((double)c->d_head));
-    sa_config cfg = {.heads = c->heads, .scale = scale, .causal = c->causal,
-                     .mask = mask, .keep_weights = true, .keep_steps = true};
+    sa_config cfg = {
+        .heads = H, .kv_heads = G, .causal = c->causal, .mask = mask,
+        .scale = c->scale ? c->scale : (float)(1.0 / sqrt((double)dh)),
+        .softcap = c->softcap, .alibi = c->alibi, .bias = bias,
+        .bias_per_head = c->bias == 2, .window = c->window - 1,
+        .masked_rows_nan = c->nan_rows, .rope = c->rope, .rope_neox = c->neox,
+        .rope_base = 10000.0f, .pos_sinusoidal = c->pos,
+        .keep_weights = true, .keep_steps = true,
+    };
 
     double *out = malloc(n * d_out * sizeof *out);
-    double *weights = malloc(c->heads * n * n * sizeof *weights);
-    double *scores = malloc(c->heads * n * n * sizeof *scores);
-    naive_attention(out, weights, scores, x, n, d, &w, c->heads, scale,
-                    c->causal, mask);
+    double *weights = malloc(H * n * m * sizeof *weights);
+    double *scores = malloc(H * n * m * sizeof *scores);
+    naive_attention(out, weights, scores, x, n, d, ctx, m, d_ctx, &w, &cfg);
 
     sa_result r, lean;
     sa_error err;
-    char what[160];
-    snprintf(what, sizeof what, "n=%zu d=%zu H=%zu dh=%zu Wo=%d bias=%d "
-             "causal=%d mask=%d", n, d, c->heads, c->d_head, c->wo, c->biases,
-             c->causal, c->mask);
-    CHECK(sa_attention_forward(&r, x, n, d, &w, &cfg, &err) == SA_OK,
+    char what[200];
+    snprintf(what, sizeof what, "n=%zu m=%zu d=%zu H=%zu G=%zu dh=%zu%s%s%s%s%s%s%s%s%s%s%s%s",
+             n, m, d, H, G, dh, c->wo ? " Wo" : "", c->biases ? " biases" : "",
+             c->causal ? " causal" : "", c->mask ? " mask" : "",
+             c->rope ? (c->neox ? " rope-neox" : " rope") : "",
+             c->alibi ? " alibi" : "", c->pos ? " pos" : "",
+             c->softcap ? " softcap" : "", c->window ? " window" : "",
+             c->bias == 1 ? " bias" : c->bias == 2 ? " bias/head" : "",
+             c->nan_rows ? " nan-rows" : "", c->m ? " cross" : "");
+    CHECK(sa_attention_forward(&r, x, n, d, ctx, m, d_ctx, &w, &cfg, &err) == SA_OK,
           "%s: %s", what, err.message);
     double max_abs;
     double worst = naive_worst(r.output, out, n * d_out, RTOL, ATOL, &max_abs);
     CHECK(worst <= 1, "%s: output off by %g", what, max_abs);
-    printf("  %-60s output max diff %.2g", what, max_abs);
-    worst = naive_worst(r.weights, weights, c->heads * n * n, RTOL, ATOL, &max_abs);
+    printf("  %-62s output max diff %.2g", what, max_abs);
+    worst = naive_worst(r.weights, weights, H * n * m, RTOL, ATOL, &max_abs);
     CHECK(worst <= 1, "%s: weights off by %g", what, max_abs);
     printf(", weights %.2g\n", max_abs);
-    worst = naive_worst(r.scores, scores, c->heads * n * n, 1e-4, 1e-5, &max_abs);
+    worst = naive_worst(r.scores, scores, H * n * m, 1e-4, 1e-5, &max_abs);
     CHECK(worst <= 1, "%s: scores off by %g", what, max_abs);
-
-    /* Q of head h, row i, column t is the projection's column h*dh + t */
-    bool q_ok = true;
-    for (size_t h = 0; h < c->heads; h++)
-        for (size_t i = 0; i < n; i++)
-            for (size_t t = 0; t < c->d_head; t++) {
-                double want = w.bq ? w.bq[h * c->d_head + t] : 0;
-                for (size_t k = 0; k < d; k++)
-                    want += (double)x[i * d + k] * w.wq[k * P + h * c->d_head + t];
-                float got = r.q[(h * n + i) * c->d_head + t];
-                q_ok &= fabs(got - want) <= ATOL + RTOL * fabs(want) * 10;
-            }
-    CHECK(q_ok, "%s: steps.Q is not the head's slice of X Wq + bq", what);
 
     /* every query with no visible key is listed once, and only those */
     size_t expect_empty = 0;
     for (size_t i = 0; i < n; i++) {
         bool any = false;
-        for (size_t j = 0; j < n; j++)
-            any |= !(c->causal && j > i) && !(mask && !mask[i * n + j]);
+        for (size_t j = 0; j < m; j++)
+            any |= scores[i * m + j] != -INFINITY;
         expect_empty += !any;
     }
     CHECK(r.n_empty_rows == expect_empty, "%s: %zu empty rows, expected %zu",
@@ -119,7 +127,7 @@ static void check_random_case(const random_case *c, uint64_t seed)
 
     /* the lean path (no weights kept) gives the same output bits */
     cfg.keep_weights = cfg.keep_steps = false;
-    CHECK(sa_attention_forward(&lean, x, n, d, &w, &cfg, &err) == SA_OK,
+    CHECK(sa_attention_forward(&lean, x, n, d, ctx, m, d_ctx, &w, &cfg, &err) == SA_OK,
           "%s: %s", what, err.message);
     CHECK(memcmp(lean.output, r.output, n * d_out * sizeof(float)) == 0,
           "%s: output differs when weights are not kept", what);
@@ -130,6 +138,8 @@ static void check_random_case(const random_case *c, uint64_t seed)
     sa_result_free(&lean);
     sa_weights_free(&w);
     free(x);
+    free(ctx);
+    free(bias);
     free(mask);
     free(out);
     free(weights);
@@ -139,15 +149,39 @@ static void check_random_case(const random_case *c, uint64_t seed)
 static void test_random_cases(void)
 {
     static const random_case cases[] = {
-        {1, 4, 1, 4, 0, false, false, false, false, 0},
-        {3, 4, 1, 3, 0, false, false, false, false, 1.0f},
-        {5, 8, 2, 4, 8, true, true, false, false, 0},
-        {7, 6, 3, 5, 4, true, true, true, false, 0},
-        {9, 12, 4, 3, 0, false, true, false, true, 0},
-        {17, 16, 2, 8, 16, true, false, true, true, 0},
-        {64, 32, 4, 8, 32, true, true, true, false, 0},
-        {100, 24, 3, 8, 10, true, true, false, true, 0.2f},
-        {130, 64, 8, 8, 64, true, true, false, false, 0},
+        /* n, d, H, dh, d_out, wo, biases, causal, mask, scale, then variants */
+        {1, 4, 1, 4, 0, false, false, false, false, 0, .m = 0},
+        {3, 4, 1, 3, 0, false, false, false, false, 1.0f, .m = 0},
+        {5, 8, 2, 4, 8, true, true, false, false, 0, .m = 0},
+        {7, 6, 3, 5, 4, true, true, true, false, 0, .m = 0},
+        {9, 12, 4, 3, 0, false, true, false, true, 0, .m = 0},
+        {17, 16, 2, 8, 16, true, false, true, true, 0, .m = 0},
+        {64, 32, 4, 8, 32, true, true, true, false, 0, .m = 0},
+        {100, 24, 3, 8, 10, true, true, false, true, 0.2f, .m = 0},
+        {130, 64, 8, 8, 64, true, true, false, false, 0, .m = 0},
+        /* cross-attention, GQA, positions, scores modifiers, alone */
+        {6, 8, 2, 4, 8, true, true, false, false, 0, .m = 9, .d_ctx = 5},
+        {8, 16, 4, 4, 16, true, true, false, false, 0, .kv_heads = 2},
+        {8, 16, 4, 4, 16, true, false, false, false, 0, .kv_heads = 1},
+        {7, 10, 2, 4, 0, false, true, false, false, 0, .pos = true},
+        {9, 8, 2, 4, 8, true, true, false, false, 0, .rope = true},
+        {9, 8, 2, 6, 8, true, true, false, false, 0, .rope = true, .neox = true},
+        {10, 8, 4, 2, 8, true, false, false, false, 0, .alibi = true},
+        {10, 12, 3, 4, 12, true, false, false, false, 0, .alibi = true},
+        {10, 12, 6, 2, 12, true, false, false, false, 0, .alibi = true},
+        {11, 8, 2, 4, 8, true, true, false, false, 0, .window = 2 + 1},
+        {11, 8, 2, 4, 8, true, true, false, false, 3.0f, .softcap = 1.5f},
+        {7, 8, 2, 4, 8, true, true, false, false, 0, .bias = 1},
+        {7, 8, 2, 4, 8, true, true, false, false, 0, .bias = 2},
+        {7, 8, 2, 4, 8, true, true, false, true, 0, .nan_rows = true},
+        /* combinations */
+        {12, 8, 2, 4, 8, true, true, true, false, 0, .rope = true, .window = 3 + 1},
+        {12, 16, 4, 4, 16, true, true, false, false, 0, .kv_heads = 2, .alibi = true},
+        {6, 8, 2, 4, 8, true, true, false, true, 0, .m = 10, .d_ctx = 6, .bias = 2,
+         .window = 4 + 1},
+        {9, 12, 6, 2, 12, true, true, true, true, 0, .kv_heads = 3, .rope = true,
+         .neox = true, .alibi = true, .softcap = 2.0f, .bias = 1, .pos = true,
+         .window = 0 + 1},
     };
     printf("random cases against the float64 naive reference:\n");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -216,21 +250,23 @@ static void check_reference_case(const char *dir, const char *name)
     if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "mask"))) {
         snprintf(path, sizeof path, "%s/%s.mask.json", dir, name);
         CHECK(sa_read_file(&text, &len, path, &err) == SA_OK &&
-              sa_read_mask(&mask, x.rows, path, text, len, &err) == SA_OK,
+              sa_read_mask(&mask, x.rows, x.rows, path, text, len, &err) == SA_OK,
               "%s: %s", path, err.message);
         free(text);
     }
-    CHECK(sa_weights_check(&w, x.cols, heads, &err) == SA_OK, "%s: %s", name,
+    CHECK(sa_weights_check(&w, x.cols, x.cols, heads, heads, &err) == SA_OK, "%s: %s", name,
           err.message);
 
     size_t n = x.rows, dh = w.d_proj / heads;
     sa_config cfg = {
         .heads = heads, .causal = causal, .mask = mask, .keep_weights = true,
+        .window = -1,
         .scale = cJSON_IsNumber(scale_item) ? (float)scale_item->valuedouble
                                             : (float)(1.0 / sqrt((double)dh)),
     };
     sa_result r;
-    CHECK(sa_attention_forward(&r, x.data, n, x.cols, &w, &cfg, &err) == SA_OK,
+    CHECK(sa_attention_forward(&r, x.data, n, x.cols, NULL, 0, 0, &w, &cfg,
+                               &err) == SA_OK,
           "%s: %s", name, err.message);
 
     size_t out_len = n * w.d_out, wlen = average ? n * n : heads * n * n;
@@ -244,7 +280,7 @@ static void check_reference_case(const char *dir, const char *name)
     float *avg = NULL;
     if (average) {
         avg = malloc(n * n * sizeof *avg);
-        sa_average_heads(avg, r.weights, heads, n);
+        sa_average_heads(avg, r.weights, heads, n, n);
         got_w = avg;
     }
     CHECK(flatten(cJSON_GetObjectItem(expected, "weights"), want, wlen, 0) == wlen,
@@ -290,7 +326,7 @@ static void test_average_heads(void)
 {
     const float w[2 * 2 * 2] = {1, 0, 0.5f, 0.5f, 0, 1, 0.25f, 0.75f};
     float avg[4];
-    sa_average_heads(avg, w, 2, 2);
+    sa_average_heads(avg, w, 2, 2, 2);
     CHECK(avg[0] == 0.5f && avg[1] == 0.5f && avg[2] == 0.375f && avg[3] == 0.625f,
           "average of heads: %g %g %g %g", avg[0], avg[1], avg[2], avg[3]);
 }
@@ -302,9 +338,9 @@ static void test_overflow_is_an_error(void)
     sa_weights w;
     sa_error err;
     sa_result r;
-    CHECK(sa_weights_generate(&w, 2, 1, 2, false, 0, &err) == SA_OK, "generate");
-    sa_config cfg = {.heads = 1, .scale = 1.0f};
-    CHECK(sa_attention_forward(&r, x, 2, 2, &w, &cfg, &err) == SA_ERR_DATA,
+    CHECK(sa_weights_generate(&w, 2, 2, 1, 1, 2, false, 0, &err) == SA_OK, "generate");
+    sa_config cfg = {.heads = 1, .scale = 1.0f, .window = -1};
+    CHECK(sa_attention_forward(&r, x, 2, 2, NULL, 0, 0, &w, &cfg, &err) == SA_ERR_DATA,
           "overflow not reported");
     CHECK(r.output == NULL, "result not freed after an error");
     sa_weights_free(&w);

@@ -85,16 +85,16 @@ static void test_mask(void)
     unsigned char *mask;
     sa_error err;
     const char *json = "[[1, 0], [true, false]]";
-    CHECK(sa_read_mask(&mask, 2, "m.json", json, strlen(json), &err) == SA_OK,
+    CHECK(sa_read_mask(&mask, 2, 2, "m.json", json, strlen(json), &err) == SA_OK,
           "%s", err.message);
     CHECK(mask && mask[0] == 1 && mask[1] == 0 && mask[2] == 1 && mask[3] == 0,
           "mask values");
     free(mask);
-    CHECK(sa_read_mask(&mask, 3, "m.json", json, strlen(json), &err) == SA_ERR_DATA &&
-          strstr(err.message, "mask is 2 x 2 but the input has 3 rows"),
+    CHECK(sa_read_mask(&mask, 3, 3, "m.json", json, strlen(json), &err) == SA_ERR_DATA &&
+          strcmp(err.message, "mask is 2 x 2 but must be 3 x 3 (queries x keys)") == 0,
           "wrong shape: %s", err.message);
     const char *csv = "1,0.5\n1,1\n";
-    CHECK(sa_read_mask(&mask, 2, "m.csv", csv, strlen(csv), &err) == SA_ERR_DATA &&
+    CHECK(sa_read_mask(&mask, 2, 2, "m.csv", csv, strlen(csv), &err) == SA_ERR_DATA &&
           strcmp(err.message, "mask, row 1, column 2: 0.5 is not 0 or 1") == 0,
           "not 0/1: %s", err.message);
 }
@@ -118,10 +118,11 @@ static void test_torch_convention(void)
     CHECK(w.bk[0] == 3 && w.bk[1] == 4 && w.bv[1] == 6, "biases split q, k, v");
     CHECK(w.wo[0] == 1 && w.wo[1] == 2 && w.wo[2] == 0 && w.wo[3] == 3,
           "Wo = out_proj.weight transposed");
-    CHECK(sa_weights_check(&w, 3, 1, &err) == SA_ERR_DATA &&
-          strcmp(err.message, "the input has 3 columns but in_proj_weight is "
-                 "6 x 2, which expects 2") == 0, "%s", err.message);
-    CHECK(sa_weights_check(&w, 2, 3, &err) == SA_ERR_USAGE, "heads not dividing");
+    CHECK(sa_weights_check(&w, 3, 3, 1, 1, &err) == SA_ERR_DATA &&
+          strcmp(err.message, "the input has 3 columns but the weights expect "
+                 "2 (the columns of in_proj_weight or q_proj_weight)") == 0,
+          "%s", err.message);
+    CHECK(sa_weights_check(&w, 2, 2, 3, 3, &err) == SA_ERR_USAGE, "heads not dividing");
     sa_weights_free(&w);
 
     const char *bad[][2] = {
@@ -153,7 +154,7 @@ static void test_rng_and_generated_weights(void)
 
     sa_weights w, again;
     sa_error err;
-    CHECK(sa_weights_generate(&w, 4, 2, 3, true, 0, &err) == SA_OK, "generate");
+    CHECK(sa_weights_generate(&w, 4, 4, 2, 2, 3, true, 0, &err) == SA_OK, "generate");
     CHECK(w.d_model == 4 && w.d_proj == 6 && w.d_out == 4 && w.wo && !w.bq,
           "generated shapes");
     /* first element: a = 1/sqrt(4) = 0.5, u = top 24 bits of the first draw */
@@ -165,10 +166,10 @@ static void test_rng_and_generated_weights(void)
     for (size_t i = 0; i < 6 * 4; i++)
         bounded &= fabsf(w.wo[i]) <= (float)(1.0 / sqrt(6.0));
     CHECK(bounded, "generated values within [-a, a)");
-    sa_weights_generate(&again, 4, 2, 3, true, 0, &err);
+    sa_weights_generate(&again, 4, 4, 2, 2, 3, true, 0, &err);
     CHECK(memcmp(w.wv, again.wv, 24 * sizeof(float)) == 0, "same seed, same bits");
     sa_weights_free(&again);
-    sa_weights_generate(&again, 4, 2, 3, true, 1, &err);
+    sa_weights_generate(&again, 4, 4, 2, 2, 3, true, 1, &err);
     CHECK(memcmp(w.wv, again.wv, 24 * sizeof(float)) != 0, "other seed, other bits");
     sa_weights_free(&again);
     sa_weights_free(&w);

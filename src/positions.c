@@ -1,0 +1,50 @@
+/* positions.c — where tokens are: sinusoidal encodings, rotary embeddings
+ * (RoPE) and ALiBi slopes.  Angles are computed in double precision. */
+#include <math.h>
+
+#include "selfattn.h"
+
+void sa_sinusoidal(float *x, size_t n, size_t d)
+{
+    // x[p, c] += sin(p / 10000^(2i/d)) for c = 2i, cos(...) for c = 2i + 1
+    for (size_t p = 0; p < n; p++)
+        for (size_t c = 0; c < d; c++) {
+            double angle = (double)p / pow(10000.0, (double)(c - c % 2) / (double)d);
+            x[p * d + c] += (float)(c % 2 ? cos(angle) : sin(angle));
+        }
+}
+
+void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
+             float base, bool neox)
+{
+    size_t half = dh / 2;
+    for (size_t p = 0; p < rows; p++)
+        for (size_t t = 0; t < half; t++) {
+            // pair t turns by p * base^(-2t/dh)
+            double angle = (double)p * pow((double)base, -2.0 * (double)t / (double)dh);
+            float c = (float)cos(angle), s = (float)sin(angle);
+            size_t i0 = neox ? t : 2 * t, i1 = neox ? t + half : 2 * t + 1;
+            for (size_t h = 0; h < heads; h++) {
+                float *head = x + p * ld + h * dh;
+                float a = head[i0], b = head[i1];
+                head[i0] = a * c - b * s;
+                head[i1] = a * s + b * c;
+            }
+        }
+}
+
+/* The slopes of a power-of-two head count: 2^(-8(h+1)/H). */
+static double pow2_slope(size_t h, size_t heads)
+{
+    return pow(2.0, -8.0 * (double)(h + 1) / (double)heads);
+}
+
+void sa_alibi_slopes(float *slopes, size_t heads)
+{
+    size_t n2 = 1;
+    while (n2 * 2 <= heads)
+        n2 *= 2;
+    for (size_t h = 0; h < heads; h++)
+        slopes[h] = (float)(h < n2 ? pow2_slope(h, n2)
+                                   : pow2_slope(2 * (h - n2), 2 * n2));
+}
