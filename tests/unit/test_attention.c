@@ -201,12 +201,13 @@ static cJSON *load_json(const char *path)
     return root;
 }
 
-/* Flattens a nested JSON array of numbers into want; returns the count. */
+/* Flattens a nested JSON array of numbers (null = NaN) into want; returns
+ * the count. */
 static size_t flatten(const cJSON *item, double *want, size_t cap, size_t k)
 {
-    if (cJSON_IsNumber(item)) {
+    if (cJSON_IsNumber(item) || cJSON_IsNull(item)) {
         if (k < cap)
-            want[k] = item->valuedouble;
+            want[k] = cJSON_IsNull(item) ? NAN : item->valuedouble;
         return k + 1;
     }
     for (const cJSON *c = item ? item->child : NULL; c; c = c->next)
@@ -214,100 +215,157 @@ static size_t flatten(const cJSON *item, double *want, size_t cap, size_t k)
     return k;
 }
 
-/* Runs one case of tests/reference/cases through the library. */
-static void check_reference_case(const char *dir, const char *name)
+/* The text of dir/name.suffix in *text, or NULL after a failed CHECK. */
+static char *case_file(const char *dir, const char *name, const char *suffix,
+                       size_t *len)
 {
     char path[512];
     char *text = NULL;
+    sa_error err;
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, suffix);
+    CHECK(sa_read_file(&text, len, path, &err) == SA_OK, "%s: %s", path,
+          err.message);
+    return text;
+}
+
+/* Reads dir/name.suffix as a matrix. */
+static bool case_matrix(sa_matrix *m, const char *dir, const char *name,
+                        const char *suffix)
+{
     size_t len;
     sa_error err;
-    sa_matrix x;
-    sa_weights w;
+    char *text = case_file(dir, name, suffix, &len);
+    bool ok = text && sa_read_matrix(m, "x.json", text, len, &err) == SA_OK;
+    CHECK(ok, "%s.%s: %s", name, suffix, text ? err.message : "missing");
+    free(text);
+    return ok;
+}
+
+static double spec_number(const cJSON *spec, const char *key, double fallback)
+{
+    const cJSON *item = cJSON_GetObjectItem(spec, key);
+    return cJSON_IsNumber(item) ? item->valuedouble : fallback;
+}
+
+static bool spec_flag(const cJSON *spec, const char *key)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItem(spec, key));
+}
+
+/* Runs one case of tests/reference/{cases,variants} through the library:
+ * NAME.case.json says which options; missing keys mean the defaults. */
+static void check_reference_case(const char *dir, const char *name)
+{
+    char path[512];
+    size_t len;
+    sa_error err;
+    sa_matrix x = {0}, ctx = {0};
+    sa_weights w = {0};
     unsigned char *mask = NULL;
+    float *bias = NULL;
+    bool per_head = false;
 
     snprintf(path, sizeof path, "%s/%s.case.json", dir, name);
     cJSON *spec = load_json(path);
     snprintf(path, sizeof path, "%s/%s.expected.json", dir, name);
     cJSON *expected = load_json(path);
     CHECK(spec && expected, "%s: cannot load the case", name);
-    if (!spec || !expected)
-        return;
-    size_t heads = (size_t)cJSON_GetObjectItem(spec, "heads")->valuedouble;
-    bool causal = cJSON_IsTrue(cJSON_GetObjectItem(spec, "causal"));
-    bool average = cJSON_IsTrue(cJSON_GetObjectItem(spec, "average_heads"));
-    const cJSON *scale_item = cJSON_GetObjectItem(spec, "scale");
+    if (!spec || !expected || !case_matrix(&x, dir, name, "input.json"))
+        goto done;
+    size_t heads = (size_t)spec_number(spec, "heads", 1);
+    size_t kv_heads = (size_t)spec_number(spec, "kv_heads", (double)heads);
+    bool average = spec_flag(spec, "average_heads");
+    bool cross = spec_flag(spec, "context");
+    if (cross && !case_matrix(&ctx, dir, name, "context.json"))
+        goto done;
+    size_t n = x.rows, m = cross ? ctx.rows : n, d_ctx = cross ? ctx.cols : x.cols;
 
-    snprintf(path, sizeof path, "%s/%s.input.json", dir, name);
-    CHECK(sa_read_file(&text, &len, path, &err) == SA_OK &&
-          sa_read_matrix(&x, path, text, len, &err) == SA_OK, "%s: %s", path,
-          err.message);
+    char *text = case_file(dir, name, "weights.json", &len);
+    CHECK(text && sa_weights_from_json(&w, text, len, &err) == SA_OK, "%s: %s",
+          name, err.message);
     free(text);
-    snprintf(path, sizeof path, "%s/%s.weights.json", dir, name);
-    CHECK(sa_read_file(&text, &len, path, &err) == SA_OK &&
-          sa_weights_from_json(&w, text, len, &err) == SA_OK, "%s: %s", path,
-          err.message);
-    free(text);
-    if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "mask"))) {
-        snprintf(path, sizeof path, "%s/%s.mask.json", dir, name);
-        CHECK(sa_read_file(&text, &len, path, &err) == SA_OK &&
-              sa_read_mask(&mask, x.rows, x.rows, path, text, len, &err) == SA_OK,
-              "%s: %s", path, err.message);
+    if (spec_flag(spec, "mask")) {
+        text = case_file(dir, name, "mask.json", &len);
+        CHECK(text && sa_read_mask(&mask, n, m, "m.json", text, len, &err) == SA_OK,
+              "%s mask: %s", name, err.message);
         free(text);
     }
-    CHECK(sa_weights_check(&w, x.cols, x.cols, heads, heads, &err) == SA_OK, "%s: %s", name,
-          err.message);
+    if (spec_flag(spec, "bias")) {
+        text = case_file(dir, name, "bias.json", &len);
+        CHECK(text && sa_read_bias(&bias, &per_head, heads, n, m, "b.json", text,
+                                   len, &err) == SA_OK, "%s bias: %s", name,
+              err.message);
+        free(text);
+    }
+    if (!w.wq || sa_weights_check(&w, x.cols, d_ctx, heads, kv_heads, &err)) {
+        CHECK(false, "%s: %s", name, err.message);
+        goto done;
+    }
 
-    size_t n = x.rows, dh = w.d_proj / heads;
+    size_t dh = w.d_proj / heads;
+    const cJSON *style = cJSON_GetObjectItem(spec, "rope_style");
+    const cJSON *rows = cJSON_GetObjectItem(spec, "masked_rows");
     sa_config cfg = {
-        .heads = heads, .causal = causal, .mask = mask, .keep_weights = true,
-        .window = -1,
-        .scale = cJSON_IsNumber(scale_item) ? (float)scale_item->valuedouble
-                                            : (float)(1.0 / sqrt((double)dh)),
+        .heads = heads, .kv_heads = kv_heads,
+        .scale = (float)spec_number(spec, "scale", 1.0 / sqrt((double)dh)),
+        .softcap = (float)spec_number(spec, "softcap", 0),
+        .alibi = spec_flag(spec, "alibi"), .bias = bias, .bias_per_head = per_head,
+        .causal = spec_flag(spec, "causal"),
+        .window = (long)spec_number(spec, "window", -1), .mask = mask,
+        .masked_rows_nan = cJSON_IsString(rows) && strcmp(rows->valuestring, "nan") == 0,
+        .rope = spec_flag(spec, "rope"),
+        .rope_neox = cJSON_IsString(style) && strcmp(style->valuestring, "neox") == 0,
+        .rope_base = (float)spec_number(spec, "rope_base", 10000),
+        .pos_sinusoidal = cJSON_IsString(cJSON_GetObjectItem(spec, "pos")),
+        .keep_weights = true,
     };
     sa_result r;
-    CHECK(sa_attention_forward(&r, x.data, n, x.cols, NULL, 0, 0, &w, &cfg,
-                               &err) == SA_OK,
-          "%s: %s", name, err.message);
+    if (sa_attention_forward(&r, x.data, n, x.cols, cross ? ctx.data : NULL, m,
+                             d_ctx, &w, &cfg, &err)) {
+        CHECK(false, "%s: %s", name, err.message);
+        goto done;
+    }
 
-    size_t out_len = n * w.d_out, wlen = average ? n * n : heads * n * n;
+    size_t out_len = n * w.d_out, wlen = average ? n * m : heads * n * m;
     double *want = malloc((out_len > wlen ? out_len : wlen) * sizeof *want);
     double max_out, max_w;
     CHECK(flatten(cJSON_GetObjectItem(expected, "output"), want, out_len, 0) == out_len,
           "%s: expected output has the wrong size", name);
     CHECK(naive_worst(r.output, want, out_len, RTOL, ATOL, &max_out) <= 1,
           "%s: output off by %g", name, max_out);
-    float *got_w = r.weights;
-    float *avg = NULL;
+    float *got_w = r.weights, *avg = NULL;
     if (average) {
-        avg = malloc(n * n * sizeof *avg);
-        sa_average_heads(avg, r.weights, heads, n, n);
+        avg = malloc(n * m * sizeof *avg);
+        sa_average_heads(avg, r.weights, heads, n, m);
         got_w = avg;
     }
     CHECK(flatten(cJSON_GetObjectItem(expected, "weights"), want, wlen, 0) == wlen,
           "%s: expected weights have the wrong size", name);
     CHECK(naive_worst(got_w, want, wlen, RTOL, ATOL, &max_w) <= 1,
           "%s: weights off by %g", name, max_w);
-    printf("  %-24s output max diff %.2g, weights %.2g\n", name, max_out, max_w);
-
+    printf("  %-26s output max diff %.2g, weights %.2g\n", name, max_out, max_w);
     free(avg);
     free(want);
-    free(mask);
     sa_result_free(&r);
+done:
+    free(mask);
+    free(bias);
     sa_weights_free(&w);
     sa_matrix_free(&x);
+    sa_matrix_free(&ctx);
     cJSON_Delete(spec);
     cJSON_Delete(expected);
 }
 
-static void test_reference_cases(void)
+/* Checks every NAME.case.json of dir; expects at least min_cases. */
+static void test_reference_dir(const char *dir, size_t min_cases)
 {
-    const char *dir = "tests/reference/cases";
     DIR *dp = opendir(dir);
     size_t count = 0;
     CHECK(dp != NULL, "cannot open %s (run from the repository root)", dir);
     if (!dp)
         return;
-    printf("PyTorch and NumPy reference cases:\n");
+    printf("reference cases in %s:\n", dir);
     struct dirent *e;
     while ((e = readdir(dp))) {
         const char *suffix = strstr(e->d_name, ".case.json");
@@ -319,7 +377,7 @@ static void test_reference_cases(void)
         count++;
     }
     closedir(dp);
-    CHECK(count >= 15, "only %zu reference cases found", count);
+    CHECK(count >= min_cases, "only %zu reference cases in %s", count, dir);
 }
 
 static void test_average_heads(void)
@@ -349,7 +407,8 @@ static void test_overflow_is_an_error(void)
 int main(void)
 {
     test_random_cases();
-    test_reference_cases();
+    test_reference_dir("tests/reference/cases", 20);
+    test_reference_dir("tests/reference/variants", 26);
     test_average_heads();
     test_overflow_is_an_error();
     return check_summary("test_attention");
