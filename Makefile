@@ -9,7 +9,7 @@ PKGS = libcjson openblas
 # recursive (=) so pkg-config runs after `make deps` has installed them
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -D_POSIX_C_SOURCE=200809L $(PKG_CFLAGS) -Isrc
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 $(PKG_CFLAGS) -Isrc
 LIBS = $(PKG_LIBS) -lm
 
 PREFIX ?= /usr/local

@@ -239,8 +239,10 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     for (size_t i = 0; i < n * d_out; i++)
         if (!isfinite(r->output[i]) && !(cfg->masked_rows_nan && empty[i / d_out])) {
             status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                             "the result overflows float32 (output row %zu); "
-                             "scale the input or weights down", i / d_out + 1);
+                             "the result overflows float32 in query row %zu "
+                             "(counting from 0); scale the input or weights "
+                             "down",
+                             i / d_out);
             goto fail;
         }
 

@@ -1,5 +1,7 @@
 /* cli.c — exit codes, messages and option values for every subcommand. */
 #include <errno.h>
+#include <float.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -53,6 +55,21 @@ int cli_usage_error(const char *fmt, ...)
     return EX_USAGE;
 }
 
+int cli_bad_option(int c, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    bool is_long = arg[0] == '-' && arg[1] == '-';
+    if (c == ':')
+        return is_long ? cli_usage_error("option '%s' needs a value", arg)
+                       : cli_usage_error("option '-%c' needs a value", optopt);
+    if (is_long && optopt != 0)  /* a known flag given "=value" */
+        return cli_usage_error("option '%.*s' takes no value",
+                               (int)strcspn(arg, "="), arg);
+    if (is_long)
+        return cli_usage_error("unknown option '%s'", arg);
+    return cli_usage_error("unknown option '-%c'", optopt);
+}
+
 void cli_warn(const char *fmt, ...)
 {
     va_list ap;
@@ -98,8 +115,13 @@ bool cli_parse_float(float *out, const char *option, const char *arg)
     char *end;
     errno = 0;
     double v = strtod(arg, &end);
-    if (arg[0] == '\0' || *end != '\0' || !isfinite(v) || fabs(v) > 3.4e38) {
+    if (arg[0] == '\0' || *end != '\0' || isnan(v) ||
+        (isinf(v) && errno != ERANGE)) {
         cli_usage_error("%s: '%s' is not a finite number", option, arg);
+        return false;
+    }
+    if (fabs(v) > FLT_MAX) {
+        cli_usage_error("%s: '%s' is out of float32 range", option, arg);
         return false;
     }
     *out = (float)v;

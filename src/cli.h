@@ -23,6 +23,10 @@ int cli_fail(const char *file, const sa_error *err);
 /* Prints "selfattn: message" and a pointer to --help; returns EX_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* After getopt_long returned c (':' or '?'), prints the usage error for the
+ * option at argv[optind - 1] (or optopt) and returns EX_USAGE. */
+int cli_bad_option(int c, char **argv);
+
 /* Prints "selfattn: warning: message". */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -37,17 +41,19 @@ bool cli_parse_u64(uint64_t *out, const char *option, const char *arg);
 bool cli_parse_float(float *out, const char *option, const char *arg);
 
 /* An output written atomically: a temporary file beside the target,
- * renamed over it only when everything was written. */
+ * renamed over it only when everything was written (see output.c for
+ * links and special files). */
 typedef struct {
     FILE *fp;          /* where to write: the temporary file, or stdout */
-    char *tmp_path;    /* NULL for stdout */
-    const char *path;  /* the target, or NULL for stdout */
+    char *tmp_path;    /* the temporary file, or NULL (stdout, special file) */
+    char *target;      /* the regular file to replace, links followed */
+    const char *path;  /* the name given, or NULL for stdout */
 } cli_output;
 
 /* Opens path ("-" or NULL = stdout).  Returns 0 or an exit code (73). */
 int cli_output_open(cli_output *o, const char *path);
-/* Flushes, closes and renames into place.  Returns 0 or an exit code (74)
- * after removing the temporary file. */
+/* Flushes, closes and renames into place.  Returns 0 or an exit code (74
+ * write error, 73 rename) after removing the temporary file. */
 int cli_output_commit(cli_output *o);
 /* Closes and removes the temporary file; the target is untouched. */
 void cli_output_abort(cli_output *o);

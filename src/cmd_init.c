@@ -62,10 +62,8 @@ int cmd_init(int argc, char **argv)
         case 'h':
             fputs(cli_usage, stdout);
             return cli_close_stdout();
-        case ':':
-            return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+            return cli_bad_option(c, argv);
         }
     }
     if (optind < argc)

@@ -124,6 +124,7 @@ static bool take_option(run_options *o, int c, const char *arg)
         return parse_choice(&choice, "--pos", arg, positions);
     case OPT_ROPE: o->rope = true; return true;
     case OPT_ROPE_BASE:
+        o->rope = true;
         if (!cli_parse_float(&o->rope_base, "--rope-base", arg))
             return false;
         if (o->rope_base <= 1.0f) {
@@ -132,6 +133,7 @@ static bool take_option(run_options *o, int c, const char *arg)
         }
         return true;
     case OPT_ROPE_STYLE:
+        o->rope = true;
         if (!parse_choice(&choice, "--rope-style", arg, styles))
             return false;
         o->rope_neox = choice == 1;
@@ -186,10 +188,8 @@ static int parse_options(run_options *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":w:H:p:f:o:h", run_longs, NULL)) != -1) {
         if (c == 'h')
             return -1;
-        if (c == ':')
-            return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        if (c == ':' || c == '?')
+            return cli_bad_option(c, argv);
         if (!take_option(o, c, optarg))
             return EX_USAGE;
     }
@@ -208,6 +208,12 @@ static int parse_options(run_options *o, int argc, char **argv)
     if (o->context && o->causal)
         return cli_usage_error("--causal is for self-attention: queries and "
                                "context keys have no common order");
+    const char *files[] = {o->input, o->weights, o->context, o->mask, o->bias};
+    int from_stdin = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        from_stdin += files[i] && strcmp(files[i], "-") == 0;
+    if (from_stdin > 1)
+        return cli_usage_error("only one file can be - (standard input)");
     if (!o->kv_heads)
         o->kv_heads = o->heads;
     if (o->heads % o->kv_heads != 0)
@@ -311,7 +317,7 @@ static void warn_empty_rows(const sa_result *r, bool nan)
         snprintf(list + used, sizeof list - used, " and %zu more",
                  r->n_empty_rows - shown);
     bool many = r->n_empty_rows > 1;
-    cli_warn("query row%s %s (from 0) see%s no key after masking; %s weights "
+    cli_warn("query row%s %s (counting from 0) see%s no key after masking; %s weights "
              "and head outputs are %s", many ? "s" : "", list, many ? "" : "s",
              many ? "their" : "its", nan ? "NaN" : "zero");
 }

@@ -178,7 +178,7 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
     line_fields f = {0};
     sink s = {0};
     size_t rows = 0, cols = 0;
-    bool seen_first = false, labelled = false;
+    bool seen_first = false, labelled = false, index_header = false;
     sa_status status = SA_OK;
     long line, col;
 
@@ -210,11 +210,13 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
             for (size_t j = 1; j < f.count; j++)
                 if (f.items[j].text[0] && !looks_numeric(f.items[j].text))
                     header = true;
-            if (header)
+            /* pandas' to_csv(): ",0,1" above rows labelled by the index */
+            index_header = f.count > 1 && f.items[0].text[0] == '\0';
+            if (header || index_header)
                 continue;
         }
         if (rows == 0) {
-            labelled = !looks_numeric(f.items[0].text);
+            labelled = index_header || !looks_numeric(f.items[0].text);
             cols = f.count - (labelled ? 1 : 0);
             if (cols == 0) {
                 sa_text_position(text, len, start, &line, &col);

@@ -13,6 +13,9 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     long line, col;
     size_t i = 0;
 
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;  /* a UTF-8 byte order mark */
+    size_t start = i;
     while (i < len && strchr(" \t\r\n", text[i]))
         i++;
     if (i == len)
@@ -25,7 +28,7 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     }
     /* cJSON wants the terminating NUL inside the length it is given; the
      * buffers of sa_read_file have it */
-    *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
+    *root = cJSON_ParseWithLengthOpts(text + start, len + 1 - start, &end, true);
     if (*root)
         return SA_OK;
     size_t offset = end && end >= text ? (size_t)(end - text) : 0;

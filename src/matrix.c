@@ -41,7 +41,8 @@ sa_input_format sa_guess_format(const char *name, const char *text, size_t len)
         return SA_FORMAT_JSON;
     if (name && has_suffix(name, ".csv"))
         return SA_FORMAT_CSV;
-    for (size_t i = 0; i < len; i++) {
+    size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (size_t i = start; i < len; i++) {
         char c = text[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
             continue;

@@ -1,7 +1,12 @@
 /* output.c — writing -o FILE atomically: a temporary file in the target's
  * directory, renamed over the target once complete.  SIGINT and SIGTERM
- * remove the temporary file before the process dies. */
+ * remove the temporary file before the process dies.  A symbolic link is
+ * followed (the file it names is replaced, the link kept); an existing file
+ * keeps its permissions; a target that is not a regular file (a FIFO, a
+ * device such as /dev/stdout) is written directly, since it cannot be
+ * replaced. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,90 +26,115 @@ static void remove_pending(int sig)
     raise(sig);
 }
 
+static int cannot_create(const char *path, int e)
+{
+    fprintf(stderr, "selfattn: %s: cannot create: %s\n", path, strerror(e));
+    return EX_CANTCREAT;
+}
+
+static int out_of_memory(void)
+{
+    fprintf(stderr, "selfattn: out of memory\n");
+    return EX_OSERR;
+}
+
 int cli_output_open(cli_output *o, const char *path)
 {
+    struct stat st;
     memset(o, 0, sizeof *o);
     if (!path || strcmp(path, "-") == 0) {
         o->fp = stdout;
         return 0;
     }
     o->path = path;
-    size_t len = strlen(path);
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        return cannot_create(path, EISDIR);
+    if (exists && !S_ISREG(st.st_mode)) {
+        o->fp = fopen(path, "w");
+        return o->fp ? 0 : cannot_create(path, errno);
+    }
+
+    /* the file a symbolic link names is the one to replace */
+    o->target = exists ? realpath(path, NULL) : strdup(path);
+    if (!o->target)
+        return exists ? cannot_create(path, errno) : out_of_memory();
+    size_t len = strlen(o->target);
     o->tmp_path = malloc(len + 16);
     if (!o->tmp_path) {
-        fprintf(stderr, "selfattn: out of memory\n");
-        return EX_OSERR;
+        cli_output_abort(o);
+        return out_of_memory();
     }
     /* "dir/name" -> "dir/.name.XXXXXX" so the rename stays in one directory */
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    memcpy(o->tmp_path, path, dir_len);
+    const char *slash = strrchr(o->target, '/');
+    size_t dir_len = slash ? (size_t)(slash - o->target) + 1 : 0;
+    memcpy(o->tmp_path, o->target, dir_len);
     snprintf(o->tmp_path + dir_len, len + 16 - dir_len, ".%s.XXXXXX",
-             path + dir_len);
+             o->target + dir_len);
     int fd = mkstemp(o->tmp_path);
     if (fd < 0) {
-        fprintf(stderr, "selfattn: %s: cannot create: %s\n", path,
-                strerror(errno));
+        int e = errno;
         free(o->tmp_path);
         o->tmp_path = NULL;
-        return EX_CANTCREAT;
+        cli_output_abort(o);
+        return cannot_create(path, e);
     }
-    /* mkstemp makes 0600; give the file the usual 0666 & ~umask */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
     pending_tmp = o->tmp_path;
     signal(SIGINT, remove_pending);
     signal(SIGTERM, remove_pending);
+    /* mkstemp makes 0600: keep an existing file's mode, else 0666 & ~umask */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~mask);
     o->fp = fdopen(fd, "w");
     if (!o->fp) {
         close(fd);
         cli_output_abort(o);
-        fprintf(stderr, "selfattn: out of memory\n");
-        return EX_OSERR;
+        return out_of_memory();
     }
     return 0;
 }
 
 void cli_output_abort(cli_output *o)
 {
-    if (!o->tmp_path)
-        return;
-    if (o->fp)
+    if (o->fp && o->fp != stdout)
         fclose(o->fp);
-    unlink(o->tmp_path);
-    pending_tmp = NULL;
+    if (o->tmp_path) {
+        unlink(o->tmp_path);
+        pending_tmp = NULL;
+    }
     free(o->tmp_path);
+    free(o->target);
     memset(o, 0, sizeof *o);
 }
 
 int cli_output_commit(cli_output *o)
 {
-    if (!o->tmp_path)
+    if (!o->path)
         return 0;  /* stdout: closed by cli_close_stdout */
     FILE *fp = o->fp;
     o->fp = NULL;
-    if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0) {
-        int e = errno;
-        fclose(fp);
+    int bad = fflush(fp) != 0 || ferror(fp);
+    if (!bad && o->tmp_path)
+        bad = fsync(fileno(fp)) != 0;
+    int e = errno;
+    if (fclose(fp) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
         fprintf(stderr, "selfattn: %s: write error: %s\n", o->path, strerror(e));
         cli_output_abort(o);
         return EX_IOERR;
     }
-    if (fclose(fp) != 0) {
-        fprintf(stderr, "selfattn: %s: write error: %s\n", o->path,
-                strerror(errno));
+    if (o->tmp_path && rename(o->tmp_path, o->target) != 0) {
+        int code = cannot_create(o->path, errno);
         cli_output_abort(o);
-        return EX_IOERR;
-    }
-    if (rename(o->tmp_path, o->path) != 0) {
-        fprintf(stderr, "selfattn: %s: cannot create: %s\n", o->path,
-                strerror(errno));
-        cli_output_abort(o);
-        return EX_CANTCREAT;
+        return code;
     }
     pending_tmp = NULL;
     free(o->tmp_path);
+    free(o->target);
     memset(o, 0, sizeof *o);
     return 0;
 }

@@ -62,7 +62,8 @@ static size_t add_weights(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
     size_t n = res->n, m = res->m;
-    if (!r->print_weights)
+    /* per-head weights are the softmax step's matrices: shown once */
+    if (!r->print_weights || (r->print_steps && !r->average_heads))
         return k;
     if (r->average_heads)
         b[k++] = (sa_block){"weights", 0, n, m, r->average, true, false};

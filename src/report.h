@@ -19,7 +19,8 @@ size_t sa_report_max_blocks(const sa_report *r);
 
 /* Fills blocks (sa_report_max_blocks entries) in computation order (steps
  * per head, weights, output) or, if !computation_order, in the JSON order
- * (output, weights, steps).  Returns the count. */
+ * (output, weights, steps).  With steps, per-head weights are left out:
+ * they are the softmax blocks.  Returns the count. */
 size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
                         bool computation_order);
 

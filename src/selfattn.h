@@ -86,9 +86,11 @@ sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
 
 /* Parses embeddings from CSV text: comma-separated rows, lines starting
  * with '#' and blank lines ignored.  A first line with a non-empty,
- * non-numeric value after its first field is a header (skipped); a
- * non-numeric first field on the first data line means the first column
- * holds token labels (it must then do so on every line).  Fields may be
+ * non-numeric value after its first field is a header (skipped); so is a
+ * first line with an empty first field (pandas' to_csv), whose data lines
+ * then start with labels.  Otherwise a non-numeric first field on the first
+ * data line means the first column holds token labels (it must then do so
+ * on every line).  Fields may be
  * double-quoted ("" is a quote).  Contract and errors as
  * sa_read_json_matrix, with line:col for each. */
 sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
@@ -268,7 +270,7 @@ void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
              float base, bool neox);
 
 /* slopes (H) of ALiBi (Press et al. 2022): 2^(-8(h+1)/H) for H a power of
- * two, otherwise those of the largest power of two n2 < H followed by every
+ * two, otherwise those of the largest power of two n2 <= H followed by every
  * other slope of 2 n2. */
 void sa_alibi_slopes(float *slopes, size_t heads);
 

@@ -380,12 +380,12 @@ sa_status sa_weights_check(const sa_weights *w, size_t d, size_t d_ctx,
                        heads, w->d_proj);
     if (kv_heads == 0 || heads % kv_heads != 0)
         return sa_fail(err, SA_ERR_USAGE, 0, 0,
-                       "%zu key/value heads do not divide %zu heads",
+                       "%zu key/value head(s) do not divide %zu heads",
                        kv_heads, heads);
     size_t dh = w->d_proj / heads;
     if (w->d_kv != kv_heads * dh)
         return sa_fail(err, SA_ERR_DATA, 0, 0,
-                       "%s has %zu columns but %zu key/value heads of width "
+                       "%s has %zu columns but %zu key/value head(s) of width "
                        "%zu need %zu", torch ? "the key projection" : "Wk",
                        w->d_kv, kv_heads, dh, kv_heads * dh);
     return SA_OK;

@@ -102,7 +102,7 @@ variant_args() {
           -w "$VARIANTS/masked_rows_nan.weights.json" "$VARIANTS/masked_rows_nan.input.json")
     run --separate-stderr selfattn run -p weights,output "${args[@]}"
     assert_success
-    assert_equal "$stderr" "selfattn: warning: query row 3 (from 0) sees no key after masking; its weights and head outputs are NaN"
+    assert_equal "$stderr" "selfattn: warning: query row 3 (counting from 0) sees no key after masking; its weights and head outputs are NaN"
     run jq -c '[.weights[0][3][0], .output[3][0], .weights[0][2][0] != null]' <<<"$output"
     assert_output '[null,null,true]'
     run selfattn run -p weights -f csv "${args[@]}"
@@ -207,5 +207,19 @@ variant_args() {
 @test "error: Wk columns that do not fit --kv-heads" {
     run --separate-stderr selfattn run -H 4 --kv-heads 1 -w "$VARIANTS/gqa.weights.json" \
         "$VARIANTS/gqa.input.json"
-    assert_error 65 "selfattn: $VARIANTS/gqa.weights.json: Wk has 6 columns but 1 key/value heads of width 3 need 3"
+    assert_error 65 "selfattn: $VARIANTS/gqa.weights.json: Wk has 6 columns but 1 key/value head(s) of width 3 need 3"
+}
+
+@test "--rope-base and --rope-style imply --rope" {
+    run selfattn run --rope-style neox "$REPO_ROOT/data/sentence.json"
+    assert_success
+    assert_equal "$(jq -c .config.rope <<<"$output")" '{"base":10000,"style":"neox"}'
+    a="$(selfattn run --rope-base 500 "$REPO_ROOT/data/sentence.json" | jq -c .output)"
+    b="$(selfattn run --rope --rope-base 500 "$REPO_ROOT/data/sentence.json" | jq -c .output)"
+    assert_equal "$a" "$b"
+}
+
+@test "error: standard input named twice" {
+    run --separate-stderr selfattn run --mask - - < plain.json
+    assert_usage_error "only one file can be - (standard input)"
 }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# reference.bats — the CLI against the committed PyTorch/NumPy fixtures of
+# tests/reference: for each case NAME, `selfattn run` with the options of
+# NAME.case.json must give NAME.expected.json's output and weights within
+# jsoncmp's default tolerance (|got - want| <= 1e-6 + 1e-5 |want|).
+# A test goes through all its cases and names every one that fails.  The
+# fixtures of tests/reference/variants are variants.bats's.
+
+load ../helpers
+
+# case_options CASE_JSON NAME: the run options of a case, one per line.
+# Keys a case does not have, or has as null or false, add nothing.
+case_options() {
+    jq -r --arg name "$2" '
+        ["-H", .heads],
+        (if .kv_heads then ["--kv-heads", .kv_heads] else empty end),
+        (if .causal then ["--causal"] else empty end),
+        (if .scale != null then ["--scale", .scale] else empty end),
+        (if .context then ["--context", "\($name).context.json"] else empty end),
+        (if .mask then ["--mask", "\($name).mask.json"] else empty end),
+        (if .bias then ["--bias", "\($name).bias.json"] else empty end),
+        (if .pos then ["--pos", .pos] else empty end),
+        (if .rope then ["--rope"] else empty end),
+        (if .rope_base != null then ["--rope-base", .rope_base] else empty end),
+        (if .rope_style then ["--rope-style", .rope_style] else empty end),
+        (if .alibi then ["--alibi"] else empty end),
+        (if .window != null then ["--window", .window] else empty end),
+        (if .softcap != null then ["--softcap", .softcap] else empty end),
+        (if .masked_rows then ["--masked-rows", .masked_rows] else empty end),
+        (if .average_heads then ["--average-heads"] else empty end)
+        | .[] | tostring' "$1"
+}
+
+# check_cases DIR GLOB [CONVENTION]: runs every case DIR/GLOB.case.json;
+# prints "NAME: why" for each failure and "cases: N" at the end.  With
+# CONVENTION, the report's config.convention must be that.
+check_cases() {
+    local dir="$1" glob="$2" convention="${3:-}" file name got status count=0
+    local -a options
+    cd "$dir" || return 1
+    for file in $glob.case.json; do
+        [[ -e "$file" ]] || continue
+        name="${file%.case.json}"
+        count=$((count + 1))
+        mapfile -t options < <(case_options "$file" "$name")
+        got="$BATS_TEST_TMPDIR/$name.got.json"
+        status=0
+        selfattn run "${options[@]}" -p output,weights -w "$name.weights.json" \
+            "$name.input.json" > "$got" 2> "$BATS_TEST_TMPDIR/stderr" || status=$?
+        if ((status != 0)); then
+            echo "$name: exit $status with ${options[*]}: $(head -n 1 "$BATS_TEST_TMPDIR/stderr")"
+            continue
+        fi
+        if ! jsoncmp "$got" "$name.expected.json" > "$BATS_TEST_TMPDIR/cmp" 2>&1; then
+            echo "$name: differs with ${options[*]}: $(tr '\n' ' ' < "$BATS_TEST_TMPDIR/cmp")"
+            continue
+        fi
+        if [[ -n "$convention" && "$(jq -r .config.convention "$got")" != "$convention" ]]; then
+            echo "$name: convention $(jq -r .config.convention "$got"), not $convention"
+        fi
+    done
+    echo "cases: $count"
+}
+
+@test "NumPy reference cases (math-convention weights)" {
+    run check_cases "$REFERENCE" 'numpy_*' math
+    refute_output --regexp '^cases: 0$'
+    assert_output --regexp '^cases: [0-9]+$'
+}
+
+@test "torch state dicts reproduce nn.MultiheadAttention (the torch_* cases)" {
+    run check_cases "$REFERENCE" 'torch_*' torch
+    refute_output --regexp '^cases: 0$'
+    assert_output --regexp '^cases: [0-9]+$'
+}
+
+@test "every reference case is one of the above" {
+    run bash -c 'cd "$0" && ls *.case.json | grep -v -e "^numpy_" -e "^torch_"' "$REFERENCE"
+    assert_output ""
+}
