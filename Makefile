@@ -5,30 +5,35 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes
-PKGS = libcjson openblas
+PKGS = libcjson openblas zlib
 # recursive (=) so pkg-config runs after `make deps` has installed them
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 $(PKG_CFLAGS) -Isrc
+ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
 LIBS = $(PKG_LIBS) -lm
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 
-# Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS), tests
-# (bats-core with its assert and support libraries, jq for JSON checks).
-DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev \
-	bats bats-assert bats-support jq
+# Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS, zlib for
+# .npz deflate), tests
+# (bats-core with its assert and support libraries, jq for JSON checks,
+# NumPy to check that numpy.load reads what selfattn writes).
+DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
+	bats bats-assert bats-support jq python3-numpy
 
-LIB_SRC = src/attention.c src/csv.c src/error.c src/file.c src/format.c src/positions.c \
+LIB_SRC = src/attention.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
+	src/npy.c src/npz.c src/positions.c src/safetensors.c src/tensors.c \
 	src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
-	src/rng.c src/weights.c src/write_csv.c src/write_json.c src/write_table.c
-CLI_SRC = src/main.c src/cli.c src/output.c src/cmd_run.c src/cmd_init.c
+	src/rng.c src/weights.c src/write_csv.c src/write_json.c src/write_npz.c \
+	src/write_table.c
+CLI_SRC = src/main.c src/cli.c src/output.c src/run_options.c src/run_session.c \
+	src/cmd_run.c src/cmd_batch.c src/cmd_init.c src/cmd_inspect.c
 LIB_OBJ = $(LIB_SRC:.c=.o)
 CLI_OBJ = $(CLI_SRC:.c=.o)
 HEADERS = $(wildcard src/*.h)
-UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers
+UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
 .PHONY: all deps check test unit bats demo install uninstall clean

@@ -20,7 +20,9 @@ void sa_format_float(char *buf, float f)
     }
 }
 
-void sa_json_write_vector(FILE *out, const float *data, size_t len)
+/* Writes data (len) as a JSON array with sep between the numbers. */
+static void write_vector(FILE *out, const float *data, size_t len,
+                         const char *sep)
 {
     char num[32];
     fputc('[', out);
@@ -32,14 +34,29 @@ void sa_json_write_vector(FILE *out, const float *data, size_t len)
             fputs(num, out);
         }
         if (j + 1 < len)
-            fputs(", ", out);
+            fputs(sep, out);
     }
     fputc(']', out);
+}
+
+void sa_json_write_vector(FILE *out, const float *data, size_t len)
+{
+    write_vector(out, data, len, ", ");
 }
 
 void sa_json_write_rows(FILE *out, const float *data, size_t rows, size_t cols,
                         int indent)
 {
+    if (indent < 0) {
+        fputc('[', out);
+        for (size_t i = 0; i < rows; i++) {
+            write_vector(out, data + i * cols, cols, ",");
+            if (i + 1 < rows)
+                fputc(',', out);
+        }
+        fputc(']', out);
+        return;
+    }
     fputs("[\n", out);
     for (size_t i = 0; i < rows; i++) {
         fprintf(out, "%*s", indent + 2, "");
@@ -69,6 +86,16 @@ void sa_json_write_string(FILE *out, const char *s)
         }
     }
     fputc('"', out);
+}
+
+void sa_format_shape(char *buf, size_t size, size_t ndim, const size_t *shape)
+{
+    size_t used = 0;
+    if (ndim == 0)
+        snprintf(buf, size, "scalar");
+    for (size_t i = 0; i < ndim && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%zu",
+                                 i ? " x " : "", shape[i]);
 }
 
 sa_status sa_stream_status(FILE *out, sa_error *err)

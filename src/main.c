@@ -1,20 +1,25 @@
 /* main.c — `selfattn COMMAND ...`: dispatch to the subcommands. */
 #include <string.h>
 
-#include "cli.h"
+#include "run.h"
 
 const char cli_usage[] =
-"Usage: selfattn run [OPTIONS] INPUT     compute self-attention on INPUT\n"
-"       selfattn init --d-model D [OPTIONS]   write generated weights as JSON\n"
+"Usage: selfattn run [OPTIONS] INPUT       compute attention on INPUT\n"
+"       selfattn batch [OPTIONS] FILE|-    one sequence per JSON line\n"
+"       selfattn init --d-model D [OPTIONS] write generated weights as JSON\n"
+"       selfattn inspect [-f json|table] FILE   what a file holds\n"
 "       selfattn --help | --version\n"
 "\n"
 "INPUT is an n x d matrix of token embeddings, a file or - for stdin: JSON\n"
-"([[...], ...] or {\"tokens\": [...], \"embeddings\": [[...], ...]}) or CSV.\n"
+"([[...], ...] or {\"tokens\": [...], \"embeddings\": [[...], ...]}), CSV or\n"
+"a 2-D .npy array.\n"
 "\n"
 "Options of run:\n"
 "  -w, --weights FILE   weights as a JSON object: Wq (d x H*dh), Wk, Wv (d_ctx x\n"
 "                       G*dh), optional Wo (H*dh x d_out) and biases bq, bk, bv,\n"
-"                       bo; or a torch nn.MultiheadAttention state dict\n"
+"                       bo; or a torch nn.MultiheadAttention state dict; as\n"
+"                       JSON, .npz or .safetensors; or a GPT-2 or BERT checkpoint\n"
+"      --layer N        the layer of a GPT-2 or BERT checkpoint (default 0)\n"
 "      --seed N         without --weights: generate weights from seed N (default 0)\n"
 "      --d-head N       head width of generated weights (default d / heads)\n"
 "      --out-proj       generate an output projection Wo (d_out = d)\n"
@@ -37,12 +42,19 @@ const char cli_usage[] =
 "      --masked-rows R  a query with no visible key gets zero (default) or nan\n"
 "  -p, --print LIST     comma list of output, weights, steps (default output)\n"
 "      --average-heads  print the weights averaged over heads (needs weights)\n"
-"  -f, --format FMT     json (default), table or csv\n"
+"  -f, --format FMT     json (default), table, csv, npy (one array) or npz\n"
 "  -o, --output FILE    write to FILE atomically instead of stdout\n"
 "      --digits N       decimals in the table format, 0 to 9 (default 4)\n"
 "\n"
 "Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
 "(causal and window and --mask) -> softmax -> . v\n"
+"\n"
+"Options of batch: those of run, and\n"
+"      --jobs N         run N lines in parallel (default 1); order is kept\n"
+"      --quiet          no progress line on a terminal\n"
+"\n"
+"Options of inspect:\n"
+"  -f, --format FMT     json (default) or table\n"
 "\n"
 "Options of init:\n"
 "      --d-model D      input width d (required)\n"
@@ -64,12 +76,16 @@ const char cli_usage[] =
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("missing command (run or init)");
+        return cli_usage_error("missing command (run, batch, init or inspect)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(argc - 1, argv + 1);
+    if (strcmp(cmd, "batch") == 0)
+        return cmd_batch(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0)
+        return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
         strcmp(cmd, "help") == 0) {
         fputs(cli_usage, stdout);
@@ -81,5 +97,5 @@ int main(int argc, char **argv)
     }
     if (cmd[0] == '-')
         return cli_usage_error("unknown option '%s'", cmd);
-    return cli_usage_error("unknown command '%s' (run or init)", cmd);
+    return cli_usage_error("unknown command '%s' (run, batch, init or inspect)", cmd);
 }

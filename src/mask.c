@@ -3,16 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "json_util.h"
 
-/* Reads a 2-D matrix from JSON (booleans allowed if allow_bool) or CSV. */
+/* Reads a 2-D matrix from JSON (booleans allowed if allow_bool), CSV or
+ * .npy. */
 static sa_status read_2d(sa_matrix *m, bool allow_bool, const char *what,
                          const char *name, const char *text, size_t len,
                          sa_error *err)
 {
     memset(m, 0, sizeof *m);
-    if (sa_guess_format(name, text, len) != SA_FORMAT_JSON)
-        return sa_read_csv_matrix(m, text, len, err);
+    if (sa_guess_file_kind(name, text, len) != SA_FILE_JSON)
+        return sa_read_matrix(m, name, text, len, err);
     cJSON *root = NULL;
     sa_status status = sa_json_parse(&root, text, len, err);
     if (!status)
@@ -100,7 +102,26 @@ sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
     sa_status status;
     *bias = NULL;
     *per_head = false;
-    if (sa_guess_format(name, text, len) == SA_FORMAT_JSON) {
+    sa_file_kind kind = sa_guess_file_kind(name, text, len);
+    if (kind == SA_FILE_NPY) {
+        size_t ndim, shape[SA_MAX_DIMS];
+        status = sa_read_npy_array(bias, &ndim, shape, text, len, err);
+        if (status)
+            return status;
+        bool shared = ndim == 2 && shape[0] == n && shape[1] == m;
+        *per_head = ndim == 3 && shape[0] == heads && shape[1] == n && shape[2] == m;
+        if (shared || *per_head)
+            return SA_OK;
+        char got[96];
+        sa_format_shape(got, sizeof got, ndim, shape);
+        free(*bias);
+        *bias = NULL;
+        *per_head = false;
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "bias is %s but must be %zu x "
+                       "%zu (queries x keys) or %zu x %zu x %zu (heads x "
+                       "queries x keys)", got, n, m, heads, n, m);
+    }
+    if (kind == SA_FILE_JSON) {
         cJSON *root = NULL;
         status = sa_json_parse(&root, text, len, err);
         if (status)

@@ -51,10 +51,49 @@ sa_input_format sa_guess_format(const char *name, const char *text, size_t len)
     return SA_FORMAT_CSV;
 }
 
+sa_status sa_read_npy_array(float **data, size_t *ndim, size_t *shape,
+                            const char *text, size_t len, sa_error *err)
+{
+    sa_tensor t;
+    *data = NULL;
+    sa_status status = sa_read_npy(&t, (const unsigned char *)text, len, err);
+    if (status)
+        return status;
+    *ndim = t.ndim;
+    memcpy(shape, t.shape, sizeof t.shape);
+    if (sa_tensor_numel(&t) == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npy array is empty");
+    t.name = (char *)"the .npy array";  /* for messages; not freed */
+    return sa_tensor_floats(data, &t, err);
+}
+
 sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
                          size_t len, sa_error *err)
 {
-    if (sa_guess_format(name, text, len) == SA_FORMAT_JSON)
+    size_t ndim, shape[SA_MAX_DIMS];
+    sa_status status;
+    memset(m, 0, sizeof *m);
+    switch (sa_guess_file_kind(name, text, len)) {
+    case SA_FILE_JSON:
         return sa_read_json_matrix(m, text, len, err);
-    return sa_read_csv_matrix(m, text, len, err);
+    case SA_FILE_CSV:
+        return sa_read_csv_matrix(m, text, len, err);
+    case SA_FILE_NPZ:
+    case SA_FILE_SAFETENSORS:
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "holds named arrays; a matrix "
+                       "input must be one array (JSON, CSV or .npy)");
+    case SA_FILE_NPY:
+        break;
+    }
+    status = sa_read_npy_array(&m->data, &ndim, shape, text, len, err);
+    if (!status && ndim != 2) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "a %zu-dimensional .npy "
+                         "array; expected 2 dimensions (rows x columns)", ndim);
+        sa_matrix_free(m);
+    }
+    if (!status) {
+        m->rows = shape[0];
+        m->cols = shape[1];
+    }
+    return status;
 }

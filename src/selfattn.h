@@ -96,20 +96,21 @@ sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
 sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
                              sa_error *err);
 
-/* Parses a matrix in the format guessed from name and text. */
+/* Parses a matrix in the format guessed from name and text by
+ * sa_guess_file_kind: JSON, CSV or a 2-D .npy array. */
 sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
                          size_t len, sa_error *err);
 
-/* Parses an (n, m) attention mask (JSON or CSV as sa_read_matrix; values 0
- * or 1, or JSON false/true; 1 = may attend) into mask, a new (n, m) array of
+/* Parses an (n, m) attention mask (JSON, CSV or .npy as sa_read_matrix;
+ * values 0 or 1, JSON false/true, or a bool .npy; 1 = may attend) into mask, a new (n, m) array of
  * 0/1 bytes the caller frees.  A mask of another shape is SA_ERR_DATA naming
  * both shapes. */
 sa_status sa_read_mask(unsigned char **mask, size_t n, size_t m,
                        const char *name, const char *text, size_t len,
                        sa_error *err);
 
-/* Parses an additive score bias: an (n, m) matrix for all heads (JSON or
- * CSV) or, in JSON, (H, n, m) nested arrays, one matrix per head.  bias is
+/* Parses an additive score bias: an (n, m) matrix for all heads (JSON, CSV
+ * or .npy) or, in JSON or .npy, (H, n, m), one matrix per head.  bias is
  * a new array the caller frees; *per_head says which shape it had.  Other
  * shapes are SA_ERR_DATA naming both. */
 sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
@@ -122,14 +123,127 @@ sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
 sa_status sa_read_file(char **text, size_t *len, const char *path,
                        sa_error *err);
 
+/* ---- tensors: named arrays in binary and JSON files -------------------- */
+
+#define SA_MAX_DIMS 8
+
+/* Element types as files store them; all are read as float32. */
+typedef enum {
+    SA_DTYPE_F32, SA_DTYPE_F64, SA_DTYPE_F16, SA_DTYPE_BF16, SA_DTYPE_BOOL
+} sa_dtype;
+
+/* One named array.  Binary readers leave the bytes where they are (raw
+ * points into the caller's file buffer, which must outlive the tensor) and
+ * convert on demand with sa_tensor_floats; JSON fills data directly. */
+typedef struct {
+    char *name;
+    sa_dtype dtype;
+    bool big_endian;     /* raw bytes are big-endian */
+    bool fortran_order;  /* raw elements are in column-major order */
+    size_t ndim;         /* 0 to SA_MAX_DIMS */
+    size_t shape[SA_MAX_DIMS];
+    const unsigned char *raw; /* (numel * element size) bytes, or NULL */
+    float *data;         /* (shape) row-major float32, owned, or NULL */
+} sa_tensor;
+
+typedef struct {
+    sa_tensor *items;    /* (count) */
+    size_t count;
+} sa_tensor_set;
+
+void sa_tensor_free(sa_tensor *t);
+void sa_tensor_set_free(sa_tensor_set *set);
+/* The tensor called name, or NULL. */
+const sa_tensor *sa_tensor_find(const sa_tensor_set *set, const char *name);
+/* The number of elements, or SIZE_MAX if it overflows. */
+size_t sa_tensor_numel(const sa_tensor *t);
+/* Bytes per element of dtype. */
+size_t sa_dtype_size(sa_dtype dtype);
+/* "F32", "F64", "F16", "BF16", "BOOL". */
+const char *sa_dtype_name(sa_dtype dtype);
+
+/* Returns a new row-major float32 copy of t's elements (the caller frees
+ * it) in *out.  Every value must be finite (SA_ERR_DATA naming the tensor
+ * and the flat index otherwise). */
+sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err);
+
+/* Reads a whole .npy array as float32: *data (the caller frees it), its
+ * rank *ndim and shape (SA_MAX_DIMS entries).  An empty array is an error. */
+sa_status sa_read_npy_array(float **data, size_t *ndim, size_t *shape,
+                            const char *text, size_t len, sa_error *err);
+
+/* Parses a NumPy .npy file (format versions 1.0, 2.0, 3.0; dtypes <f4, >f4,
+ * <f8, >f8, <f2, >f2, |b1; C or Fortran order; any rank up to SA_MAX_DIMS)
+ * held in buf[0 .. len).  t->raw points into buf.  Anything else, and a
+ * header whose shape needs more bytes than the file has, is SA_ERR_DATA. */
+sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
+                      sa_error *err);
+
+/* Parses a NumPy .npz archive (a zip of NAME.npy members, stored or
+ * deflated) into set, one tensor per member named without ".npy".  The
+ * members are inflated into memory the tensors own. */
+sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
+                      size_t len, sa_error *err);
+
+/* Parses a safetensors file: an 8-byte little-endian header length, a JSON
+ * header mapping names to {dtype, shape, data_offsets} (and an optional
+ * "__metadata__" of strings), then the byte buffer.  Enforces the format's
+ * rules: the header fits in the file, offsets are within the buffer, each
+ * tensor's byte length matches its dtype and shape, and the tensors tile
+ * the buffer exactly (no gaps, no overlaps).  Dtypes F32, F64, F16, BF16
+ * (and BOOL) are accepted; others are SA_ERR_DATA. */
+sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
+                              size_t len, sa_error *err);
+
+/* Parses a JSON object of named arrays (nested arrays of numbers, 1-D or
+ * 2-D) into set; keys starting with '_' and the key "config" are skipped. */
+sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
+                               size_t len, sa_error *err);
+
+/* Kinds of tensor files, by extension or content. */
+typedef enum {
+    SA_FILE_JSON, SA_FILE_CSV, SA_FILE_NPY, SA_FILE_NPZ, SA_FILE_SAFETENSORS
+} sa_file_kind;
+
+/* The kind of a file: by the extension of name (.json, .csv, .npy, .npz,
+ * .safetensors), otherwise by content (NumPy magic, zip magic, JSON's '['
+ * or '{', a safetensors length prefix followed by '{'), else CSV. */
+sa_file_kind sa_guess_file_kind(const char *name, const char *text, size_t len);
+
+/* Reads the tensors of a weights file of any kind except CSV into set. */
+sa_status sa_read_tensors(sa_tensor_set *set, const char *name,
+                          const char *text, size_t len, sa_error *err);
+
+/* Writes data (shape) as a version 1.0 .npy file with dtype <f4. */
+sa_status sa_write_npy(FILE *out, const float *data, size_t ndim,
+                       const size_t *shape, sa_error *err);
+
+/* One array of an .npz archive being written. */
+typedef struct {
+    const char *name;     /* member "name.npy" */
+    const float *data;    /* (shape) */
+    size_t ndim;
+    size_t shape[SA_MAX_DIMS];
+} sa_npz_entry;
+
+/* Writes entries as an uncompressed .npz (zip) archive that numpy.load
+ * reads. */
+sa_status sa_write_npz(FILE *out, const sa_npz_entry *entries, size_t count,
+                       sa_error *err);
+
 /* ---- weights ----------------------------------------------------------- */
 
 /* Which key names the weights came with. */
 typedef enum {
     SA_CONVENTION_MATH,   /* Wq, Wk, Wv, Wo, bq, bk, bv, bo; Q = X Wq */
     SA_CONVENTION_TORCH,  /* nn.MultiheadAttention: in_proj_weight, ... */
-    SA_CONVENTION_SEED    /* generated by sa_weights_generate */
+    SA_CONVENTION_SEED,   /* generated by sa_weights_generate */
+    SA_CONVENTION_GPT2,   /* h.N.attn.c_attn.weight (Conv1D, y = x W + b) */
+    SA_CONVENTION_BERT    /* encoder.layer.N.attention.self.query.weight, ... */
 } sa_convention;
+
+/* "math", "torch", "seed", "gpt2", "bert". */
+const char *sa_convention_name(sa_convention c);
 
 /* Projection weights in the math convention, whatever the source. */
 typedef struct {
@@ -147,12 +261,31 @@ typedef struct {
     sa_convention convention;
 } sa_weights;
 
-/* Parses weights from a JSON object in either convention (detected by its
- * keys; keys starting with '_' and the key "config" are ignored, any other
- * unknown key is an error).  Torch matrices are transposed into the math
- * convention; torch's separate q_proj_weight, k_proj_weight, v_proj_weight
- * (used when kdim differs from embed_dim) are read too.  Checks that the shapes agree with each other; checking them
- * against the input is sa_weights_check's job.  On failure w is zeroed. */
+/* Builds weights from named tensors, detecting the layout by name:
+ *  - a GPT-2 checkpoint: [transformer.]h.N.attn.c_attn.weight (E, 3E),
+ *    c_attn.bias (3E), c_proj.weight (E, E), c_proj.bias, Conv1D layout;
+ *  - a BERT checkpoint: [bert.]encoder.layer.N.attention.self.{query,key,
+ *    value}.{weight,bias} and attention.output.dense.{weight,bias},
+ *    nn.Linear layout (y = x W^T + b);
+ *  - torch nn.MultiheadAttention names (in_proj_weight, ... or the separate
+ *    q_proj_weight, k_proj_weight, v_proj_weight);
+ *  - the math convention (Wq, Wk, Wv, Wo, bq, bk, bv, bo).
+ * For checkpoints, layer N is used (layer < 0 means 0), a missing layer is
+ * SA_ERR_DATA listing the layers present, and other tensors are ignored.
+ * For the other layouts any unknown name is an error (a typo would
+ * otherwise be silently dropped).  Torch and checkpoint matrices are
+ * transposed into the math convention.  Checks that the shapes agree with
+ * each other; checking them against the input is sa_weights_check's job.
+ * On failure w is zeroed. */
+sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
+                                  long layer, sa_error *err);
+
+/* Parses a weights file of any kind (sa_read_tensors) and builds weights
+ * from it (sa_weights_from_tensors). */
+sa_status sa_weights_load(sa_weights *w, const char *name, const char *text,
+                          size_t len, long layer, sa_error *err);
+
+/* Parses weights from a JSON object: sa_weights_load for JSON text. */
 sa_status sa_weights_from_json(sa_weights *w, const char *text, size_t len,
                                sa_error *err);
 
@@ -307,6 +440,17 @@ typedef struct {
 sa_status sa_write_json(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_table(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_csv(FILE *out, const sa_report *report, sa_error *err);
+
+/* Writes the report as one compact JSON line, starting with "line": line
+ * and, if id is not NULL, "id": id (raw JSON text), for batch runs. */
+sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
+                             const char *id, sa_error *err);
+
+/* Writes the report's printed items as NumPy arrays: exactly one in an .npy
+ * file (SA_ERR_USAGE otherwise), or all in an .npz archive named output,
+ * weights ((H, n, m), or (n, m) averaged), Q, K, V, scores, softmax. */
+sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
+sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
 
 /* Writes the shortest decimal form of f that reads back as the same float32
  * ("%.9g" at most) into buf (at least 32 bytes). */

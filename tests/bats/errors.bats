@@ -9,12 +9,12 @@ load ../helpers
 
 @test "no arguments: 64, asks for a command" {
     run --separate-stderr selfattn
-    assert_usage_error "missing command (run or init)"
+    assert_usage_error "missing command (run, batch, init or inspect)"
 }
 
 @test "unknown command: 64 naming it" {
     run --separate-stderr selfattn frob classic.json
-    assert_usage_error "unknown command 'frob' (run or init)"
+    assert_usage_error "unknown command 'frob' (run, batch, init or inspect)"
 }
 
 @test "unknown option before the command: 64 naming it" {
@@ -111,7 +111,7 @@ load ../helpers
 
 @test "--format with an unknown name: 64" {
     run --separate-stderr selfattn run -f xml classic.json
-    assert_usage_error "--format: 'xml' is not one of json, table, csv"
+    assert_usage_error "--format: 'xml' is not one of json, table, csv, npy, npz"
 }
 
 @test "--seed, --d-head or --out-proj with --weights: 64" {

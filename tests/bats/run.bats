@@ -595,7 +595,7 @@ output (3 × 3)"
     usage="$(selfattn --help)"
     # the getopt_long tables: {"name", no_argument|required_argument, ...}
     options="$(sed -n 's/^ *{"\([a-z-]*\)", *\(no\|required\)_argument.*/\1/p' \
-                   "$REPO_ROOT"/src/cmd_run.c "$REPO_ROOT"/src/cmd_init.c | sort -u)"
+                   "$REPO_ROOT"/src/*.c | sort -u)"
     assert [ "$(wc -l <<< "$options")" -ge 15 ]
     for option in $options; do
         grep -qE -- "(^|[ ,])--$option( |$)" <<< "$usage" || missing+=" --$option"

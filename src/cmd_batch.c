@@ -1,0 +1,261 @@
+/* cmd_batch.c — `selfattn batch`: one sequence per JSON line in, one
+ * compact JSON result per line out, in input order, as each is done.
+ * Memory stays constant in the number of lines: at most --jobs lines are
+ * held at once.  A bad line gives {"line": N, "error": "..."} in its place. */
+#include <cblas.h>
+#include <cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "run.h"
+
+/* One line in flight. */
+typedef struct {
+    run_session *session;
+    const char *source;   /* the input's display name */
+    char *text;           /* the line, without its newline */
+    long line;            /* 1-based */
+    char *result;         /* the output line(s), from open_memstream */
+    size_t result_len;
+    char *messages;       /* what to print on stderr, in order */
+    size_t messages_len;
+    bool failed;
+} job;
+
+/* Writes {"line": N, "error": message} and the stderr message for a line
+ * that failed. */
+static void fail_line(job *j, FILE *out, FILE *msg, const sa_error *err,
+                      const char *blame)
+{
+    j->failed = true;
+    fprintf(out, "{\"line\":%ld,\"error\":", j->line);
+    sa_json_write_string(out, err->message);
+    fputs("}\n", out);
+    fprintf(msg, "selfattn: ");
+    if (blame)
+        fprintf(msg, "%s: ", cli_display_name(blame));
+    fprintf(msg, "%s:%ld", j->source, j->line);
+    if (err->line > 0)
+        fprintf(msg, ":%ld", err->col);
+    fprintf(msg, ": %s\n", err->message);
+}
+
+/* Computes one line into its result and messages. */
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    FILE *out = open_memstream(&j->result, &j->result_len);
+    FILE *msg = open_memstream(&j->messages, &j->messages_len);
+    sa_matrix x = {0};
+    run_output res = {0};
+    sa_error err;
+    const char *blame = NULL;
+    char *id = NULL;
+
+    if (!out || !msg) {
+        j->failed = true;
+        if (out)
+            fclose(out);
+        if (msg)
+            fclose(msg);
+        return NULL;
+    }
+    size_t len = strlen(j->text);
+    if (sa_read_json_matrix(&x, j->text, len, &err) ||
+        run_sequence(&res, j->session, &x, &blame, &err)) {
+        fail_line(j, out, msg, &err, blame);
+    } else {
+        cJSON *root = cJSON_ParseWithLength(j->text, len);
+        const cJSON *id_item = cJSON_IsObject(root)
+                                   ? cJSON_GetObjectItemCaseSensitive(root, "id") : NULL;
+        if (id_item)
+            id = cJSON_PrintUnformatted(id_item);
+        cJSON_Delete(root);
+        if (res.result.n_empty_rows) {
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "%s:%ld", j->source, j->line);
+            run_warn_empty_rows(msg, &res.result, j->session->o->masked_rows_nan,
+                                prefix);
+        }
+        if (sa_write_json_line(out, &res.report, j->line, id, &err))
+            fail_line(j, out, msg, &err, NULL);
+    }
+    free(id);
+    fclose(out);
+    fclose(msg);
+    run_output_free(&res);
+    sa_matrix_free(&x);
+    return NULL;
+}
+
+/* Progress on a terminal: lines done, rate and, for a file, percent and
+ * time left. */
+typedef struct {
+    bool on;
+    struct timespec start, last;
+    off_t total;  /* bytes of a regular input file, or 0 */
+} progress;
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void show_progress(progress *p, long lines, off_t done, bool final)
+{
+    if (!p->on || (!final && seconds_since(&p->last) < 0.2))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &p->last);
+    double elapsed = seconds_since(&p->start), rate = elapsed > 0 ? lines / elapsed : 0;
+    fprintf(stderr, "\r\033[Kselfattn: %ld lines, %.0f lines/s", lines, rate);
+    if (p->total > 0 && done > 0) {
+        double fraction = (double)done / (double)p->total;
+        fprintf(stderr, ", %.0f%%", 100 * fraction);
+        if (!final && fraction > 0)
+            fprintf(stderr, ", %.0f s left", elapsed * (1 - fraction) / fraction);
+    }
+    if (final)
+        fputc('\n', stderr);
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    run_options o;
+    run_session s;
+    int code = run_parse_options(&o, argc, argv, true);
+    if (code == -1) {
+        fputs(cli_usage, stdout);
+        return cli_close_stdout();
+    }
+    if (code)
+        return code;
+    bool is_stdin = strcmp(o.input, "-") == 0;
+    FILE *in = is_stdin ? stdin : fopen(o.input, "r");
+    if (!in) {
+        sa_error err;
+        sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s", strerror(errno));
+        return cli_fail(o.input, &err);
+    }
+    struct stat st;
+    if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (!is_stdin)
+            fclose(in);
+        sa_error err;
+        sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "is a directory");
+        return cli_fail(o.input, &err);
+    }
+    if ((code = run_session_open(&s, &o))) {
+        if (!is_stdin)
+            fclose(in);
+        run_session_close(&s);
+        return code;
+    }
+    if (o.jobs > 1)
+        openblas_set_num_threads(1);  /* parallel across lines instead */
+
+    progress p = {.on = !o.quiet && isatty(STDERR_FILENO),
+                  .total = S_ISREG(st.st_mode) ? st.st_size : 0};
+    clock_gettime(CLOCK_MONOTONIC, &p.start);
+    p.last = p.start;
+
+    cli_output dest;
+    if ((code = cli_output_open(&dest, o.output)))
+        goto done;
+    job *jobs = calloc(o.jobs, sizeof *jobs);
+    pthread_t *threads = calloc(o.jobs, sizeof *threads);
+    if (!jobs || !threads) {
+        free(jobs);
+        free(threads);
+        cli_output_abort(&dest);
+        fprintf(stderr, "selfattn: out of memory\n");
+        code = EX_OSERR;
+        goto done;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long line_no = 0, done_lines = 0;
+    bool any_failed = false, write_failed = false, eof = false;
+    while (!eof && !write_failed) {
+        /* read up to --jobs non-blank lines */
+        size_t count = 0;
+        while (count < o.jobs) {
+            ssize_t got = getline(&line, &cap, in);
+            if (got < 0) {
+                eof = true;
+                break;
+            }
+            line_no++;
+            while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+                line[--got] = '\0';
+            if (strspn(line, " \t") == (size_t)got)
+                continue;  /* blank lines are skipped */
+            jobs[count] = (job){.session = &s, .source = cli_display_name(o.input),
+                                .text = strdup(line), .line = line_no};
+            count++;
+        }
+        /* the first line runs here; with --jobs the rest in threads */
+        for (size_t k = 1; k < count; k++)
+            if (pthread_create(&threads[k], NULL, run_job, &jobs[k]) != 0)
+                run_job(&jobs[k]), threads[k] = 0;
+        if (count)
+            run_job(&jobs[0]);
+        for (size_t k = 1; k < count; k++)
+            if (threads[k])
+                pthread_join(threads[k], NULL);
+        /* write in input order, each line whole and flushed */
+        for (size_t k = 0; k < count; k++) {
+            job *j = &jobs[k];
+            if (j->messages_len)
+                fwrite(j->messages, 1, j->messages_len, stderr);
+            if (!j->result && !j->messages) {
+                fprintf(stderr, "selfattn: %s:%ld: out of memory\n",
+                        j->source, j->line);
+                j->failed = true;
+            }
+            if (j->result_len && (fwrite(j->result, 1, j->result_len, dest.fp)
+                                  != j->result_len || fflush(dest.fp) != 0))
+                write_failed = true;
+            any_failed |= j->failed;
+            free(j->text);
+            free(j->result);
+            free(j->messages);
+            done_lines++;
+        }
+        show_progress(&p, done_lines, is_stdin ? 0 : ftello(in), false);
+    }
+    show_progress(&p, done_lines, p.total, true);
+    free(line);
+    free(jobs);
+    free(threads);
+    if (write_failed) {
+        fprintf(stderr, "selfattn: %s: write error: %s\n",
+                o.output ? cli_display_name(o.output) : "<stdout>", strerror(errno));
+        cli_output_abort(&dest);
+        code = EX_IOERR;
+        goto done;
+    }
+    if (ferror(in)) {
+        cli_output_abort(&dest);
+        fprintf(stderr, "selfattn: %s: read error\n", cli_display_name(o.input));
+        code = EX_IOERR;
+        goto done;
+    }
+    if ((code = cli_output_commit(&dest)))
+        goto done;
+    code = cli_close_stdout();
+    if (!code && any_failed)
+        code = EX_DATAERR;
+done:
+    if (!is_stdin)
+        fclose(in);
+    run_session_close(&s);
+    return code;
+}

@@ -1,0 +1,253 @@
+/* npz.c — NumPy .npz archives: zip files of NAME.npy members.  Read: stored
+ * or deflated members (zlib), no zip64.  Written: stored members. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "format.h"
+
+static uint32_t le16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t le32(const unsigned char *p) { return le16(p) | le16(p + 2) << 16; }
+
+static sa_status bad_zip(sa_error *err, const char *what)
+{
+    return sa_fail(err, SA_ERR_DATA, 0, 0, "not a readable .npz archive: %s", what);
+}
+
+/* Inflates the raw deflate stream src (src_len) into dst (dst_len exactly). */
+static sa_status inflate_member(unsigned char *dst, size_t dst_len,
+                                const unsigned char *src, size_t src_len,
+                                const char *name, sa_error *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for zlib");
+    z.next_in = (unsigned char *)src;
+    z.avail_in = (uInt)src_len;
+    z.next_out = dst;
+    z.avail_out = (uInt)dst_len;
+    int rc = inflate(&z, Z_FINISH);
+    size_t produced = dst_len - z.avail_out;
+    inflateEnd(&z);
+    if (rc == Z_MEM_ERROR)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for zlib");
+    if (rc != Z_STREAM_END || produced != dst_len)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
+                       "the .npz archive", name);
+    return SA_OK;
+}
+
+/* Reads the member whose central directory entry is at cd into t. */
+static sa_status read_member(sa_tensor *t, const unsigned char *buf, size_t len,
+                             const unsigned char *cd, size_t name_len,
+                             sa_error *err)
+{
+    unsigned method = le16(cd + 10);
+    uint32_t crc = le32(cd + 16);
+    size_t comp = le32(cd + 20), size = le32(cd + 24), local = le32(cd + 42);
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)name_len, (const char *)cd + 46);
+
+    if (comp == 0xffffffffu || size == 0xffffffffu || local == 0xffffffffu)
+        return bad_zip(err, "zip64 members are not supported");
+    if (local > len || len - local < 30 || le32(buf + local) != 0x04034b50)
+        return bad_zip(err, "a member's local header is outside the file");
+    size_t data = local + 30 + le16(buf + local + 26) + le16(buf + local + 28);
+    if (data > len || comp > len - data)
+        return bad_zip(err, "a member's data runs past the end of the file");
+    if (name_len < 5 || strcmp(name + strlen(name) - 4, ".npy") != 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: .npz members must be .npy "
+                       "files", name);
+
+    unsigned char *bytes = NULL;
+    const unsigned char *member = buf + data;
+    if (method == 8) {
+        /* deflate expands at most ~1032:1; a bigger claim is a lie */
+        if (size / 1032 > comp + 1)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: implausible "
+                           "uncompressed size %zu in the .npz archive", name, size);
+        bytes = malloc(size ? size : 1);
+        if (!bytes)
+            return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", name);
+        sa_status status = inflate_member(bytes, size, member, comp, name, err);
+        if (status) {
+            free(bytes);
+            return status;
+        }
+        member = bytes;
+    } else if (method != 0) {
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: zip compression method %u "
+                       "(selfattn reads stored and deflated members)", name, method);
+    } else if (comp != size) {
+        return bad_zip(err, "a stored member's sizes disagree");
+    }
+    if (crc32(0L, member, (uInt)size) != crc) {
+        free(bytes);
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: CRC mismatch in the .npz "
+                       "archive", name);
+    }
+    sa_status status = sa_read_npy(t, member, size, err);
+    if (!status) {
+        t->name = strndup(name, strlen(name) - 4);
+        status = t->name ? sa_tensor_floats(&t->data, t, err)
+                         : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    } else {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        sa_fail(err, status, 0, 0, "%s: %s", name, why);
+    }
+    t->raw = NULL;  /* the floats are the tensor now */
+    free(bytes);
+    return status;
+}
+
+sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
+                      size_t len, sa_error *err)
+{
+    memset(set, 0, sizeof *set);
+    /* the end of central directory record: 22 bytes and a comment */
+    size_t eocd = SIZE_MAX;
+    for (size_t i = len >= 22 ? len - 22 : 0; len >= 22; i--) {
+        if (le32(buf + i) == 0x06054b50) {
+            eocd = i;
+            break;
+        }
+        if (i == 0 || len - i > 22 + 65535)
+            break;
+    }
+    if (eocd == SIZE_MAX)
+        return bad_zip(err, "no end of central directory");
+    size_t count = le16(buf + eocd + 10), cd_size = le32(buf + eocd + 12);
+    size_t cd = le32(buf + eocd + 16);
+    if (count == 0xffff || cd == 0xffffffffu)
+        return bad_zip(err, "zip64 archives are not supported");
+    if (cd > eocd || cd_size > eocd - cd)
+        return bad_zip(err, "the central directory is outside the file");
+    if (count == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npz archive is empty");
+    set->items = calloc(count, sizeof *set->items);
+    if (!set->items)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+
+    size_t at = cd;
+    sa_status status = SA_OK;
+    for (size_t i = 0; i < count && !status; i++) {
+        if (cd + cd_size - at < 46 || le32(buf + at) != 0x02014b50) {
+            status = bad_zip(err, "a malformed central directory entry");
+            break;
+        }
+        size_t name_len = le16(buf + at + 28);
+        size_t entry = 46 + name_len + le16(buf + at + 30) + le16(buf + at + 32);
+        if (entry > cd + cd_size - at) {
+            status = bad_zip(err, "a central directory entry runs past its end");
+            break;
+        }
+        status = read_member(&set->items[i], buf, len, buf + at, name_len, err);
+        set->count = i + 1;
+        at += entry;
+    }
+    for (size_t i = 0; !status && i < set->count; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(set->items[i].name, set->items[j].name) == 0)
+                status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in "
+                                 "the .npz archive", set->items[i].name);
+    if (status)
+        sa_tensor_set_free(set);
+    return status;
+}
+
+static void put16(FILE *out, uint32_t v)
+{
+    fputc((int)(v & 0xff), out);
+    fputc((int)((v >> 8) & 0xff), out);
+}
+
+static void put32(FILE *out, uint32_t v)
+{
+    put16(out, v & 0xffff);
+    put16(out, v >> 16);
+}
+
+/* Writes the fields a local header and a central directory entry share:
+ * version needed, flags, method (stored), DOS time and date (1980-01-01),
+ * CRC, sizes, name length. */
+static void put_common(FILE *out, uint32_t crc, uint32_t size, size_t name_len)
+{
+    put16(out, 20);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, (0 << 9) | (1 << 5) | 1);
+    put32(out, crc);
+    put32(out, size);
+    put32(out, size);
+    put16(out, (uint32_t)name_len);
+}
+
+sa_status sa_write_npz(FILE *out, const sa_npz_entry *entries, size_t count,
+                       sa_error *err)
+{
+    uint32_t *crcs = calloc(count + 1, sizeof *crcs);
+    uint32_t *sizes = calloc(count + 1, sizeof *sizes);
+    uint32_t *offsets = calloc(count + 1, sizeof *offsets);
+    uint64_t at = 0;
+    sa_status status = SA_OK;
+    if (!crcs || !sizes || !offsets) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned char *bytes;
+        size_t len, name_len = strlen(entries[i].name) + 4;
+        status = sa_npy_encode(&bytes, &len, entries[i].data, entries[i].ndim,
+                               entries[i].shape, err);
+        if (status)
+            goto done;
+        if (len >= 0xffffffffu || at + 30 + name_len + len >= 0xffffffffu) {
+            free(bytes);
+            status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result is too large "
+                             "for an .npz archive without zip64; use .npy");
+            goto done;
+        }
+        crcs[i] = (uint32_t)crc32(0L, bytes, (uInt)len);
+        sizes[i] = (uint32_t)len;
+        offsets[i] = (uint32_t)at;
+        put32(out, 0x04034b50);
+        put_common(out, crcs[i], sizes[i], name_len);
+        put16(out, 0);  /* extra length */
+        fprintf(out, "%s.npy", entries[i].name);
+        fwrite(bytes, 1, len, out);
+        free(bytes);
+        at += 30 + name_len + len;
+    }
+    uint64_t cd_start = at;
+    for (size_t i = 0; i < count; i++) {
+        size_t name_len = strlen(entries[i].name) + 4;
+        put32(out, 0x02014b50);
+        put16(out, 20);  /* version made by */
+        put_common(out, crcs[i], sizes[i], name_len);
+        put16(out, 0);   /* extra length */
+        put16(out, 0);   /* comment length */
+        put16(out, 0);   /* disk number */
+        put16(out, 0);   /* internal attributes */
+        put32(out, 0);   /* external attributes */
+        put32(out, offsets[i]);
+        fprintf(out, "%s.npy", entries[i].name);
+        at += 46 + name_len;
+    }
+    put32(out, 0x06054b50);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, (uint32_t)count);
+    put16(out, (uint32_t)count);
+    put32(out, (uint32_t)(at - cd_start));
+    put32(out, (uint32_t)cd_start);
+    put16(out, 0);
+    status = sa_stream_status(out, err);
+done:
+    free(crcs);
+    free(sizes);
+    free(offsets);
+    return status;
+}

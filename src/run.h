@@ -1,0 +1,79 @@
+/* run.h — what `run` and `batch` share: their options, and a session that
+ * loads the files once (weights, context, mask, bias) and then computes
+ * attention for one sequence at a time. */
+#ifndef SA_RUN_H
+#define SA_RUN_H
+
+#include <pthread.h>
+
+#include "cli.h"
+
+typedef enum { OUT_JSON, OUT_TABLE, OUT_CSV, OUT_NPY, OUT_NPZ } out_format;
+
+typedef struct {
+    const char *input, *weights, *context, *mask, *bias, *output;
+    uint64_t seed;
+    bool seed_set, out_proj;
+    size_t heads, kv_heads, d_head;   /* kv_heads, d_head 0: defaults */
+    long layer;                       /* -1: not given */
+    float scale, softcap, rope_base;
+    bool scale_set, causal, alibi, rope, rope_neox, pos_sinusoidal;
+    bool masked_rows_nan, average_heads;
+    long window;                      /* -1: none */
+    bool print_output, print_weights, print_steps;
+    out_format format;
+    size_t digits;
+    /* batch only */
+    size_t jobs;
+    bool quiet;
+} run_options;
+
+/* Fills o from argv for `run` (batch false) or `batch`; returns 0, -1 for
+ * --help, or an exit code after printing the usage error. */
+int run_parse_options(run_options *o, int argc, char **argv, bool batch);
+
+/* The files of a run, loaded once. */
+typedef struct {
+    const run_options *o;
+    pthread_mutex_t lock;     /* guards generating the weights */
+    sa_matrix context;        /* (m, d_ctx) with --context, else empty */
+    sa_weights weights;       /* generated on the first sequence without -w */
+    bool have_weights;
+    char *mask_text, *bias_text;  /* parsed per sequence: n may change */
+    size_t mask_len, bias_len;
+} run_session;
+
+/* Reads the context, weights, mask and bias files.  Returns 0 or an exit
+ * code after the message. */
+int run_session_open(run_session *s, const run_options *o);
+void run_session_close(run_session *s);
+
+/* The outcome of one sequence, ready for a writer. */
+typedef struct {
+    sa_config config;
+    sa_result result;
+    sa_report report;
+    unsigned char *mask;
+    float *bias, *average;
+} run_output;
+
+/* Computes attention for x with the session's files and fills out (free
+ * with run_output_free).  On failure returns the status, err says why and
+ * *blame names the file at fault (NULL if none). */
+sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
+                       const char **blame, sa_error *err);
+void run_output_free(run_output *out);
+
+/* Lists the query rows that saw no key, as one warning on to; prefix (or
+ * NULL) names the sequence. */
+void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
+                         const char *prefix);
+
+/* Writes the report in format to fp. */
+sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
+                    sa_error *err);
+
+int cmd_batch(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,225 @@
+/* run_session.c — load the files of a run once, then compute attention for
+ * each sequence: what `run` does once and `batch` once per line. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+/* Reads the file path into *text (the caller frees it).  Returns 0 or an
+ * exit code after the message. */
+static int read_text(char **text, size_t *len, const char *path)
+{
+    sa_error err;
+    if (sa_read_file(text, len, path, &err))
+        return cli_fail(path, &err);
+    return 0;
+}
+
+int run_session_open(run_session *s, const run_options *o)
+{
+    char *text;
+    size_t len;
+    sa_error err;
+    int code = 0;
+
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    pthread_mutex_init(&s->lock, NULL);
+    if (o->context) {
+        if ((code = read_text(&text, &len, o->context)))
+            return code;
+        if (sa_read_matrix(&s->context, o->context, text, len, &err))
+            code = cli_fail(o->context, &err);
+        free(text);
+        if (code)
+            return code;
+    }
+    if (o->weights) {
+        if ((code = read_text(&text, &len, o->weights)))
+            return code;
+        if (sa_weights_load(&s->weights, o->weights, text, len, o->layer, &err))
+            code = cli_fail(o->weights, &err);
+        free(text);
+        if (code)
+            return code;
+        s->have_weights = true;
+        sa_convention c = s->weights.convention;
+        if (o->layer >= 0 && c != SA_CONVENTION_GPT2 && c != SA_CONVENTION_BERT)
+            return cli_usage_error("--layer is for GPT-2 and BERT checkpoints; "
+                                   "%s has %s-convention weights",
+                                   cli_display_name(o->weights),
+                                   sa_convention_name(c));
+    } else if (o->layer >= 0) {
+        return cli_usage_error("--layer needs --weights (a GPT-2 or BERT checkpoint)");
+    }
+    if (o->mask && (code = read_text(&s->mask_text, &s->mask_len, o->mask)))
+        return code;
+    if (o->bias && (code = read_text(&s->bias_text, &s->bias_len, o->bias)))
+        return code;
+    return 0;
+}
+
+void run_session_close(run_session *s)
+{
+    sa_matrix_free(&s->context);
+    sa_weights_free(&s->weights);
+    free(s->mask_text);
+    free(s->bias_text);
+    if (s->o)
+        pthread_mutex_destroy(&s->lock);
+    memset(s, 0, sizeof *s);
+}
+
+void run_output_free(run_output *out)
+{
+    sa_result_free(&out->result);
+    free(out->mask);
+    free(out->bias);
+    free(out->average);
+    memset(out, 0, sizeof *out);
+}
+
+/* Generates the weights for width d on first use. */
+static sa_status ensure_weights(run_session *s, size_t d, size_t d_ctx,
+                                sa_error *err)
+{
+    const run_options *o = s->o;
+    if (s->have_weights)
+        return SA_OK;
+    size_t d_head = o->d_head;
+    if (!d_head) {
+        if (d % o->heads != 0)
+            return sa_fail(err, SA_ERR_USAGE, 0, 0, "--heads %zu does not "
+                           "divide d_model %zu; set --d-head", o->heads, d);
+        d_head = d / o->heads;
+    }
+    sa_status status = sa_weights_generate(&s->weights, d, d_ctx, o->heads,
+                                           o->kv_heads, d_head, o->out_proj,
+                                           o->seed, err);
+    s->have_weights = status == SA_OK;
+    return status;
+}
+
+sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
+                       const char **blame, sa_error *err)
+{
+    const run_options *o = s->o;
+    const sa_matrix *keys = o->context ? &s->context : x;
+    size_t n = x->rows, m = keys->rows;
+    bool per_head = false;
+    sa_status status;
+
+    memset(out, 0, sizeof *out);
+    *blame = NULL;
+    pthread_mutex_lock(&s->lock);
+    status = ensure_weights(s, x->cols, keys->cols, err);
+    pthread_mutex_unlock(&s->lock);
+    if (status)
+        return status;
+    const sa_weights *w = &s->weights;
+    if ((status = sa_weights_check(w, x->cols, keys->cols, o->heads,
+                                   o->kv_heads, err))) {
+        *blame = status == SA_ERR_USAGE ? NULL : o->weights;
+        return status;
+    }
+    if (o->mask && (status = sa_read_mask(&out->mask, n, m, o->mask,
+                                          s->mask_text, s->mask_len, err))) {
+        *blame = o->mask;
+        return status;
+    }
+    if (o->bias && (status = sa_read_bias(&out->bias, &per_head, o->heads, n,
+                                          m, o->bias, s->bias_text,
+                                          s->bias_len, err))) {
+        *blame = o->bias;
+        goto fail;
+    }
+    size_t dh = w->d_proj / o->heads;
+    if (o->rope && dh % 2 != 0) {
+        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
+                         "width, not %zu", dh);
+        goto fail;
+    }
+    out->config = (sa_config){
+        .heads = o->heads,
+        .kv_heads = o->kv_heads,
+        .scale = o->scale_set ? o->scale : (float)(1.0 / sqrt((double)dh)),
+        .softcap = o->softcap,
+        .alibi = o->alibi,
+        .bias = out->bias,
+        .bias_per_head = per_head,
+        .causal = o->causal,
+        .window = o->window,
+        .mask = out->mask,
+        .masked_rows_nan = o->masked_rows_nan,
+        .rope = o->rope,
+        .rope_neox = o->rope_neox,
+        .rope_base = o->rope_base,
+        .pos_sinusoidal = o->pos_sinusoidal,
+        .keep_weights = o->print_weights,
+        .keep_steps = o->print_steps,
+    };
+    if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
+                                       o->context ? keys->data : NULL, m,
+                                       keys->cols, w, &out->config, err)))
+        goto fail;
+    if (o->average_heads) {
+        out->average = malloc(n * m * sizeof *out->average);
+        if (!out->average) {
+            status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+            goto fail;
+        }
+        sa_average_heads(out->average, out->result.weights, o->heads, n, m);
+    }
+    out->report = (sa_report){
+        .n = n, .m = m, .d_model = x->cols, .d_context = keys->cols,
+        .heads = o->heads, .kv_heads = o->kv_heads, .d_head = dh,
+        .d_out = w->d_out, .config = &out->config,
+        .context_name = o->context ? cli_display_name(o->context) : NULL,
+        .mask_name = o->mask ? cli_display_name(o->mask) : NULL,
+        .bias_name = o->bias ? cli_display_name(o->bias) : NULL,
+        .weights_name = o->weights ? cli_display_name(o->weights) : NULL,
+        .seed = o->seed, .convention = w->convention, .out_proj = w->wo != NULL,
+        .biases = w->bq || w->bk || w->bv || w->bo, .tokens = x->tokens,
+        .key_tokens = o->context ? keys->tokens : NULL,
+        .print_output = o->print_output, .print_weights = o->print_weights,
+        .print_steps = o->print_steps, .average_heads = o->average_heads,
+        .digits = (int)o->digits, .result = &out->result,
+        .average = out->average,
+    };
+    return SA_OK;
+fail:
+    run_output_free(out);
+    return status;
+}
+
+void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
+                         const char *prefix)
+{
+    char list[160] = "";
+    size_t used = 0, shown = 0;
+    for (; shown < r->n_empty_rows && used < sizeof list - 24; shown++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%zu",
+                                 shown ? ", " : "", r->empty_rows[shown]);
+    if (shown < r->n_empty_rows)
+        snprintf(list + used, sizeof list - used, " and %zu more",
+                 r->n_empty_rows - shown);
+    bool many = r->n_empty_rows > 1;
+    fprintf(to, "selfattn: warning: %s%squery row%s %s (counting from 0) "
+            "see%s no key after masking; %s weights and head outputs are %s\n",
+            prefix ? prefix : "", prefix ? ": " : "", many ? "s" : "", list,
+            many ? "" : "s", many ? "their" : "its", nan ? "NaN" : "zero");
+}
+
+sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
+                    sa_error *err)
+{
+    switch (format) {
+    case OUT_TABLE: return sa_write_table(fp, rep, err);
+    case OUT_CSV: return sa_write_csv(fp, rep, err);
+    case OUT_NPY: return sa_write_npy_report(fp, rep, err);
+    case OUT_NPZ: return sa_write_npz_report(fp, rep, err);
+    case OUT_JSON: break;
+    }
+    return sa_write_json(fp, rep, err);
+}

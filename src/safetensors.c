@@ -1,0 +1,186 @@
+/* safetensors.c — Hugging Face safetensors files:
+ *   [8 bytes: header length N, little-endian u64][N bytes: JSON header][buffer]
+ * The header maps each tensor name to {"dtype", "shape", "data_offsets":
+ * [begin, end]} with offsets relative to the buffer. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+
+/* Reads a JSON number that must be a whole number in [0, 2^53]. */
+static bool whole_number(const cJSON *item, size_t *out)
+{
+    if (!cJSON_IsNumber(item))
+        return false;
+    double v = item->valuedouble;
+    if (!(v >= 0 && v <= 9007199254740992.0) || floor(v) != v)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+static bool parse_dtype(sa_dtype *dtype, const char *s)
+{
+    static const struct { const char *name; sa_dtype dtype; } known[] = {
+        {"F32", SA_DTYPE_F32}, {"F64", SA_DTYPE_F64}, {"F16", SA_DTYPE_F16},
+        {"BF16", SA_DTYPE_BF16}, {"BOOL", SA_DTYPE_BOOL},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(s, known[i].name) == 0) {
+            *dtype = known[i].dtype;
+            return true;
+        }
+    return false;
+}
+
+/* Fills t from the header entry item; the bytes are buffer[begin, end). */
+static sa_status read_entry(sa_tensor *t, size_t *begin, size_t *end,
+                            const cJSON *item, size_t buffer_len, sa_error *err)
+{
+    const char *name = item->string;
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(item, "dtype");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(item, "shape");
+    const cJSON *offsets = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
+
+    if (!cJSON_IsObject(item) || !cJSON_IsString(dtype) || !cJSON_IsArray(shape) ||
+        !cJSON_IsArray(offsets))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: a header entry needs "
+                       "dtype, shape and data_offsets", name);
+    if (!parse_dtype(&t->dtype, dtype->valuestring))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: unsupported dtype %.16s "
+                       "(selfattn reads F32, F64, F16, BF16 and BOOL)", name,
+                       dtype->valuestring);
+    if (cJSON_GetArraySize(shape) > SA_MAX_DIMS)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: more than %d dimensions",
+                       name, SA_MAX_DIMS);
+    for (const cJSON *d = shape->child; d; d = d->next)
+        if (!whole_number(d, &t->shape[t->ndim++]))
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the shape must hold "
+                           "non-negative integers", name);
+    if (cJSON_GetArraySize(offsets) != 2 ||
+        !whole_number(offsets->child, begin) ||
+        !whole_number(offsets->child->next, end) || *begin > *end)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets must be "
+                       "[begin, end] with begin <= end", name);
+    if (*end > buffer_len)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets end at %zu, "
+                       "past the %zu bytes of the buffer", name, *end, buffer_len);
+    size_t numel = sa_tensor_numel(t), size = sa_dtype_size(t->dtype);
+    if (numel == SIZE_MAX || numel > SIZE_MAX / size || numel * size != *end - *begin)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: %zu bytes for a %s tensor of "
+                       "%zu elements", name, *end - *begin, dtype->valuestring,
+                       numel);
+    t->name = strdup(name);
+    return t->name ? SA_OK : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+}
+
+/* Orders tensors by where their bytes begin (insertion sort on indices). */
+static void sort_by_begin(size_t *order, const size_t *begins, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && begins[order[j - 1]] > begins[order[j]]; j--) {
+            size_t tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+}
+
+sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
+                              size_t len, sa_error *err)
+{
+    cJSON *root = NULL;
+    char *header = NULL;
+    size_t *begins = NULL, *ends = NULL, *order = NULL;
+    sa_status status;
+
+    memset(set, 0, sizeof *set);
+    if (len < 8)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "not a safetensors file: "
+                       "shorter than its 8-byte header length");
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | buf[i];
+    if (n > len - 8)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "not a safetensors file: the "
+                       "header length %llu runs past the end of the file",
+                       (unsigned long long)n);
+    header = malloc((size_t)n + 1);
+    if (!header)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    memcpy(header, buf + 8, (size_t)n);
+    header[n] = '\0';
+    status = sa_json_parse(&root, header, (size_t)n, err);
+    if (status) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        sa_fail(err, status, 0, 0, "the safetensors header is not JSON: %s", why);
+        goto done;
+    }
+    if (!cJSON_IsObject(root)) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the safetensors header is "
+                         "not a JSON object");
+        goto done;
+    }
+
+    size_t count = (size_t)cJSON_GetArraySize(root), buffer_len = len - 8 - (size_t)n;
+    set->items = calloc(count + 1, sizeof *set->items);
+    begins = calloc(count + 1, sizeof *begins);
+    ends = calloc(count + 1, sizeof *ends);
+    order = calloc(count + 1, sizeof *order);
+    if (!set->items || !begins || !ends || !order) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    const unsigned char *buffer = buf + 8 + n;
+    for (const cJSON *item = root->child; item; item = item->next) {
+        if (strcmp(item->string, "__metadata__") == 0) {
+            for (const cJSON *m = item->child; m; m = m->next)
+                if (!cJSON_IsString(m)) {
+                    status = sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ "
+                                     "must map names to strings");
+                    goto done;
+                }
+            continue;
+        }
+        if (sa_tensor_find(set, item->string)) {
+            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
+                             "safetensors header", item->string);
+            goto done;
+        }
+        size_t k = set->count++;
+        status = read_entry(&set->items[k], &begins[k], &ends[k], item,
+                            buffer_len, err);
+        if (status)
+            goto done;
+        set->items[k].raw = buffer + begins[k];
+    }
+    /* the tensors must tile the buffer: no gap, no overlap, nothing after */
+    sort_by_begin(order, begins, set->count);
+    size_t at = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        size_t k = order[i];
+        if (begins[k] != at) {
+            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets begin at "
+                             "%zu but the previous tensor ends at %zu (tensors "
+                             "must tile the buffer)", set->items[k].name,
+                             begins[k], at);
+            goto done;
+        }
+        at = ends[k];
+    }
+    if (at != buffer_len)
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the tensors cover %zu bytes "
+                         "but the buffer has %zu", at, buffer_len);
+done:
+    if (status)
+        sa_tensor_set_free(set);
+    cJSON_Delete(root);
+    free(header);
+    free(begins);
+    free(ends);
+    free(order);
+    return status;
+}
