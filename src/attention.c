@@ -1,13 +1,15 @@
-/* attention.c — multi-head scaled dot-product attention on BLAS, with the
- * variants of sa_config.  Legend: n = queries, m = keys, d = model width,
+/* attention.c — multi-head scaled dot-product attention: the projections,
+ * then the dense path (attention_dense.c, when the weights are kept) or the
+ * streaming path (attention_stream.c), then the output projection.  Legend: n = queries, m = keys, d = model width,
  * d_ctx = context width, H = heads, G = key/value heads, dh = head width,
  * P = H * dh, Pkv = G * dh, d_out = output width.  Row-major throughout. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "selfattn.h"
+#include "attention_internal.h"
 
 void sa_result_free(sa_result *r)
 {
@@ -33,6 +35,14 @@ void sa_average_heads(float *avg, const float *weights, size_t heads,
     }
 }
 
+/* Seconds on the monotonic clock. */
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Y (rows, cols) = X (rows, inner) @ W (inner, cols) + b (cols, or NULL) */
 static void project(float *y, const float *x, const float *w, const float *b,
                     size_t rows, size_t inner, size_t cols)
@@ -47,58 +57,11 @@ static void project(float *y, const float *x, const float *w, const float *b,
                 y[i * cols + j] += b[j];
 }
 
-/* True if key j is visible to query i under causal, window and mask_row. */
-static bool visible(const sa_config *cfg, const unsigned char *mask_row,
-                    size_t i, size_t j)
+static bool all_finite(const float *a, size_t len)
 {
-    if (cfg->causal && j > i)
-        return false;
-    if (cfg->window >= 0 && (i > j ? i - j : j - i) > (size_t)cfg->window)
-        return false;
-    return !mask_row || mask_row[j];
-}
-
-/* Turns row i of the scores s (m) of head h into the softmax input: softcap,
- * ALiBi, bias, then masked keys become -INFINITY.  bias_row is (m) or NULL. */
-static void finish_scores(float *s, size_t i, size_t m, const sa_config *cfg,
-                          float slope, const float *bias_row,
-                          const unsigned char *mask_row)
-{
-    for (size_t j = 0; j < m; j++) {
-        float v = s[j];
-        if (cfg->softcap > 0)
-            v = cfg->softcap * tanhf(v / cfg->softcap);
-        if (cfg->alibi)
-            v -= slope * (float)(i > j ? i - j : j - i);
-        if (bias_row)
-            v += bias_row[j];
-        s[j] = visible(cfg, mask_row, i, j) ? v : -INFINITY;
-    }
-}
-
-/* Turns the softmax input s (m) into weights.  Returns false, leaving
- * zeros, if every key is masked. */
-static bool softmax_row(float *s, size_t m)
-{
-    // pass 1: the maximum of the visible keys
-    float max = -INFINITY;
-    for (size_t j = 0; j < m; j++)
-        if (s[j] > max)
-            max = s[j];
-    if (max == -INFINITY) {
-        memset(s, 0, m * sizeof *s);
-        return false;
-    }
-    // pass 2: exponentiate in float32, sum in double
-    double sum = 0.0;
-    for (size_t j = 0; j < m; j++) {
-        float e = s[j] == -INFINITY ? 0.0f : expf(s[j] - max);
-        s[j] = e;
-        sum += e;
-    }
-    // pass 3: normalise
-    for (size_t j = 0; j < m; j++)
-        s[j] = (float)(s[j] / sum);
+    for (size_t i = 0; i < len; i++)
+        if (!isfinite(a[i]))
+            return false;
     return true;
 }
 
@@ -119,7 +82,7 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     const size_t P = w->d_proj, dh = H ? P / H : 0, Pkv = G * dh;
     const size_t d_out = w->d_out;
     const bool keep_all = cfg->keep_weights || cfg->keep_steps;
-    float *block = NULL, *scratch = NULL, *x_pos = NULL, *slopes = NULL;
+    float *block = NULL, *x_pos = NULL, *slopes = NULL;
     bool *empty = NULL;
     sa_status status;
 
@@ -155,8 +118,6 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     slopes = malloc(H * sizeof *slopes);
     if (keep_all)
         r->weights = malloc(H * nm * sizeof(float));
-    else
-        scratch = malloc(nm * sizeof(float));
     if (cfg->keep_steps) {
         r->scores = malloc(H * nm * sizeof(float));
         r->q = malloc(H * n * dh * sizeof(float));
@@ -165,13 +126,13 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     }
     if (cfg->pos_sinusoidal)
         x_pos = malloc(n * d * sizeof(float));
-    if (!block || !r->output || !empty || !slopes ||
-        (keep_all ? !r->weights : !scratch) ||
+    if (!block || !r->output || !empty || !slopes || (keep_all && !r->weights) ||
         (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)) ||
         (cfg->pos_sinusoidal && !x_pos))
         goto nomem;
     float *q = block, *concat = q + n * P, *k = concat + n * P, *v = k + m * Pkv;
 
+    double start = now();
     // positions: x + PE, which is also the key source in self-attention
     if (x_pos) {
         memcpy(x_pos, x, n * d * sizeof(float));
@@ -189,44 +150,28 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
         sa_rope(k, m, G, dh, Pkv, cfg->rope_base, cfg->rope_neox);
     }
     sa_alibi_slopes(slopes, H);
+    // a NaN in the scores would pass for a masked key: stop overflow here
+    if (!all_finite(q, n * P) || !all_finite(k, m * Pkv) || !all_finite(v, m * Pkv)) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the projections overflow "
+                         "float32; scale the input or weights down");
+        goto fail;
+    }
 
-    for (size_t h = 0; h < H; h++) {
-        size_t g = h / (H / G);                               // kv head of h
-        float *a = keep_all ? r->weights + h * nm : scratch;  // (n, m)
-        const float *qh = q + h * dh, *kg = k + g * dh, *vg = v + g * dh;
-        const float *bias = cfg->bias ? cfg->bias + (cfg->bias_per_head ? h * nm : 0)
-                                      : NULL;
-        // S (n, m) = scale * Q_h (n, dh; NoTrans) @ K_g^T (dh, m; Trans):
-        // head h is columns [h*dh, (h+1)*dh) of Q (row stride P), kv head g
-        // columns [g*dh, (g+1)*dh) of K (row stride Pkv)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m,
-                    (int)dh, cfg->scale, qh, (int)P, kg, (int)Pkv, 0.0f, a,
-                    (int)m);
-        for (size_t i = 0; i < n; i++) {
-            float *row = a + i * m;
-            finish_scores(row, i, m, cfg, slopes[h], bias ? bias + i * m : NULL,
-                          cfg->mask ? cfg->mask + i * m : NULL);
-            if (cfg->keep_steps)
-                memcpy(r->scores + h * nm + i * m, row, m * sizeof *row);
-            if (!softmax_row(row, m)) {
-                empty[i] = true;
-                if (cfg->masked_rows_nan)
-                    for (size_t j = 0; j < m; j++)
-                        row[j] = NAN;
-            }
-        }
-        // O_h (n, dh) = A (n, m; NoTrans) @ V_g (m, dh; NoTrans), written
-        // into columns [h*dh, (h+1)*dh) of concat (row stride P)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
-                    (int)dh, (int)m, 1.0f, a, (int)m, vg, (int)Pkv, 0.0f,
-                    concat + h * dh, (int)P);
-        if (cfg->keep_steps) {
+    double projected = now();
+    sa_pass pass = {cfg, n, m, H, G, dh, P, Pkv, q, k, v, slopes, concat, empty};
+    status = keep_all ? sa_attend_dense(r->weights, r->scores, &pass, err)
+                      : sa_attend_stream(&pass, cfg->threads, err);
+    if (status)
+        goto fail;
+    if (cfg->keep_steps)
+        for (size_t h = 0; h < H; h++) {
+            size_t g = sa_kv_head(&pass, h);
             copy_head(r->q + h * n * dh, q, n, dh, P, h * dh);
             copy_head(r->k + h * m * dh, k, m, dh, Pkv, g * dh);
             copy_head(r->v + h * m * dh, v, m, dh, Pkv, g * dh);
         }
-    }
 
+    double attended = now();
     // output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo, or concat + bo
     if (w->wo)
         project(r->output, concat, w->wo, w->bo, n, P, d_out);
@@ -235,14 +180,19 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
             for (size_t j = 0; j < P; j++)
                 r->output[i * P + j] = concat[i * P + j] + (w->bo ? w->bo[j] : 0.0f);
 
+    r->seconds_project = (projected - start) + (now() - attended);
+    r->seconds_attend = attended - projected;
+    r->flops = 2.0 * ((double)n * d * P + 2.0 * m * d_ctx * Pkv +
+                      (w->wo ? (double)n * P * d_out : 0.0) +
+                      2.0 * (double)H * n * m * dh);
+
     // overflow check; NaN rows are expected only where masked_rows_nan put them
     for (size_t i = 0; i < n * d_out; i++)
         if (!isfinite(r->output[i]) && !(cfg->masked_rows_nan && empty[i / d_out])) {
             status = sa_fail(err, SA_ERR_DATA, 0, 0,
                              "the result overflows float32 in query row %zu "
                              "(counting from 0); scale the input or weights "
-                             "down",
-                             i / d_out);
+                             "down", i / d_out);
             goto fail;
         }
 
@@ -254,7 +204,6 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
             r->empty_rows[r->n_empty_rows++] = i;
 
     free(block);
-    free(scratch);
     free(x_pos);
     free(slopes);
     free(empty);
@@ -265,7 +214,6 @@ nomem:
                      "attention with %zu heads", n, m, H);
 fail:
     free(block);
-    free(scratch);
     free(x_pos);
     free(slopes);
     free(empty);

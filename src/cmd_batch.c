@@ -3,7 +3,6 @@
  * Memory stays constant in the number of lines: at most --jobs lines are
  * held at once.  A bad line gives {"line": N, "error": "..."} in its place. */
 #include <cblas.h>
-#include <cJSON.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,21 +27,86 @@ typedef struct {
     bool failed;
 } job;
 
+/* Returns the end of the JSON value starting at text[i] (a string, a
+ * nested array or object, or a scalar), for a text that parsed. */
+static size_t value_end(const char *text, size_t i, size_t len)
+{
+    int depth = 0;
+    for (; i < len; i++) {
+        char c = text[i];
+        if (c == '"') {
+            for (i++; i < len && text[i] != '"'; i++)
+                if (text[i] == '\\')
+                    i++;
+            if (depth == 0)
+                return i + 1;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            if (depth-- == 0)
+                return i;  /* the end of the enclosing object */
+            if (depth == 0)
+                return i + 1;
+        } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' ||
+                                  c == '\r' || c == '\n')) {
+            return i;
+        }
+    }
+    return i;
+}
+
+/* The raw text of the top-level member "id" of the JSON object text, as
+ * written (so 64-bit integers keep every digit), in a new string; NULL if
+ * there is none. */
+static char *raw_id(const char *text, size_t len)
+{
+    size_t i = 0;
+    int depth = 0;
+    while (i < len) {
+        char c = text[i];
+        if (c == '"') {
+            size_t start = i;
+            for (i++; i < len && text[i] != '"'; i++)
+                if (text[i] == '\\')
+                    i++;
+            i++;
+            if (depth == 1 && i - start == 4 && memcmp(text + start, "\"id\"", 4) == 0) {
+                while (i < len && strchr(" \t\r\n", text[i]))
+                    i++;
+                if (i < len && text[i] == ':') {
+                    for (i++; i < len && strchr(" \t\r\n", text[i]); i++)
+                        ;
+                    return strndup(text + i, value_end(text, i, len) - i);
+                }
+            }
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']')
+            depth--;
+        i++;
+    }
+    return NULL;
+}
+
 /* Writes {"line": N, "error": message} and the stderr message for a line
  * that failed. */
-static void fail_line(job *j, FILE *out, FILE *msg, const sa_error *err,
-                      const char *blame)
+static void fail_line(job *j, FILE *out, FILE *msg, const char *id,
+                      const sa_error *err, const char *blame)
 {
     j->failed = true;
-    fprintf(out, "{\"line\":%ld,\"error\":", j->line);
+    fprintf(out, "{\"line\":%ld,", j->line);
+    if (id)
+        fprintf(out, "\"id\":%s,", id);
+    fputs("\"error\":", out);
     sa_json_write_string(out, err->message);
     fputs("}\n", out);
-    fprintf(msg, "selfattn: ");
-    if (blame)
-        fprintf(msg, "%s: ", cli_display_name(blame));
-    fprintf(msg, "%s:%ld", j->source, j->line);
+    fprintf(msg, "selfattn: %s:%ld", j->source, j->line);
     if (err->line > 0)
         fprintf(msg, ":%ld", err->col);
+    if (blame)
+        fprintf(msg, ": %s", cli_display_name(blame));
     fprintf(msg, ": %s\n", err->message);
 }
 
@@ -69,14 +133,11 @@ static void *run_job(void *arg)
     size_t len = strlen(j->text);
     if (sa_read_json_matrix(&x, j->text, len, &err) ||
         run_sequence(&res, j->session, &x, &blame, &err)) {
-        fail_line(j, out, msg, &err, blame);
+        if (x.data)  /* the line parsed: its id can be trusted */
+            id = raw_id(j->text, len);
+        fail_line(j, out, msg, id, &err, blame);
     } else {
-        cJSON *root = cJSON_ParseWithLength(j->text, len);
-        const cJSON *id_item = cJSON_IsObject(root)
-                                   ? cJSON_GetObjectItemCaseSensitive(root, "id") : NULL;
-        if (id_item)
-            id = cJSON_PrintUnformatted(id_item);
-        cJSON_Delete(root);
+        id = raw_id(j->text, len);
         if (res.result.n_empty_rows) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "%s:%ld", j->source, j->line);
@@ -84,7 +145,7 @@ static void *run_job(void *arg)
                                 prefix);
         }
         if (sa_write_json_line(out, &res.report, j->line, id, &err))
-            fail_line(j, out, msg, &err, NULL);
+            fail_line(j, out, msg, id, &err, NULL);
     }
     free(id);
     fclose(out);

@@ -14,13 +14,15 @@ static const char *kind_name(sa_file_kind kind)
 }
 
 /* Writes one tensor as a JSON object or a table row. */
-static void print_tensor(FILE *out, const sa_tensor *t, bool table, bool last)
+static void print_tensor(FILE *out, const sa_tensor *t, bool table,
+                         int name_width, bool last)
 {
     char shape[128];
     sa_format_shape(shape, sizeof shape, t->ndim, t->shape);
     if (table) {
-        fprintf(out, "  %-48s %-5s %s%s\n", t->name, sa_dtype_name(t->dtype),
-                shape, t->fortran_order ? " (Fortran order)" : "");
+        fprintf(out, "  %-*s  %-4s  %s%s\n", name_width, t->name,
+                sa_dtype_name(t->dtype), shape,
+                t->fortran_order ? " (Fortran order)" : "");
         return;
     }
     fputs("    {\"name\": ", out);
@@ -87,8 +89,12 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
     if (table) {
         fprintf(out, "%s: %s, %zu tensor%s\n", cli_display_name(path),
                 kind_name(kind), set->count, set->count == 1 ? "" : "s");
+        int width = 4;
         for (size_t i = 0; i < set->count; i++)
-            print_tensor(out, &set->items[i], true, false);
+            if ((int)strlen(set->items[i].name) > width)
+                width = (int)strlen(set->items[i].name);
+        for (size_t i = 0; i < set->count; i++)
+            print_tensor(out, &set->items[i], true, width, false);
         if (kind != SA_FILE_NPY)
             print_layout(out, set, true);
         return;
@@ -98,7 +104,7 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
     fprintf(out, ",\n  \"format\": \"%s\",\n  \"kind\": \"%s\",\n  \"tensors\": [\n",
             kind_name(kind), kind == SA_FILE_NPY ? "array" : "tensors");
     for (size_t i = 0; i < set->count; i++)
-        print_tensor(out, &set->items[i], false, i + 1 == set->count);
+        print_tensor(out, &set->items[i], false, 0, i + 1 == set->count);
     fputs(kind == SA_FILE_NPY ? "  ]\n" : "  ],\n", out);
     if (kind != SA_FILE_NPY)
         print_layout(out, set, false);

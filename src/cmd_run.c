@@ -1,12 +1,41 @@
 /* cmd_run.c — `selfattn run`: one sequence from INPUT, one report.  All
  * the math is in the library; the session loads the other files. */
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "run.h"
 
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* --stats: where the time went, the work done and the memory used. */
+static void print_stats(const run_options *o, const sa_result *r, double read,
+                        double compute, double write)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double other = compute - r->seconds_project - r->seconds_attend;
+    fprintf(stderr, "selfattn: stats: read %.3f s, project %.3f s, attend "
+            "%.3f s, write %.3f s, total %.3f s\n", read + (other > 0 ? other : 0),
+            r->seconds_project, r->seconds_attend, write,
+            read + compute + write);
+    double busy = r->seconds_project + r->seconds_attend;
+    fprintf(stderr, "selfattn: stats: %.3g GFLOP, %.1f GFLOP/s in project + "
+            "attend, %s path, %zu thread%s, peak memory %.1f MiB\n",
+            r->flops / 1e9, busy > 0 ? r->flops / busy / 1e9 : 0.0,
+            o->print_weights || o->print_steps ? "dense" : "streaming",
+            o->threads, o->threads == 1 ? "" : "s", (double)ru.ru_maxrss / 1024.0);
+}
+
 int cmd_run(int argc, char **argv)
 {
+    double started = now();
     run_options o;
     run_session s;
     run_output out = {0};
@@ -36,6 +65,7 @@ int cmd_run(int argc, char **argv)
         code = cli_fail(o.input, &err);
         goto done;
     }
+    double read_done = now();
     if (run_sequence(&out, &s, &x, &blame, &err)) {
         code = cli_fail(blame, &err);
         goto done;
@@ -43,6 +73,7 @@ int cmd_run(int argc, char **argv)
     if (out.result.n_empty_rows)
         run_warn_empty_rows(stderr, &out.result, o.masked_rows_nan, NULL);
 
+    double computed = now();
     cli_output dest;
     if ((code = cli_output_open(&dest, o.output)))
         goto done;
@@ -54,6 +85,9 @@ int cmd_run(int argc, char **argv)
     }
     if (!(code = cli_output_commit(&dest)))
         code = cli_close_stdout();
+    if (o.stats)
+        print_stats(&o, &out.result, read_done - started, computed - read_done,
+                    now() - computed);
 done:
     free(text);
     run_output_free(&out);

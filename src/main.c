@@ -45,6 +45,8 @@ const char cli_usage[] =
 "  -f, --format FMT     json (default), table, csv, npy (one array) or npz\n"
 "  -o, --output FILE    write to FILE atomically instead of stdout\n"
 "      --digits N       decimals in the table format, 0 to 9 (default 4)\n"
+"  -t, --threads N      threads (default: OPENBLAS_NUM_THREADS, else all cores)\n"
+"      --stats          print time per phase, GFLOP/s and peak memory on stderr\n"
 "\n"
 "Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
 "(causal and window and --mask) -> softmax -> . v\n"

@@ -122,10 +122,13 @@ sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
 
     size_t numel = sa_tensor_numel(t), size = sa_dtype_size(t->dtype);
     size_t offset = start + header_len;
-    if (numel == SIZE_MAX || numel > (len - offset) / size)
+    if (numel == SIZE_MAX)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npy header announces more "
+                       "elements than memory can address");
+    if (numel > (len - offset) / size)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npy header announces %zu "
-                       "elements but the file holds only %zu bytes of data",
-                       numel, len - offset);
+                       "elements of %zu bytes but the file holds only %zu bytes "
+                       "of data", numel, size, len - offset);
     t->raw = buf + offset;
     return SA_OK;
 }

@@ -38,16 +38,34 @@ static sa_status inflate_member(unsigned char *dst, size_t dst_len,
     return SA_OK;
 }
 
+static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
+                                   size_t len, const unsigned char *cd,
+                                   const char *name, sa_error *err);
+
 /* Reads the member whose central directory entry is at cd into t. */
 static sa_status read_member(sa_tensor *t, const unsigned char *buf, size_t len,
                              const unsigned char *cd, size_t name_len,
                              sa_error *err)
 {
+    if (memchr(cd + 46, '\0', name_len))
+        return bad_zip(err, "a member name holds a NUL byte");
+    char *name = strndup((const char *)cd + 46, name_len);
+    if (!name)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    sa_status status = read_named_member(t, buf, len, cd, name, err);
+    free(name);
+    return status;
+}
+
+/* read_member for the member called name. */
+static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
+                                   size_t len, const unsigned char *cd,
+                                   const char *name, sa_error *err)
+{
     unsigned method = le16(cd + 10);
     uint32_t crc = le32(cd + 16);
     size_t comp = le32(cd + 20), size = le32(cd + 24), local = le32(cd + 42);
-    char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)name_len, (const char *)cd + 46);
+    size_t name_len = strlen(name);
 
     if (comp == 0xffffffffu || size == 0xffffffffu || local == 0xffffffffu)
         return bad_zip(err, "zip64 members are not supported");
@@ -56,7 +74,7 @@ static sa_status read_member(sa_tensor *t, const unsigned char *buf, size_t len,
     size_t data = local + 30 + le16(buf + local + 26) + le16(buf + local + 28);
     if (data > len || comp > len - data)
         return bad_zip(err, "a member's data runs past the end of the file");
-    if (name_len < 5 || strcmp(name + strlen(name) - 4, ".npy") != 0)
+    if (name_len < 5 || strcmp(name + name_len - 4, ".npy") != 0)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: .npz members must be .npy "
                        "files", name);
 
@@ -89,7 +107,7 @@ static sa_status read_member(sa_tensor *t, const unsigned char *buf, size_t len,
     }
     sa_status status = sa_read_npy(t, member, size, err);
     if (!status) {
-        t->name = strndup(name, strlen(name) - 4);
+        t->name = strndup(name, name_len - 4);
         status = t->name ? sa_tensor_floats(&t->data, t, err)
                          : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     } else {

@@ -114,9 +114,9 @@ int cli_output_commit(cli_output *o)
         return 0;  /* stdout: closed by cli_close_stdout */
     FILE *fp = o->fp;
     o->fp = NULL;
+    /* no fsync: the rename makes the file appear whole or not at all, which
+     * is what -o promises; durability across a power cut is the system's */
     int bad = fflush(fp) != 0 || ferror(fp);
-    if (!bad && o->tmp_path)
-        bad = fsync(fileno(fp)) != 0;
     int e = errno;
     if (fclose(fp) != 0 && !bad) {
         bad = 1;

@@ -23,10 +23,15 @@ typedef struct {
     bool print_output, print_weights, print_steps;
     out_format format;
     size_t digits;
+    size_t threads;                   /* -t: BLAS and streaming threads */
+    bool stats;                       /* --stats on stderr */
     /* batch only */
     size_t jobs;
     bool quiet;
 } run_options;
+
+/* Threads when -t is absent: OPENBLAS_NUM_THREADS if set, else the cores. */
+size_t run_default_threads(void);
 
 /* Fills o from argv for `run` (batch false) or `batch`; returns 0, -1 for
  * --help, or an exit code after printing the usage error. */

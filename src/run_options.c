@@ -1,7 +1,9 @@
 /* run_options.c — the options of `run` and `batch`, and their checks. */
 #include <getopt.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
 
@@ -50,7 +52,7 @@ static bool parse_choice(int *index, const char *option, const char *arg,
 enum { OPT_SEED = 256, OPT_D_HEAD, OPT_OUT_PROJ, OPT_SCALE, OPT_CAUSAL,
        OPT_MASK, OPT_AVERAGE, OPT_DIGITS, OPT_CONTEXT, OPT_KV_HEADS, OPT_POS,
        OPT_ROPE, OPT_ROPE_BASE, OPT_ROPE_STYLE, OPT_ALIBI, OPT_WINDOW,
-       OPT_SOFTCAP, OPT_BIAS, OPT_MASKED_ROWS, OPT_LAYER, OPT_JOBS, OPT_QUIET };
+       OPT_SOFTCAP, OPT_BIAS, OPT_MASKED_ROWS, OPT_LAYER, OPT_JOBS, OPT_QUIET, OPT_STATS };
 
 static const struct option run_longs[] = {
     {"weights", required_argument, NULL, 'w'},
@@ -81,6 +83,8 @@ static const struct option run_longs[] = {
     {"help", no_argument, NULL, 'h'},
     {"jobs", required_argument, NULL, OPT_JOBS},     /* batch only */
     {"quiet", no_argument, NULL, OPT_QUIET},         /* batch only */
+    {"threads", required_argument, NULL, 't'},
+    {"stats", no_argument, NULL, OPT_STATS},
     {NULL, 0, NULL, 0},
 };
 
@@ -103,6 +107,8 @@ static bool take_option(run_options *o, int c, const char *arg)
         return true;
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, 256);
     case OPT_QUIET: o->quiet = true; return true;
+    case 't': return cli_parse_size(&o->threads, "--threads", arg, 1, 1024);
+    case OPT_STATS: o->stats = true; return true;
     case OPT_SEED: o->seed_set = true; return cli_parse_u64(&o->seed, "--seed", arg);
     case OPT_D_HEAD: return cli_parse_size(&o->d_head, "--d-head", arg, 1, 1 << 20);
     case OPT_OUT_PROJ: o->out_proj = true; return true;
@@ -164,6 +170,17 @@ static bool take_option(run_options *o, int c, const char *arg)
     return false;
 }
 
+size_t run_default_threads(void)
+{
+    const char *env = getenv("OPENBLAS_NUM_THREADS");
+    char *end;
+    long v = env ? strtol(env, &end, 10) : 0;
+    if (env && *env && *end == '\0' && v > 0)
+        return (size_t)v;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (size_t)cores : 1;
+}
+
 int run_parse_options(run_options *o, int argc, char **argv, bool batch)
 {
     const char *cmd = batch ? "batch" : "run";
@@ -178,7 +195,7 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":w:H:p:f:o:h", run_longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":w:H:p:f:o:t:h", run_longs, NULL)) != -1) {
         if (c == 'h')
             return -1;
         if (c == ':' || c == '?')
@@ -197,12 +214,12 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     o->input = argv[optind];
     if (batch && o->format != OUT_JSON)
         return cli_usage_error("batch writes JSON Lines: --format json only");
-    if (o->format == OUT_NPY && o->print_output + o->print_weights != 1)
-        return cli_usage_error("--format npy writes one array: print exactly "
-                               "one of output or weights (npz holds several)");
     if (o->format == OUT_NPY && o->print_steps)
         return cli_usage_error("--format npy writes one array: steps are "
                                "several; use npz");
+    if (o->format == OUT_NPY && o->print_output + o->print_weights != 1)
+        return cli_usage_error("--format npy writes one array: print exactly "
+                               "one of output or weights (npz holds several)");
     if (o->weights && (o->seed_set || o->d_head || o->out_proj))
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
@@ -218,6 +235,8 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
         from_stdin += files[i] && strcmp(files[i], "-") == 0;
     if (from_stdin > 1)
         return cli_usage_error("only one file can be - (standard input)");
+    if (!o->threads)
+        o->threads = run_default_threads();
     if (!o->kv_heads)
         o->kv_heads = o->heads;
     if (o->heads % o->kv_heads != 0)

@@ -1,8 +1,10 @@
 /* run_session.c — load the files of a run once, then compute attention for
  * each sequence: what `run` does once and `batch` once per line. */
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
 
@@ -26,6 +28,8 @@ int run_session_open(run_session *s, const run_options *o)
     memset(s, 0, sizeof *s);
     s->o = o;
     pthread_mutex_init(&s->lock, NULL);
+    /* batch --jobs runs lines in parallel: one BLAS thread each */
+    openblas_set_num_threads((int)(o->jobs > 1 ? 1 : o->threads));
     if (o->context) {
         if ((code = read_text(&text, &len, o->context)))
             return code;
@@ -101,6 +105,41 @@ static sa_status ensure_weights(run_session *s, size_t d, size_t d_ctx,
     return status;
 }
 
+/* Bytes of memory the system can still give, from /proc/meminfo's
+ * MemAvailable (or free pages where that is missing). */
+static double available_bytes(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    unsigned long long kib;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
+            fclose(f);
+            return (double)kib * 1024.0;
+        }
+    if (f)
+        fclose(f);
+    return (double)sysconf(_SC_AVPHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+}
+
+/* The memory guard: printing weights (and steps) materialises H (n, m)
+ * matrices (twice with steps); fail at once, rather than be killed later,
+ * when they cannot fit. */
+static sa_status check_memory(size_t heads, size_t n, size_t m, bool steps,
+                              sa_error *err)
+{
+    double need = (steps ? 2.0 : 1.0) * (double)heads * (double)n * (double)m * 4.0;
+    double have = available_bytes();
+    if (need <= 0.9 * have)
+        return SA_OK;
+    return sa_fail(err, SA_ERR_DATA, 0, 0, "printing %s needs %.1f GiB for "
+                   "%zu x %zu x %zu matrices but only %.1f GiB of memory are "
+                   "available; drop weights%s from --print to stream the "
+                   "attention in O(n) memory", steps ? "weights and steps" : "weights",
+                   need / 1073741824.0, heads, n, m, have / 1073741824.0,
+                   steps ? " and steps" : "");
+}
+
 sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
                        const char **blame, sa_error *err)
 {
@@ -118,6 +157,11 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
     if (status)
         return status;
     const sa_weights *w = &s->weights;
+    if (!o->weights && w->d_model != x->cols)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the input has %zu columns but "
+                       "the weights were generated for %zu (the width of the "
+                       "first sequence); give --weights, or use one width",
+                       x->cols, w->d_model);
     if ((status = sa_weights_check(w, x->cols, keys->cols, o->heads,
                                    o->kv_heads, err))) {
         *blame = status == SA_ERR_USAGE ? NULL : o->weights;
@@ -133,6 +177,11 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
                                           s->bias_len, err))) {
         *blame = o->bias;
         goto fail;
+    }
+    if (o->print_weights || o->print_steps) {
+        status = check_memory(o->heads, n, m, o->print_steps, err);
+        if (status)
+            goto fail;
     }
     size_t dh = w->d_proj / o->heads;
     if (o->rope && dh % 2 != 0) {
@@ -158,6 +207,7 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         .pos_sinusoidal = o->pos_sinusoidal,
         .keep_weights = o->print_weights,
         .keep_steps = o->print_steps,
+        .threads = o->jobs > 1 ? 1 : o->threads,
     };
     if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
                                        o->context ? keys->data : NULL, m,
@@ -180,6 +230,8 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         .bias_name = o->bias ? cli_display_name(o->bias) : NULL,
         .weights_name = o->weights ? cli_display_name(o->weights) : NULL,
         .seed = o->seed, .convention = w->convention, .out_proj = w->wo != NULL,
+        .layer = w->convention == SA_CONVENTION_GPT2 ||
+                 w->convention == SA_CONVENTION_BERT ? (o->layer < 0 ? 0 : o->layer) : -1,
         .biases = w->bq || w->bk || w->bv || w->bo, .tokens = x->tokens,
         .key_tokens = o->context ? keys->tokens : NULL,
         .print_output = o->print_output, .print_weights = o->print_weights,

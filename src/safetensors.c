@@ -67,10 +67,13 @@ static sa_status read_entry(sa_tensor *t, size_t *begin, size_t *end,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets end at %zu, "
                        "past the %zu bytes of the buffer", name, *end, buffer_len);
     size_t numel = sa_tensor_numel(t), size = sa_dtype_size(t->dtype);
-    if (numel == SIZE_MAX || numel > SIZE_MAX / size || numel * size != *end - *begin)
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: %zu bytes for a %s tensor of "
-                       "%zu elements", name, *end - *begin, dtype->valuestring,
-                       numel);
+    if (numel == SIZE_MAX || numel > SIZE_MAX / size)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the shape has more "
+                       "elements than memory can address", name);
+    if (numel * size != *end - *begin)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: %zu bytes for %zu elements "
+                       "of dtype %s", name, *end - *begin, numel,
+                       dtype->valuestring);
     t->name = strdup(name);
     return t->name ? SA_OK : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
 }

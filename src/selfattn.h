@@ -352,8 +352,9 @@ typedef struct {
     bool rope_neox;        /* rotate pairs (t, t + dh/2) instead of (2t, 2t+1) */
     float rope_base;       /* theta_t = base^(-2t/dh); 10000 usually */
     bool pos_sinusoidal;   /* add sa_sinusoidal positions to x first */
-    bool keep_weights;     /* fill result.weights */
-    bool keep_steps;       /* fill result.q, .k, .v, .scores */
+    bool keep_weights;     /* fill result.weights (the dense path) */
+    bool keep_steps;       /* fill result.q, .k, .v, .scores (dense) */
+    size_t threads;        /* threads of the streaming path (0: 1) */
 } sa_config;
 
 typedef struct {
@@ -365,6 +366,10 @@ typedef struct {
     float *scores;   /* (H, n, m) softmax input (masked = -INFINITY), or NULL */
     size_t *empty_rows; /* (n_empty_rows) queries with no visible key, ascending */
     size_t n_empty_rows;
+    double seconds_project;  /* wall time of the projections (Q, K, V, Wo) */
+    double seconds_attend;   /* wall time of scores, softmax and . V */
+    double flops;            /* 2 * multiply-adds of every product, nominal
+                                (tiles skipped by masking still counted) */
 } sa_result;
 
 /* Multi-head attention of the queries x over the keys ctx (self-attention
@@ -375,7 +380,12 @@ typedef struct {
  * with the scores as described at sa_config.  Softmax subtracts each row's
  * maximum, exponentiates in float32 and sums in double.  A query with no
  * visible key gets zero weights and a zero head output (NaN for both with
- * masked_rows_nan) and is listed in result.empty_rows.  Shapes must have
+ * masked_rows_nan) and is listed in result.empty_rows.
+ * With keep_weights or keep_steps every (n, m) matrix is materialised;
+ * otherwise a streaming path tiles queries and keys with an online softmax
+ * in O(threads * tile^2) memory beyond Q, K, V, on cfg->threads threads
+ * (OpenBLAS is set to one thread meanwhile and restored after); the two
+ * agree within float32 rounding (1e-5 relative).  Shapes must have
  * passed sa_weights_check; RoPE needs an even dh (SA_ERR_USAGE).  A result
  * that overflows float32 is SA_ERR_DATA.  On success result owns new arrays
  * (free with sa_result_free); on failure result is zeroed. */
@@ -419,6 +429,7 @@ typedef struct {
     const char *bias_name;     /* bias file, or NULL */
     const char *weights_name;  /* weights file, or NULL when generated */
     uint64_t seed;             /* meaningful when weights_name is NULL */
+    long layer;                /* the checkpoint layer used, or -1 */
     sa_convention convention;
     bool out_proj, biases;
     char *const *tokens;       /* (n) query labels, or NULL */

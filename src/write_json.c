@@ -98,6 +98,11 @@ static void write_config(doc *d, const sa_report *r)
         key(d, 2, false, names[i].name);
         string_or_null(out, names[i].value);
     }
+    key(d, 2, false, "layer");
+    if (r->layer >= 0)
+        fprintf(out, "%ld", r->layer);
+    else
+        fputs("null", out);
     key(d, 2, false, "seed");
     if (r->weights_name)
         fputs("null", out);

@@ -318,7 +318,7 @@ load ../helpers
     printf '[[1e20, 1e20], [1, 1]]' > "$T/big.json"
     printf '{"Wq": [[1, 0], [0, 1]], "Wk": [[1, 0], [0, 1]], "Wv": [[1, 0], [0, 1]]}' > "$T/id.json"
     run --separate-stderr selfattn run -p output,weights,steps -w "$T/id.json" "$T/big.json"
-    assert_error 65 "selfattn: the result overflows float32 in query row 0 (counting from 0); scale the input or weights down"
+    assert_error 65 "selfattn: the scores overflow float32; scale the input or weights down"
 }
 
 # ---- bad weights: 65 ---------------------------------------------------

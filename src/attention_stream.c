@@ -1,0 +1,171 @@
+/* attention_stream.c — the streaming path (Milakov & Gimelshein 2018;
+ * FlashAttention): for each head and tile of queries, walk the tiles of
+ * keys keeping a running maximum and sum per query and rescaling the
+ * partial output, so no (n, m) matrix ever exists.  Tiles that causal or
+ * window masking hides entirely are skipped.  Work items (head, query
+ * tile) are shared by threads; each item is computed by one thread in a
+ * fixed order, so the result does not depend on the number of threads.
+ * Legend as in attention_internal.h; Bq = TILE_Q, Bk = TILE_K, chosen by
+ * measurement (tests/bench): the (Bq, Bk) scores of a thread stay in its
+ * L2 cache, and Bq is large enough that packing K and V for BLAS costs
+ * little against the products. */
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention_internal.h"
+
+#define TILE_Q 128
+#define TILE_K 256
+
+/* One thread's scratch. */
+typedef struct {
+    const sa_pass *p;
+    atomic_size_t *next;   /* the next work item to take */
+    size_t items, q_tiles;
+    float *s;              /* (Bq, Bk) scores, then probabilities */
+    float *acc;            /* (Bq, dh) unnormalised output */
+    float *row_max;        /* (Bq) running maximum */
+    double *row_sum;       /* (Bq) running sum of exp(s - row_max) */
+    bool overflow;         /* q.k overflowed float32 */
+} worker;
+
+/* Attends query tile [i0, i0 + rows) of head h. */
+static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
+{
+    const sa_pass *p = w->p;
+    const sa_config *cfg = p->cfg;
+    size_t dh = p->dh, g = sa_kv_head(p, h);
+    const float *qh = p->q + i0 * p->P + h * dh;
+
+    for (size_t r = 0; r < rows; r++) {
+        w->row_max[r] = -INFINITY;
+        w->row_sum[r] = 0.0;
+    }
+    memset(w->acc, 0, rows * dh * sizeof *w->acc);
+
+    for (size_t j0 = 0; j0 < p->m; j0 += TILE_K) {
+        size_t cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
+        if (!sa_tile_may_be_visible(i0, i0 + rows, j0, j0 + cols, cfg))
+            continue;
+        const float *kg = p->k + j0 * p->Pkv + g * dh;
+        const float *vg = p->v + j0 * p->Pkv + g * dh;
+        // S (rows, cols) = scale * Q_h tile (rows, dh; NoTrans) @ K_g tile^T
+        // (dh, cols; Trans), row strides P and Pkv
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
+                    (int)cols, (int)dh, cfg->scale, qh, (int)p->P, kg,
+                    (int)p->Pkv, 0.0f, w->s, (int)cols);
+        if (!sa_all_finite(w->s, rows * cols)) {
+            w->overflow = true;  // an infinity would pass for a mask
+            return;
+        }
+        sa_finish_scores(w->s, rows, cols, cols, i0, j0, h, p);
+        for (size_t r = 0; r < rows; r++) {
+            float *row = w->s + r * cols;
+            // pass 1: this tile's maximum
+            float tile_max = sa_max(row, cols);
+            if (tile_max == -INFINITY) {
+                memset(row, 0, cols * sizeof *row);  // nothing visible here
+                continue;
+            }
+            // pass 2: a new maximum rescales what was summed so far
+            float old = w->row_max[r], max = old > tile_max ? old : tile_max;
+            if (old != max && old != -INFINITY) {
+                float alpha = expf(old - max);
+                w->row_sum[r] *= alpha;
+                for (size_t t = 0; t < dh; t++)
+                    w->acc[r * dh + t] *= alpha;
+            }
+            w->row_max[r] = max;
+            // pass 3: probabilities relative to the running maximum
+            w->row_sum[r] += sa_exp_shifted(row, cols, max);
+        }
+        // acc (rows, dh) += P (rows, cols; NoTrans) @ V_g tile (cols, dh)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows,
+                    (int)dh, (int)cols, 1.0f, w->s, (int)cols, vg, (int)p->Pkv,
+                    1.0f, w->acc, (int)dh);
+    }
+
+    // normalise into columns [h*dh, (h+1)*dh) of concat
+    for (size_t r = 0; r < rows; r++) {
+        float *out = p->concat + (i0 + r) * p->P + h * dh;
+        if (w->row_sum[r] == 0.0) {
+            if (h == 0)
+                p->empty[i0 + r] = true;  // the same for every head
+            for (size_t t = 0; t < dh; t++)
+                out[t] = cfg->masked_rows_nan ? NAN : 0.0f;
+            continue;
+        }
+        float inv = (float)(1.0 / w->row_sum[r]);
+        for (size_t t = 0; t < dh; t++)
+            out[t] = w->acc[r * dh + t] * inv;
+    }
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    for (;;) {
+        size_t item = atomic_fetch_add(w->next, 1);
+        if (item >= w->items)
+            return NULL;
+        size_t h = item / w->q_tiles, i0 = (item % w->q_tiles) * TILE_Q;
+        size_t rows = w->p->n - i0 < TILE_Q ? w->p->n - i0 : TILE_Q;
+        attend_tile(w, h, i0, rows);
+    }
+}
+
+sa_status sa_attend_stream(const sa_pass *p, size_t threads, sa_error *err)
+{
+    size_t q_tiles = (p->n + TILE_Q - 1) / TILE_Q, items = q_tiles * p->H;
+    if (threads == 0)
+        threads = 1;
+    if (threads > items)
+        threads = items;
+    size_t per_thread = TILE_Q * TILE_K + TILE_Q * p->dh + TILE_Q;
+    float *scratch = malloc(threads * per_thread * sizeof(float));
+    double *sums = malloc(threads * TILE_Q * sizeof(double));
+    worker *workers = calloc(threads, sizeof *workers);
+    pthread_t *ids = calloc(threads, sizeof *ids);
+    if (!scratch || !sums || !workers || !ids) {
+        free(scratch);
+        free(sums);
+        free(workers);
+        free(ids);
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for the "
+                       "attention tiles");
+    }
+    atomic_size_t next = 0;
+    for (size_t t = 0; t < threads; t++) {
+        float *base = scratch + t * per_thread;
+        workers[t] = (worker){p, &next, items, q_tiles, base,
+                              base + TILE_Q * TILE_K,
+                              base + TILE_Q * TILE_K + TILE_Q * p->dh,
+                              sums + t * TILE_Q, false};
+    }
+    // tiles are small: one BLAS thread per tile, our threads across tiles
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    size_t started = 1;
+    for (size_t t = 1; t < threads; t++, started++)
+        if (pthread_create(&ids[t], NULL, work, &workers[t]) != 0)
+            break;  // fewer threads: the others take more items
+    work(&workers[0]);
+    bool overflow = workers[0].overflow;
+    for (size_t t = 1; t < started; t++) {
+        pthread_join(ids[t], NULL);
+        overflow |= workers[t].overflow;
+    }
+    openblas_set_num_threads(blas_threads);
+    free(scratch);
+    free(sums);
+    free(workers);
+    free(ids);
+    if (overflow)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the scores overflow float32; "
+                       "scale the input or weights down");
+    return SA_OK;
+}

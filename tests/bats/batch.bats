@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# `selfattn batch`: one sequence per JSON line in, one compact JSON result
+# per line out, in order; bad lines, --jobs, standard input, progress and
+# option errors.  The line files are tests/formats/batch*.jsonl, made by
+# tests/formats/make_formats.py; every test here runs in tests/formats.
+
+load ../helpers
+
+FORMATS="$REPO_ROOT/tests/formats"
+
+# The helpers' setup, then into the formats fixtures.
+eval "helpers_$(declare -f setup)"
+setup() {
+    helpers_setup || return 1
+    cd "$FORMATS" || return 1
+}
+
+# The non-blank lines of batch.jsonl, by line number.
+BATCH_LINES="1 2 4 6 7 8"
+
+@test "array and object lines, blank lines skipped, line numbers and ids" {
+    run --separate-stderr selfattn batch -H 2 -w weights.json batch.jsonl
+    assert_success
+    assert_equal "$stderr" ""
+    assert_equal "${#lines[@]}" 6
+    run jq -c '[.line, .id, .config.n, .tokens]' <<<"$output"
+    assert_output '[1,null,3,null]
+[2,"first",4,["a","b","c","d"]]
+[4,7,2,null]
+[6,null,5,["x","y","z","w","v"]]
+[7,null,1,null]
+[8,"last",6,null]'
+    # no "id" key when the line has none
+    run jq -c 'has("id")' <<<"$(selfattn batch -H 2 batch.jsonl)"
+    assert_output 'false
+true
+true
+false
+false
+true'
+}
+
+@test "each result line is what run gives for that line" {
+    selfattn batch -H 2 -w weights.json -p output,weights batch.jsonl >"$T/batch.jsonl"
+    local k=0 n failed=""
+    for n in $BATCH_LINES; do
+        k=$((k + 1))
+        sed -n "${n}p" batch.jsonl >"$T/line.json"
+        selfattn run -H 2 -w weights.json -p output,weights "$T/line.json" |
+            jq -cS 'del(.config.weights)' >"$T/run.json"
+        sed -n "${k}p" "$T/batch.jsonl" | jq -cS 'del(.line, .id, .config.weights)' >"$T/got.json"
+        cmp -s "$T/got.json" "$T/run.json" || failed="$failed $n"
+    done
+    assert_equal "$k" 6
+    assert_equal "$failed" ""
+}
+
+@test "a bad line gives {line, error} in its place, the others still run, exit 65" {
+    run --separate-stderr selfattn batch -H 2 -w weights.json batch_bad.jsonl
+    assert_equal "$status" 65
+    assert_equal "$stderr" 'selfattn: batch_bad.jsonl:2: embeddings, row 2: 2 values, expected 8 like row 1
+selfattn: batch_bad.jsonl:4:27: invalid JSON: unexpected end of input
+selfattn: batch_bad.jsonl:5: weights.json: the input has 4 columns but Wq is 8 x 8, which expects 8
+selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
+    assert_equal "${#lines[@]}" 7
+    run jq -c 'if .error then . else [.line, .id, .config.n] end' <<<"$output"
+    assert_output '[1,null,2]
+{"line":2,"error":"embeddings, row 2: 2 values, expected 8 like row 1"}
+[3,"ok",3]
+{"line":4,"error":"invalid JSON: unexpected end of input"}
+{"line":5,"error":"the input has 4 columns but Wq is 8 x 8, which expects 8"}
+{"line":6,"error":"expected an \"embeddings\" key in the object"}
+[7,null,1]'
+}
+
+@test "--jobs 4 gives byte-identical output and messages to --jobs 1" {
+    selfattn batch -H 2 -w weights.json -p output,weights --jobs 1 batch_many.jsonl >"$T/one.jsonl"
+    selfattn batch -H 2 -w weights.json -p output,weights --jobs 4 batch_many.jsonl >"$T/four.jsonl"
+    assert_equal "$(wc -l <"$T/one.jsonl")" 50
+    assert_same_file "$T/four.jsonl" "$T/one.jsonl"
+    run jq -s -c 'map(.line) == [range(1; 51)]' "$T/four.jsonl"
+    assert_output true
+    # bad lines too: the same lines in the same order, stderr in line order
+    run --separate-stderr selfattn batch -H 2 -w weights.json --jobs 1 batch_bad.jsonl
+    local out1="$output" err1="$stderr"
+    run --separate-stderr selfattn batch -H 2 -w weights.json --jobs 4 batch_bad.jsonl
+    assert_equal "$status" 65
+    assert_equal "$output" "$out1"
+    assert_equal "$stderr" "$err1"
+}
+
+@test "lines from standard input; messages name <stdin>:N" {
+    selfattn batch -H 2 batch.jsonl >"$T/file.jsonl"
+    selfattn batch -H 2 - <batch.jsonl >"$T/stdin.jsonl"
+    assert_same_file "$T/stdin.jsonl" "$T/file.jsonl"
+    run --separate-stderr selfattn batch -H 2 -w weights.json - <batch_bad.jsonl
+    assert_equal "$status" 65
+    assert_line --index 1 '{"line":2,"error":"embeddings, row 2: 2 values, expected 8 like row 1"}'
+    assert_equal "$(head -n 1 <<<"$stderr")" "selfattn: <stdin>:2: embeddings, row 2: 2 values, expected 8 like row 1"
+}
+
+@test "-p weights --average-heads: an n x n average per line, as run gives it" {
+    run selfattn batch -H 2 -w weights.json -p weights --average-heads batch.jsonl
+    assert_success
+    run jq -c '[.config.n, (.weights | length), (.weights[0] | length), has("output"), .config.average_heads]' <<<"$output"
+    assert_output '[3,3,3,false,true]
+[4,4,4,false,true]
+[2,2,2,false,true]
+[5,5,5,false,true]
+[1,1,1,false,true]
+[6,6,6,false,true]'
+    sed -n 6p batch.jsonl >"$T/line.json"
+    selfattn run -H 2 -w weights.json -p weights --average-heads "$T/line.json" | jq -c .weights >"$T/run.json"
+    selfattn batch -H 2 -w weights.json -p weights --average-heads batch.jsonl |
+        sed -n 4p | jq -c .weights >"$T/got.json"
+    assert_same_file "$T/got.json" "$T/run.json"
+}
+
+@test "a GPT-2 checkpoint layer per line" {
+    jq -c . input.json >"$T/one.jsonl"
+    selfattn batch -H 2 -w gpt2.safetensors --layer 2 --causal "$T/one.jsonl" >"$T/got.json"
+    run jsoncmp "$T/got.json" gpt2.layer2.causal.expected.json output
+    assert_success
+}
+
+@test "no progress output when standard error is not a terminal" {
+    run --separate-stderr selfattn batch -H 2 batch_many.jsonl
+    assert_success
+    assert_equal "$stderr" ""
+    assert_equal "${#lines[@]}" 50
+}
+
+@test "progress on a terminal, none with --quiet; the results are the same" {
+    command -v script >/dev/null || skip "no script(1) to give a terminal"
+    run script -qec "'$SELFATTN' batch -H 2 batch.jsonl >'$T/tty.jsonl'" /dev/null </dev/null
+    assert_success
+    assert_output --partial "selfattn: 6 lines, "
+    run script -qec "'$SELFATTN' batch --quiet -H 2 batch.jsonl >'$T/quiet.jsonl'" /dev/null </dev/null
+    assert_success
+    assert_output ""
+    selfattn batch -H 2 batch.jsonl >"$T/plain.jsonl"
+    assert_same_file "$T/tty.jsonl" "$T/plain.jsonl"
+    assert_same_file "$T/quiet.jsonl" "$T/plain.jsonl"
+}
+
+@test "--quiet is accepted when standard error is not a terminal" {
+    run --separate-stderr selfattn batch --quiet -H 2 batch.jsonl
+    assert_success
+    assert_equal "$stderr" ""
+    assert_equal "${#lines[@]}" 6
+}
+
+@test "numeric ids are echoed as given, even past double precision" {
+    printf '%s\n' \
+        '{"id": 12345678901234567890, "embeddings": [[1, 2]]}' \
+        '{"id": 9007199254740993, "embeddings": [[1, 2]]}' \
+        '{"id": "007", "embeddings": [[1, 2]]}' \
+        '{"id": 42, "embeddings": [[1, 2]]}' >"$T/ids.jsonl"
+    run --separate-stderr selfattn batch "$T/ids.jsonl"
+    assert_success
+    [[ "${lines[0]}" == '{"line":1,"id":12345678901234567890,"config":'* ]]
+    [[ "${lines[1]}" == '{"line":2,"id":9007199254740993,"config":'* ]]
+    [[ "${lines[2]}" == '{"line":3,"id":"007","config":'* ]]
+    [[ "${lines[3]}" == '{"line":4,"id":42,"config":'* ]]
+}
+
+@test "CRLF line ends and a last line without a newline" {
+    printf '[[1, 2]]\r\n\r\n[[3, 4], [5, 6]]' >"$T/crlf.jsonl"
+    run --separate-stderr selfattn batch "$T/crlf.jsonl"
+    assert_success
+    run jq -c '[.line, .config.n]' <<<"$output"
+    assert_output '[1,1]
+[3,2]'
+}
+
+@test "an empty file gives no lines and success" {
+    : >"$T/empty.jsonl"
+    run --separate-stderr selfattn batch "$T/empty.jsonl"
+    assert_success
+    assert_output ""
+    assert_equal "$stderr" ""
+}
+
+@test "-o FILE gets the lines, standard output nothing" {
+    run selfattn batch -H 2 -o "$T/out.jsonl" batch.jsonl
+    assert_success
+    assert_output ""
+    assert_equal "$(wc -l <"$T/out.jsonl")" 6
+    assert_no_temp_files "$T"
+}
+
+@test "a missing input file" {
+    run --separate-stderr selfattn batch nope.jsonl
+    assert_error 66 "selfattn: nope.jsonl: cannot open: No such file or directory"
+}
+
+@test "--format other than json is refused" {
+    run --separate-stderr selfattn batch -f table batch.jsonl
+    assert_usage_error "batch writes JSON Lines: --format json only"
+    run --separate-stderr selfattn batch -f npz batch.jsonl
+    assert_usage_error "batch writes JSON Lines: --format json only"
+}
+
+@test "--jobs and --quiet are options of batch, not run" {
+    run --separate-stderr selfattn run --jobs 4 input.json
+    assert_usage_error "--jobs is an option of batch, not run"
+    run --separate-stderr selfattn run --quiet input.json
+    assert_usage_error "--quiet is an option of batch, not run"
+}
+
+@test "--jobs out of range" {
+    run --separate-stderr selfattn batch --jobs 0 batch.jsonl
+    assert_usage_error "--jobs: '0' is not an integer from 1 to 256"
+    run --separate-stderr selfattn batch --jobs 257 batch.jsonl
+    assert_usage_error "--jobs: '257' is not an integer from 1 to 256"
+}

@@ -1,0 +1,499 @@
+#!/usr/bin/env bats
+# Binary file formats: .npy inputs, biases and masks; weights as
+# safetensors (F32, F64, F16, BF16; math and torch names) and .npz (stored,
+# deflated); GPT-2 and BERT checkpoints with --layer; `inspect`; and the npy
+# and npz output formats.  The fixtures are tests/formats/, made by
+# tests/formats/make_formats.py (see its README.md); every test here runs in
+# that directory so messages name the files briefly.
+
+load ../helpers
+
+FORMATS="$REPO_ROOT/tests/formats"
+
+# The helpers' setup, then into the formats fixtures.
+eval "helpers_$(declare -f setup)"
+setup() {
+    helpers_setup || return 1
+    cd "$FORMATS" || return 1
+}
+
+# A report without the config fields that name files.
+STRIP='del(.config.weights, .config.mask, .config.bias, .config.context, .config.input)'
+
+# report FILE ARGS...: `selfattn run ARGS` into FILE, without file names.
+report() {
+    local file="$1"
+    shift
+    selfattn run "$@" | jq -c "$STRIP" >"$file"
+}
+
+# py CODE: Debian's python3 with NumPy, in the test's temp dir.
+py() {
+    (cd "$T" && /usr/bin/python3 -c "import numpy as np, json
+$1")
+}
+
+# ---- .npy inputs ---------------------------------------------------------
+
+@test "every .npy variant of the input (v1/v2/v3, <> f2 f4 f8, C and F order) gives the output of input.json" {
+    # the config names no input file, so the whole reports are compared
+    selfattn run -H 2 -w weights.json -p output,weights input.json >"$T/want.json"
+    local count=0 failed="" f
+    for f in input_v*.npy; do
+        if ! selfattn run -H 2 -w weights.json -p output,weights "$f" >"$T/got.json" ||
+           ! cmp -s "$T/got.json" "$T/want.json"; then
+            failed="$failed $f"
+        fi
+        count=$((count + 1))
+    done
+    assert_equal "$count" 36
+    assert_equal "$failed" ""
+}
+
+@test "an .npy input from standard input (-)" {
+    report "$T/want.json" -H 2 input.json
+    run selfattn run -H 2 - <input_v2_be_f8_F.npy
+    assert_success
+    assert_equal "$(jq -c "$STRIP" <<<"$output")" "$(cat "$T/want.json")"
+}
+
+@test "a 2-D bias as .npy equals the same bias as JSON" {
+    report "$T/want.json" -H 2 -p output,weights --bias bias2.json input.json
+    report "$T/got.json" -H 2 -p output,weights --bias bias2.npy input.json
+    assert_same_file "$T/got.json" "$T/want.json"
+    run selfattn run -H 2 --bias bias2.npy input.json
+    assert_equal "$(jq -r .config.bias <<<"$output")" "bias2.npy"
+}
+
+@test "a 3-D per-head bias as .npy (f8 C order, f4 Fortran order) equals the JSON one" {
+    report "$T/want.json" -H 2 -p output,weights --bias bias3.json input.json
+    report "$T/got.json" -H 2 -p output,weights --bias bias3.npy input.json
+    assert_same_file "$T/got.json" "$T/want.json"
+    report "$T/got_F.json" -H 2 -p output,weights --bias bias3_F.npy input.json
+    assert_same_file "$T/got_F.json" "$T/want.json"
+    # and it is not the same as no bias
+    report "$T/none.json" -H 2 -p output,weights input.json
+    run cmp -s "$T/none.json" "$T/want.json"
+    assert_failure
+}
+
+@test "a 3-D .npy bias whose heads do not match -H is refused" {
+    run --separate-stderr selfattn run --bias bias3.npy input.json
+    assert_error 65 "selfattn: bias3.npy: bias is 2 x 5 x 5 but must be 5 x 5 (queries x keys) or 1 x 5 x 5 (heads x queries x keys)"
+}
+
+@test "a bool (|b1) and a float 0/1 mask as .npy equal the JSON mask" {
+    report "$T/want.json" -H 2 -p output,weights --mask mask.json input.json
+    report "$T/bool.json" -H 2 -p output,weights --mask mask_bool.npy input.json
+    report "$T/float.json" -H 2 -p output,weights --mask mask_float.npy input.json
+    assert_same_file "$T/bool.json" "$T/want.json"
+    assert_same_file "$T/float.json" "$T/want.json"
+    # masked cells get weight 0: mask.json row 1 is [1, 0, 0, 1, 0]
+    run jq -c '[.weights[][0] | .[1], .[2], .[4]] | unique' "$T/bool.json"
+    assert_output '[0]'
+}
+
+@test "a .npy mask from standard input" {
+    report "$T/want.json" -H 2 -p weights --mask mask.json input.json
+    run selfattn run -H 2 -p weights --mask - input.json <mask_bool.npy
+    assert_success
+    assert_equal "$(jq -r .config.mask <<<"$output")" "<stdin>"
+    assert_equal "$(jq -c "$STRIP" <<<"$output")" "$(cat "$T/want.json")"
+}
+
+@test "a .npy mask of values other than 0 and 1 is refused" {
+    run --separate-stderr selfattn run --mask bias2.npy input.json
+    assert_error 65 "selfattn: bias2.npy: mask, row 1, column 1: -1.8125 is not 0 or 1"
+}
+
+# ---- bad .npy ------------------------------------------------------------
+
+@test "bad .npy: object dtype (pickled)" {
+    run --separate-stderr selfattn run bad_object.npy
+    assert_error 65 "selfattn: bad_object.npy: unsupported .npy dtype '|O' (selfattn reads <f4, <f8, <f2, big-endian ones and |b1)"
+}
+
+@test "bad .npy: a 1-D array as input" {
+    run --separate-stderr selfattn run bad_1d.npy
+    assert_error 65 "selfattn: bad_1d.npy: a 1-dimensional .npy array; expected 2 dimensions (rows x columns)"
+}
+
+@test "bad .npy: a 3-D array as input" {
+    run --separate-stderr selfattn run bad_3d.npy
+    assert_error 65 "selfattn: bad_3d.npy: a 3-dimensional .npy array; expected 2 dimensions (rows x columns)"
+}
+
+@test "bad .npy: int32 dtype" {
+    run --separate-stderr selfattn run bad_int32.npy
+    assert_error 65 "selfattn: bad_int32.npy: unsupported .npy dtype '<i4' (selfattn reads <f4, <f8, <f2, big-endian ones and |b1)"
+}
+
+@test "bad .npy: truncated data" {
+    run --separate-stderr selfattn run bad_truncated.npy
+    assert_error 65 "selfattn: bad_truncated.npy: the .npy header announces 40 elements of 4 bytes but the file holds only 140 bytes of data"
+}
+
+@test "bad .npy: a header claiming 10**18 elements" {
+    run --separate-stderr selfattn run bad_huge.npy
+    assert_error 65 "selfattn: bad_huge.npy: the .npy header announces 1000000000000000000 elements of 4 bytes but the file holds only 16 bytes of data"
+}
+
+@test "bad .npy: an element count past 2**64 is not reported as a wrong count" {
+    # shape (2**33, 2**33): 2**66 elements; the count must not be printed
+    # as SIZE_MAX (18446744073709551615), which is not what the header says
+    run --separate-stderr selfattn run bad_overflow.npy
+    assert_equal "$status" 65
+    assert_equal "$output" ""
+    [[ "$stderr" == "selfattn: bad_overflow.npy: "* ]]
+    [[ "$stderr" != *18446744073709551615* ]]
+}
+
+@test "bad .npy: bad magic" {
+    run --separate-stderr selfattn run bad_magic.npy
+    assert_error 65 'selfattn: bad_magic.npy: not a readable .npy file: no \x93NUMPY magic'
+}
+
+@test "bad .npy: format version 4.0" {
+    run --separate-stderr selfattn run bad_version.npy
+    assert_error 65 "selfattn: bad_version.npy: unsupported .npy format version 4.0"
+}
+
+@test "bad .npy: a structured dtype" {
+    run --separate-stderr selfattn run bad_structured.npy
+    assert_error 65 "selfattn: bad_structured.npy: not a readable .npy file: no 'descr' string in the header (structured arrays are not supported)"
+}
+
+@test "bad .npy: an empty array" {
+    run --separate-stderr selfattn run bad_empty.npy
+    assert_error 65 "selfattn: bad_empty.npy: the .npy array is empty"
+}
+
+@test "bad .npy: a NaN names its flat index" {
+    run --separate-stderr selfattn run bad_nan.npy
+    assert_error 65 "selfattn: bad_nan.npy: the .npy array, element 10 (counting from 0): NaN is not allowed"
+}
+
+@test "an .npy file as weights, and safetensors or npz as input, are refused" {
+    run --separate-stderr selfattn run -w input_v1_le_f4_C.npy input.json
+    assert_error 65 "selfattn: input_v1_le_f4_C.npy: an .npy file holds one array; weights need named arrays (.npz, .safetensors, JSON)"
+    run --separate-stderr selfattn run weights_F32.safetensors
+    assert_error 65 "selfattn: weights_F32.safetensors: holds named arrays; a matrix input must be one array (JSON, CSV or .npy)"
+    run --separate-stderr selfattn run weights_stored.npz
+    assert_error 65 "selfattn: weights_stored.npz: holds named arrays; a matrix input must be one array (JSON, CSV or .npy)"
+}
+
+# ---- safetensors and npz weights -------------------------------------------
+
+@test "safetensors F32, F64, F16 and BF16 weights give the output of the JSON weights" {
+    # every value is k/16, exact in all four dtypes: the results are identical
+    report "$T/want.json" -H 2 -p output,weights -w weights.json input.json
+    local dtype failed=""
+    for dtype in F32 F64 F16 BF16; do
+        report "$T/$dtype.json" -H 2 -p output,weights -w "weights_$dtype.safetensors" input.json &&
+            cmp -s "$T/$dtype.json" "$T/want.json" || failed="$failed $dtype"
+    done
+    assert_equal "$failed" ""
+    run jq -r '.config.convention' "$T/BF16.json"
+    assert_output "math"
+}
+
+@test "safetensors with torch names (in_proj_weight, out_proj.weight, ...)" {
+    report "$T/want.json" -H 2 -p output,weights -w weights.json input.json
+    run selfattn run -H 2 -p output,weights -w torch_F32.safetensors input.json
+    assert_success
+    assert_equal "$(jq -r .config.convention <<<"$output")" "torch"
+    assert_equal "$(jq -c "$STRIP | del(.config.convention)" <<<"$output")" \
+        "$(jq -c 'del(.config.convention)' "$T/want.json")"
+}
+
+@test "npz weights, stored (np.savez) and deflated (np.savez_compressed)" {
+    report "$T/want.json" -H 2 -p output,weights -w weights.json input.json
+    report "$T/stored.json" -H 2 -p output,weights -w weights_stored.npz input.json
+    report "$T/deflated.json" -H 2 -p output,weights -w weights_deflated.npz input.json
+    assert_same_file "$T/stored.json" "$T/want.json"
+    assert_same_file "$T/deflated.json" "$T/want.json"
+}
+
+@test "safetensors and npz weights from standard input are recognised by content" {
+    report "$T/want.json" -H 2 -w weights.json input.json
+    local f
+    for f in weights_F16.safetensors weights_deflated.npz; do
+        run selfattn run -H 2 -w - input.json <"$f"
+        assert_success
+        assert_equal "$(jq -c "$STRIP" <<<"$output")" "$(cat "$T/want.json")"
+    done
+}
+
+# ---- bad safetensors -------------------------------------------------------
+
+@test "bad safetensors: the header length runs past the end of the file" {
+    run --separate-stderr selfattn run -w bad_st_header_past_end.safetensors input.json
+    assert_error 65 "selfattn: bad_st_header_past_end.safetensors: not a safetensors file: the header length 4096 runs past the end of the file"
+}
+
+@test "bad safetensors: the header is not JSON" {
+    run --separate-stderr selfattn run -w bad_st_not_json.safetensors input.json
+    assert_error 65 "selfattn: bad_st_not_json.safetensors: the safetensors header is not JSON: invalid JSON: unexpected end of input"
+}
+
+@test "bad safetensors: the header is not an object" {
+    run --separate-stderr selfattn run -w bad_st_not_object.safetensors input.json
+    assert_error 65 "selfattn: bad_st_not_object.safetensors: the safetensors header is not a JSON object"
+}
+
+@test "bad safetensors: a gap between tensors" {
+    run --separate-stderr selfattn run -w bad_st_gap.safetensors input.json
+    assert_error 65 "selfattn: bad_st_gap.safetensors: bq: data_offsets begin at 24 but the previous tensor ends at 16 (tensors must tile the buffer)"
+}
+
+@test "bad safetensors: overlapping tensors" {
+    run --separate-stderr selfattn run -w bad_st_overlap.safetensors input.json
+    assert_error 65 "selfattn: bad_st_overlap.safetensors: bq: data_offsets begin at 8 but the previous tensor ends at 16 (tensors must tile the buffer)"
+}
+
+@test "bad safetensors: a byte length that does not match dtype and shape" {
+    run --separate-stderr selfattn run -w bad_st_length_mismatch.safetensors input.json
+    assert_error 65 "selfattn: bad_st_length_mismatch.safetensors: Wq: 12 bytes for 4 elements of dtype F32"
+}
+
+@test "bad safetensors: offsets past the buffer" {
+    run --separate-stderr selfattn run -w bad_st_past_buffer.safetensors input.json
+    assert_error 65 "selfattn: bad_st_past_buffer.safetensors: bq: data_offsets end at 24, past the 20 bytes of the buffer"
+}
+
+@test "bad safetensors: bytes left after the last tensor" {
+    run --separate-stderr selfattn run -w bad_st_trailing.safetensors input.json
+    assert_error 65 "selfattn: bad_st_trailing.safetensors: the tensors cover 16 bytes but the buffer has 24"
+}
+
+@test "bad safetensors: dtype I64" {
+    run --separate-stderr selfattn run -w bad_st_i64.safetensors input.json
+    assert_error 65 "selfattn: bad_st_i64.safetensors: Wq: unsupported dtype I64 (selfattn reads F32, F64, F16, BF16 and BOOL)"
+}
+
+@test "bad safetensors: a file shorter than 8 bytes" {
+    run --separate-stderr selfattn run -w bad_st_short.safetensors input.json
+    assert_error 65 "selfattn: bad_st_short.safetensors: not a safetensors file: shorter than its 8-byte header length"
+}
+
+@test "bad safetensors: a name twice in the header" {
+    run --separate-stderr selfattn run -w bad_st_duplicate.safetensors input.json
+    assert_error 65 "selfattn: bad_st_duplicate.safetensors: Wq appears twice in the safetensors header"
+}
+
+# ---- bad npz ---------------------------------------------------------------
+
+@test "bad npz: a corrupt deflate stream" {
+    run --separate-stderr selfattn run -w bad_npz_corrupt.npz input.json
+    assert_error 65 "selfattn: bad_npz_corrupt.npz: Wq.npy: corrupt deflate stream in the .npz archive"
+}
+
+@test "bad npz: a member that is not .npy" {
+    run --separate-stderr selfattn run -w bad_npz_member.npz input.json
+    assert_error 65 "selfattn: bad_npz_member.npz: notes.txt: .npz members must be .npy files"
+}
+
+@test "bad npz: a truncated archive" {
+    run --separate-stderr selfattn run -w bad_npz_truncated.npz input.json
+    assert_error 65 "selfattn: bad_npz_truncated.npz: not a readable .npz archive: no end of central directory"
+}
+
+# ---- checkpoints -----------------------------------------------------------
+
+@test "GPT-2 checkpoint, layer 2, against NumPy (both name prefixes)" {
+    local ckpt
+    for ckpt in gpt2.safetensors gpt2_transformer.safetensors; do
+        selfattn run -H 2 -w "$ckpt" --layer 2 input.json >"$T/got.json"
+        run jsoncmp "$T/got.json" gpt2.layer2.expected.json output
+        assert_success
+        assert_equal "$(jq -r .config.convention "$T/got.json")" "gpt2"
+    done
+}
+
+@test "GPT-2 checkpoint, layer 2, --causal, against NumPy" {
+    selfattn run -H 2 -w gpt2_transformer.safetensors --layer 2 --causal input.json >"$T/got.json"
+    run jsoncmp "$T/got.json" gpt2.layer2.causal.expected.json output
+    assert_success
+    # and not causal unless asked
+    selfattn run -H 2 -w gpt2.safetensors --layer 2 input.json >"$T/plain.json"
+    run jsoncmp "$T/plain.json" gpt2.layer2.causal.expected.json output
+    assert_failure
+}
+
+@test "GPT-2 checkpoint without --layer uses layer 0" {
+    selfattn run -H 2 -w gpt2.safetensors input.json >"$T/got.json"
+    run jsoncmp "$T/got.json" gpt2.layer0.expected.json output
+    assert_success
+}
+
+@test "BERT checkpoint, layer 1, against NumPy" {
+    selfattn run -H 2 -w bert.safetensors --layer 1 input.json >"$T/got.json"
+    run jsoncmp "$T/got.json" bert.layer1.expected.json output
+    assert_success
+    run jq -c '[.config.convention, .config.out_proj, .config.biases, .config.d_out]' "$T/got.json"
+    assert_output '["bert",true,true,8]'
+}
+
+@test "--layer 7 on a checkpoint lists the layers present" {
+    run --separate-stderr selfattn run -H 2 -w gpt2_transformer.safetensors --layer 7 input.json
+    assert_error 65 "selfattn: gpt2_transformer.safetensors: the gpt2 checkpoint has no layer 7; layers present: 0, 1, 2"
+    run --separate-stderr selfattn run -H 2 -w bert.safetensors --layer 7 input.json
+    assert_error 65 "selfattn: bert.safetensors: the bert checkpoint has no layer 7; layers present: 0, 1"
+}
+
+@test "--layer with JSON, safetensors or npz weights that are not a checkpoint is a usage error" {
+    run --separate-stderr selfattn run -w weights.json --layer 1 input.json
+    assert_usage_error "--layer is for GPT-2 and BERT checkpoints; weights.json has math-convention weights"
+    run --separate-stderr selfattn run -w torch_F32.safetensors --layer 0 input.json
+    assert_usage_error "--layer is for GPT-2 and BERT checkpoints; torch_F32.safetensors has torch-convention weights"
+    run --separate-stderr selfattn run --layer 1 input.json
+    assert_usage_error "--layer needs --weights (a GPT-2 or BERT checkpoint)"
+}
+
+# ---- inspect ---------------------------------------------------------------
+
+@test "inspect an .npy file: dtype, shape, Fortran order" {
+    run selfattn inspect input_v2_be_f8_F.npy
+    assert_success
+    run jq -c '[.format, .kind, .tensors, has("layout")]' <<<"$output"
+    assert_output '["npy","array",[{"name":"array","dtype":"F64","shape":[5,8],"order":"F"}],false]'
+    run selfattn inspect mask_bool.npy
+    assert_equal "$(jq -c '.tensors[0] | [.dtype, .shape]' <<<"$output")" '["BOOL",[5,5]]'
+    run selfattn inspect -f table input_v2_be_f8_F.npy
+    assert_success
+    assert_line --index 0 "input_v2_be_f8_F.npy: npy, 1 tensor"
+    assert_line --index 1 --regexp '^  array +F64 +5 x 8 \(Fortran order\)$'
+}
+
+@test "inspect npz and safetensors weights: tensors and the math layout" {
+    local f
+    for f in weights_deflated.npz weights_BF16.safetensors; do
+        run selfattn inspect "$f"
+        assert_success
+        run jq -c '[.kind, (.tensors | length), .tensors[0], .layout.convention, .layout.d_model, .layout.d_out, .layout.out_proj, .layout.biases]' <<<"$output"
+        if [[ $f == *.npz ]]; then
+            assert_output '["tensors",8,{"name":"Wq","dtype":"F32","shape":[8,8]},"math",8,8,true,true]'
+        else
+            assert_output '["tensors",8,{"name":"Wq","dtype":"BF16","shape":[8,8]},"math",8,8,true,true]'
+        fi
+    done
+    run selfattn inspect torch_F32.safetensors
+    assert_equal "$(jq -r .layout.convention <<<"$output")" "torch"
+}
+
+@test "inspect checkpoints: every tensor listed, gpt2 and bert layouts" {
+    run selfattn inspect gpt2_transformer.safetensors
+    assert_success
+    run jq -c '[.format, (.tensors | length), .layout.convention, .layout.d_model, .layout.d_proj]' <<<"$output"
+    assert_output '["safetensors",44,"gpt2",8,8]'
+    run selfattn inspect bert.safetensors
+    run jq -c '[(.tensors | length), .layout.convention]' <<<"$output"
+    assert_output '[41,"bert"]'
+    run selfattn inspect -f table gpt2.safetensors
+    assert_success
+    assert_line --index 0 "gpt2.safetensors: safetensors, 43 tensors"
+    assert_line --regexp '^  h\.2\.attn\.c_attn\.weight +F32 +8 x 24$'
+    assert_line "layout: gpt2: d_model 8, d_context 8, projection 8, key/value 8, d_out 8, output projection, biases"
+}
+
+@test "inspect JSON weights, a JSON input and a CSV input" {
+    run selfattn inspect weights.json
+    assert_success
+    run jq -c '[.format, .kind, .layout.convention]' <<<"$output"
+    assert_output '["json","tensors","math"]'
+    run selfattn inspect input.json
+    assert_success
+    run jq -c '[.format, .kind, .shape, .tokens]' <<<"$output"
+    assert_output '["json","matrix",[5,8],false]'
+    run selfattn inspect "$FIXTURES/plain.csv"
+    assert_success
+    run jq -c '[.format, .kind, .shape]' <<<"$output"
+    assert_output '["csv","matrix",[3,4]]'
+    run selfattn inspect -f table input.json
+    assert_output "input.json: json matrix, 5 x 8"
+}
+
+@test "inspect a bad file fails like run" {
+    run --separate-stderr selfattn inspect bad_st_gap.safetensors
+    assert_error 65 "selfattn: bad_st_gap.safetensors: bq: data_offsets begin at 24 but the previous tensor ends at 16 (tensors must tile the buffer)"
+    run --separate-stderr selfattn inspect bad_version.npy
+    assert_error 65 "selfattn: bad_version.npy: unsupported .npy format version 4.0"
+}
+
+# ---- npy and npz output ----------------------------------------------------
+
+@test "--format npy -o: the output as float32, bit for bit the JSON numbers" {
+    selfattn run -H 2 -w weights.json input.json >"$T/out.json"
+    run selfattn run -H 2 -w weights.json -f npy -o "$T/out.npy" input.json
+    assert_success
+    assert_output ""
+    run py '
+a = np.load("out.npy", allow_pickle=False)
+j = np.array(json.load(open("out.json"))["output"], dtype=np.float32)
+print(a.dtype, a.shape, np.array_equal(a.view(np.uint32), j.view(np.uint32)))'
+    assert_success
+    assert_output "float32 (5, 8) True"
+}
+
+@test "--format npy: weights are H x n x m, or n x m with --average-heads" {
+    selfattn run -H 2 -p weights -f npy input.json >"$T/w.npy"
+    selfattn run -H 2 -p weights --average-heads -f npy -o "$T/avg.npy" input.json
+    selfattn run -H 2 -p weights --average-heads input.json >"$T/avg.json"
+    run py '
+w, a = np.load("w.npy"), np.load("avg.npy")
+j = np.array(json.load(open("avg.json"))["weights"], dtype=np.float32)
+print(w.shape, a.shape, np.array_equal(a, j))'
+    assert_output "(2, 5, 5) (5, 5) True"
+}
+
+@test "--format npz: output, weights and the steps by name, masked scores -inf" {
+    selfattn run -H 2 -w weights.json --causal -p output,weights,steps input.json >"$T/out.json"
+    run selfattn run -H 2 -w weights.json --causal -p output,weights,steps -f npz -o "$T/out.npz" input.json
+    assert_success
+    run py '
+z = np.load("out.npz", allow_pickle=False)
+j = json.load(open("out.json"))
+print(sorted(z.files))
+print({k: z[k].shape for k in z.files})
+def f32(x): return np.array(x, dtype=np.float32)
+same = [np.array_equal(z[k], f32(j[k])) for k in ("output", "weights")]
+same += [np.array_equal(z[k], f32(j["steps"][k])) for k in ("Q", "K", "V", "softmax")]
+s = z["scores"]
+upper = np.triu(np.ones((5, 5), bool), 1)
+print(all(same), bool(np.all(np.isneginf(s[:, upper]))), bool(np.all(np.isfinite(s[:, ~upper]))))
+js = np.array([[[np.nan if v is None else v for v in r] for r in h] for h in j["steps"]["scores"]], dtype=np.float32)
+print(np.array_equal(s[:, ~upper], js[:, ~upper]))'
+    assert_success
+    assert_line --index 0 "['K', 'Q', 'V', 'output', 'scores', 'softmax', 'weights']"
+    assert_line --index 1 "{'output': (5, 8), 'weights': (2, 5, 5), 'Q': (2, 5, 4), 'K': (2, 5, 4), 'V': (2, 5, 4), 'scores': (2, 5, 5), 'softmax': (2, 5, 5)}"
+    assert_line --index 2 "True True True"
+    assert_line --index 3 "True"
+}
+
+@test "--format npz to redirected standard output" {
+    selfattn run -H 2 -f npz input.json >"$T/out.npz"
+    run py 'print(np.load("out.npz").files)'
+    assert_output "['output']"
+}
+
+@test "--format npy with two print items is a usage error" {
+    run --separate-stderr selfattn run -f npy -p output,weights -o "$T/x.npy" input.json
+    assert_usage_error "--format npy writes one array: print exactly one of output or weights (npz holds several)"
+    [ ! -e "$T/x.npy" ]
+    run --separate-stderr selfattn run -f npy -p output,steps -o "$T/x.npy" input.json
+    assert_usage_error "--format npy writes one array: steps are several; use npz"
+}
+
+@test "a binary format to a terminal is refused" {
+    command -v script >/dev/null || skip "no script(1) to give a terminal"
+    run script -qec "'$SELFATTN' run -f npy input.json" /dev/null </dev/null
+    assert_equal "$status" 64
+    assert_output --partial "selfattn: --format npy is binary: use -o FILE or redirect standard output"
+    run script -qec "'$SELFATTN' run -f npz -o - input.json" /dev/null </dev/null
+    assert_equal "$status" 64
+    assert_output --partial "selfattn: --format npz is binary: use -o FILE or redirect standard output"
+    # -o FILE is fine on a terminal
+    run script -qec "'$SELFATTN' run -f npz -o '$T/t.npz' input.json" /dev/null </dev/null
+    assert_success
+    [ -s "$T/t.npz" ]
+}
