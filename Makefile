@@ -23,8 +23,8 @@ MANDIR = $(PREFIX)/share/man/man1
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
 	bats bats-assert bats-support jq python3-numpy
 
-LIB_SRC = src/attention.c src/attention_dense.c src/attention_stream.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
-	src/npy.c src/npz.c src/positions.c src/safetensors.c src/tensors.c \
+LIB_SRC = src/alloc.c src/attention.c src/attention_dense.c src/attention_stream.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
+	src/npy.c src/npz.c src/parallel.c src/positions.c src/safetensors.c src/tensors.c \
 	src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
 	src/rng.c src/scores.c src/fastexp.c src/weights.c src/write_csv.c src/write_json.c src/write_npz.c \
 	src/write_table.c

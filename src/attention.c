@@ -45,12 +45,11 @@ static double now(void)
 
 /* Y (rows, cols) = X (rows, inner) @ W (inner, cols) + b (cols, or NULL) */
 static void project(float *y, const float *x, const float *w, const float *b,
-                    size_t rows, size_t inner, size_t cols)
+                    size_t rows, size_t inner, size_t cols, size_t threads)
 {
-    // sgemm: Y = 1 * X (NoTrans) @ W (NoTrans) + 0 * Y
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows,
-                (int)cols, (int)inner, 1.0f, x, (int)inner, w, (int)cols,
-                0.0f, y, (int)cols);
+    // sgemm: Y = 1 * X (NoTrans) @ W (NoTrans) + 0 * Y, rows across threads
+    sa_sgemm_rows(threads, CblasNoTrans, rows, cols, inner, 1.0f, x, inner, w,
+                  cols, 0.0f, y, cols);
     if (b)
         for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < cols; j++)
@@ -112,14 +111,14 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
 
     // one block for Q (n, P), concat (n, P), K and V (m, Pkv)
     size_t nm = n * m;
-    block = malloc((2 * n * P + 2 * m * Pkv) * sizeof(float));
-    r->output = malloc(n * d_out * sizeof(float));
+    block = sa_alloc_large((2 * n * P + 2 * m * Pkv) * sizeof(float));
+    r->output = sa_alloc_large(n * d_out * sizeof(float));
     empty = calloc(n, sizeof *empty);
     slopes = malloc(H * sizeof *slopes);
     if (keep_all)
-        r->weights = malloc(H * nm * sizeof(float));
+        r->weights = sa_alloc_large(H * nm * sizeof(float));
     if (cfg->keep_steps) {
-        r->scores = malloc(H * nm * sizeof(float));
+        r->scores = sa_alloc_large(H * nm * sizeof(float));
         r->q = malloc(H * n * dh * sizeof(float));
         r->k = malloc(H * m * dh * sizeof(float));
         r->v = malloc(H * m * dh * sizeof(float));
@@ -142,9 +141,9 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
         x = x_pos;
     }
     // Q (n, P) = x (n, d) @ Wq + bq ;  K, V (m, Pkv) = ctx (m, d_ctx) @ Wk, Wv + bk, bv
-    project(q, x, w->wq, w->bq, n, d, P);
-    project(k, ctx, w->wk, w->bk, m, d_ctx, Pkv);
-    project(v, ctx, w->wv, w->bv, m, d_ctx, Pkv);
+    project(q, x, w->wq, w->bq, n, d, P, cfg->threads);
+    project(k, ctx, w->wk, w->bk, m, d_ctx, Pkv, cfg->threads);
+    project(v, ctx, w->wv, w->bv, m, d_ctx, Pkv, cfg->threads);
     if (cfg->rope) {
         sa_rope(q, n, H, dh, P, cfg->rope_base, cfg->rope_neox);
         sa_rope(k, m, G, dh, Pkv, cfg->rope_base, cfg->rope_neox);
@@ -174,7 +173,7 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     double attended = now();
     // output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo, or concat + bo
     if (w->wo)
-        project(r->output, concat, w->wo, w->bo, n, P, d_out);
+        project(r->output, concat, w->wo, w->bo, n, P, d_out, cfg->threads);
     else
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < P; j++)

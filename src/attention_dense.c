@@ -1,7 +1,6 @@
 /* attention_dense.c — the materialised path: each head's whole (n, m)
  * score matrix, kept when the weights or the steps are printed.
  * Legend as in attention_internal.h. */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -36,9 +35,8 @@ sa_status sa_attend_dense(float *weights, float *scores, const sa_pass *p,
         // S (n, m) = scale * Q_h (n, dh; NoTrans) @ K_g^T (dh, m; Trans):
         // head h is columns [h*dh, (h+1)*dh) of Q (row stride P), kv head g
         // columns [g*dh, (g+1)*dh) of K (row stride Pkv)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)m,
-                    (int)dh, cfg->scale, qh, (int)p->P, kg, (int)p->Pkv, 0.0f,
-                    a, (int)m);
+        sa_sgemm_rows(cfg->threads, CblasTrans, n, m, dh, cfg->scale, qh, p->P,
+                      kg, p->Pkv, 0.0f, a, m);
         if (!sa_all_finite(a, nm))  // an infinity would pass for a mask
             return sa_fail(err, SA_ERR_DATA, 0, 0, "the scores overflow "
                            "float32; scale the input or weights down");
@@ -54,9 +52,8 @@ sa_status sa_attend_dense(float *weights, float *scores, const sa_pass *p,
             }
         // O_h (n, dh) = A (n, m; NoTrans) @ V_g (m, dh; NoTrans), written
         // into columns [h*dh, (h+1)*dh) of concat (row stride P)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
-                    (int)dh, (int)m, 1.0f, a, (int)m, vg, (int)p->Pkv, 0.0f,
-                    p->concat + h * dh, (int)p->P);
+        sa_sgemm_rows(cfg->threads, CblasNoTrans, n, dh, m, 1.0f, a, m, vg,
+                      p->Pkv, 0.0f, p->concat + h * dh, p->P);
     }
     return SA_OK;
 }

@@ -5,6 +5,9 @@
 #ifndef SA_ATTENTION_INTERNAL_H
 #define SA_ATTENTION_INTERNAL_H
 
+#include <cblas.h>
+
+#include "alloc.h"
 #include "selfattn.h"
 
 /* One forward pass after the projections. */
@@ -17,6 +20,12 @@ typedef struct {
     float *concat;         /* (n, P): head h writes columns [h*dh, (h+1)*dh) */
     bool *empty;           /* (n): set for queries with no visible key */
 } sa_pass;
+
+/* C (m, n) = alpha * A (m, k; NoTrans) @ op(B) + beta * C with the rows of
+ * C split across threads, each block a single-threaded cblas_sgemm. */
+void sa_sgemm_rows(size_t threads, CBLAS_TRANSPOSE trans_b, size_t m,
+                   size_t n, size_t k, float alpha, const float *a, size_t lda,
+                   const float *b, size_t ldb, float beta, float *c, size_t ldc);
 
 /* The kv head query head h reads. */
 static inline size_t sa_kv_head(const sa_pass *p, size_t h)

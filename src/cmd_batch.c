@@ -25,6 +25,7 @@ typedef struct {
     char *messages;       /* what to print on stderr, in order */
     size_t messages_len;
     bool failed;
+    bool usage;           /* failed for a reason every line shares (64) */
 } job;
 
 /* Returns the end of the JSON value starting at text[i] (a string, a
@@ -136,6 +137,7 @@ static void *run_job(void *arg)
         if (x.data)  /* the line parsed: its id can be trusted */
             id = raw_id(j->text, len);
         fail_line(j, out, msg, id, &err, blame);
+        j->usage = err.status == SA_ERR_USAGE;
     } else {
         id = raw_id(j->text, len);
         if (res.result.n_empty_rows) {
@@ -243,8 +245,8 @@ int cmd_batch(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     long line_no = 0, done_lines = 0;
-    bool any_failed = false, write_failed = false, eof = false;
-    while (!eof && !write_failed) {
+    bool any_failed = false, write_failed = false, eof = false, usage = false;
+    while (!eof && !write_failed && !usage) {
         /* read up to --jobs non-blank lines */
         size_t count = 0;
         while (count < o.jobs) {
@@ -262,13 +264,17 @@ int cmd_batch(int argc, char **argv)
                                 .text = strdup(line), .line = line_no};
             count++;
         }
-        /* the first line runs here; with --jobs the rest in threads */
-        for (size_t k = 1; k < count; k++)
+        /* until generated weights exist, lines run one by one, so the
+         * first good line sets their width; then the rest in threads */
+        size_t first = 0;
+        while (first < count && !s.have_weights)
+            run_job(&jobs[first++]);
+        for (size_t k = first + 1; k < count; k++)
             if (pthread_create(&threads[k], NULL, run_job, &jobs[k]) != 0)
                 run_job(&jobs[k]), threads[k] = 0;
-        if (count)
-            run_job(&jobs[0]);
-        for (size_t k = 1; k < count; k++)
+        if (first < count)
+            run_job(&jobs[first]);
+        for (size_t k = first + 1; k < count; k++)
             if (threads[k])
                 pthread_join(threads[k], NULL);
         /* write in input order, each line whole and flushed */
@@ -285,6 +291,7 @@ int cmd_batch(int argc, char **argv)
                                   != j->result_len || fflush(dest.fp) != 0))
                 write_failed = true;
             any_failed |= j->failed;
+            usage |= j->usage;
             free(j->text);
             free(j->result);
             free(j->messages);
@@ -312,7 +319,9 @@ int cmd_batch(int argc, char **argv)
     if ((code = cli_output_commit(&dest)))
         goto done;
     code = cli_close_stdout();
-    if (!code && any_failed)
+    if (!code && usage)
+        code = EX_USAGE;  /* the options do not fit the data: stopped */
+    else if (!code && any_failed)
         code = EX_DATAERR;
 done:
     if (!is_stdin)

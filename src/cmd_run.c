@@ -77,6 +77,12 @@ int cmd_run(int argc, char **argv)
     cli_output dest;
     if ((code = cli_output_open(&dest, o.output)))
         goto done;
+    if (binary && isatty(fileno(dest.fp))) {
+        cli_output_abort(&dest);
+        code = cli_usage_error("--format %s is binary: not to a terminal",
+                               o.format == OUT_NPY ? "npy" : "npz");
+        goto done;
+    }
     if (run_write(dest.fp, o.format, &out.report, &err)) {
         cli_output_abort(&dest);
         code = cli_fail(err.status == SA_ERR_IO ? (o.output ? o.output : "<stdout>")

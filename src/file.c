@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "selfattn.h"
 
 /* read() that retries on EINTR. */
@@ -40,7 +41,7 @@ sa_status sa_read_file(char **text, size_t *len, const char *path,
     /* a regular file is read in one buffer of its size (plus the NUL) */
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size < SIZE_MAX - 1)
         cap = (size_t)st.st_size + 1;
-    buf = malloc(cap);
+    buf = sa_alloc_large(cap);
     if (!buf)
         goto nomem;
     for (;;) {

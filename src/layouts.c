@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "selfattn.h"
 
 static const char *const math_keys[] = {"Wq", "Wk", "Wv", "Wo",
@@ -73,7 +74,7 @@ static sa_status get_vector(float **data, const sa_tensor_set *set,
 static float *transpose_rows(const float *src, size_t first, size_t count,
                              size_t cols)
 {
-    float *dst = malloc((count * cols > 0 ? count * cols : 1) * sizeof *dst);
+    float *dst = sa_alloc_large(count * cols * sizeof *dst);
     if (dst)
         for (size_t i = 0; i < count; i++)
             for (size_t j = 0; j < cols; j++)
@@ -86,7 +87,7 @@ static float *transpose_rows(const float *src, size_t first, size_t count,
 static float *take_columns(const float *src, size_t rows, size_t cols,
                            size_t first, size_t count)
 {
-    float *dst = malloc((rows * count > 0 ? rows * count : 1) * sizeof *dst);
+    float *dst = sa_alloc_large(rows * count * sizeof *dst);
     if (dst)
         for (size_t i = 0; i < rows; i++)
             memcpy(dst + i * count, src + i * cols + first, count * sizeof *dst);

@@ -1,4 +1,5 @@
 /* main.c — `selfattn COMMAND ...`: dispatch to the subcommands. */
+#include <cblas.h>
 #include <string.h>
 
 #include "run.h"
@@ -35,10 +36,11 @@ const char cli_usage[] =
 "                       implies --rope\n"
 "      --softcap C      scores become C*tanh(scores/C); C > 0\n"
 "      --alibi          add -m_h*|i-j| to head h's scores (ALiBi slopes)\n"
-"      --bias FILE      add an n x m (or JSON H x n x m) matrix to the scores\n"
+"      --bias FILE      add an n x m (or H x n x m, JSON or .npy) matrix to the\n"
+"                       scores\n"
 "      --causal         query i sees only keys j <= i (not with --context)\n"
 "      --window W       query i sees only keys j with |i-j| <= W\n"
-"      --mask FILE      n x m matrix of 0/1 (JSON or CSV); 1 = may attend\n"
+"      --mask FILE      n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend\n"
 "      --masked-rows R  a query with no visible key gets zero (default) or nan\n"
 "  -p, --print LIST     comma list of output, weights, steps (default output)\n"
 "      --average-heads  print the weights averaged over heads (needs weights)\n"
@@ -75,8 +77,17 @@ const char cli_usage[] =
 "error, 71 out of memory, 73 output cannot be created, 74 read/write error.\n"
 "See selfattn(1) for the formats, the JSON output and examples.\n";
 
+/* OpenBLAS's own thread pool, started when the library loads, spins on
+ * the cores for a while even when never used; selfattn runs BLAS from its
+ * own threads (see parallel.c), so the pool is stopped at once.  Weak: an
+ * OpenBLAS without this internal function simply keeps its pool. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
 int main(int argc, char **argv)
 {
+    openblas_set_num_threads(1);
+    if (blas_thread_shutdown_)
+        blas_thread_shutdown_();
     if (argc < 2)
         return cli_usage_error("missing command (run, batch, init or inspect)");
     const char *cmd = argv[1];

@@ -37,8 +37,10 @@ sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
                       sa_error *err)
 {
     memset(t, 0, sizeof *t);
-    if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0)
+    if (len < 6 || memcmp(buf, "\x93NUMPY", 6) != 0)
         return bad(err, "no \\x93NUMPY magic");
+    if (len < 10)
+        return bad(err, "truncated header");
     unsigned major = buf[6];
     size_t header_len, start;
     if (major == 1) {
@@ -183,6 +185,17 @@ sa_status sa_npy_encode(unsigned char **bytes, size_t *len, const float *data,
 sa_status sa_write_npy(FILE *out, const float *data, size_t ndim,
                        const size_t *shape, sa_error *err)
 {
+    const uint16_t one = 1;
+    if (*(const unsigned char *)&one == 1) {
+        /* a little-endian host writes its floats as they are */
+        char header[512];
+        size_t numel = 1;
+        for (size_t i = 0; i < ndim; i++)
+            numel *= shape[i];
+        fwrite(header, 1, npy_header(header, ndim, shape), out);
+        fwrite(data, sizeof *data, numel, out);
+        return sa_stream_status(out, err);
+    }
     unsigned char *bytes;
     size_t len;
     sa_status status = sa_npy_encode(&bytes, &len, data, ndim, shape, err);

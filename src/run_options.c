@@ -212,6 +212,8 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
         return cli_usage_error("%s: one INPUT expected, got '%s' too", cmd,
                                argv[optind + 1]);
     o->input = argv[optind];
+    if (batch && o->stats)
+        return cli_usage_error("--stats is an option of run, not batch");
     if (batch && o->format != OUT_JSON)
         return cli_usage_error("batch writes JSON Lines: --format json only");
     if (o->format == OUT_NPY && o->print_steps)

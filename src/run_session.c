@@ -28,8 +28,9 @@ int run_session_open(run_session *s, const run_options *o)
     memset(s, 0, sizeof *s);
     s->o = o;
     pthread_mutex_init(&s->lock, NULL);
-    /* batch --jobs runs lines in parallel: one BLAS thread each */
-    openblas_set_num_threads((int)(o->jobs > 1 ? 1 : o->threads));
+    /* the library splits the work over its own threads; OpenBLAS's pool
+     * would only spin beside them */
+    openblas_set_num_threads(1);
     if (o->context) {
         if ((code = read_text(&text, &len, o->context)))
             return code;

@@ -140,6 +140,11 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
     const unsigned char *buffer = buf + 8 + n;
     for (const cJSON *item = root->child; item; item = item->next) {
         if (strcmp(item->string, "__metadata__") == 0) {
+            if (!cJSON_IsObject(item)) {
+                status = sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ must "
+                                 "be an object of strings");
+                goto done;
+            }
             for (const cJSON *m = item->child; m; m = m->next)
                 if (!cJSON_IsString(m)) {
                     status = sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ "

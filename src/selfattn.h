@@ -354,7 +354,9 @@ typedef struct {
     bool pos_sinusoidal;   /* add sa_sinusoidal positions to x first */
     bool keep_weights;     /* fill result.weights (the dense path) */
     bool keep_steps;       /* fill result.q, .k, .v, .scores (dense) */
-    size_t threads;        /* threads of the streaming path (0: 1) */
+    size_t threads;        /* threads for products and tiles (0: 1); callers
+                              set OpenBLAS to one thread (openblas_set_num_threads)
+                              so its pool does not compete with them */
 } sa_config;
 
 typedef struct {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "json_util.h"
 
 void sa_tensor_free(sa_tensor *t)
@@ -120,11 +121,16 @@ sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err)
     *out = NULL;
     if (n == SIZE_MAX || n > SIZE_MAX / sizeof(float))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: too many elements", t->name);
-    float *f = malloc((n ? n : 1) * sizeof *f);
+    float *f = sa_alloc_large(n * sizeof *f);
     if (!f)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", t->name);
+    const uint16_t one = 1;
+    bool little_host = *(const unsigned char *)&one == 1;
     if (t->data) {
         memcpy(f, t->data, n * sizeof *f);
+    } else if (t->dtype == SA_DTYPE_F32 && !t->big_endian && little_host &&
+               (!t->fortran_order || t->ndim < 2)) {
+        memcpy(f, t->raw, n * sizeof *f);  /* already what we want */
     } else if (!t->fortran_order || t->ndim < 2) {
         for (size_t i = 0; i < n; i++)
             f[i] = raw_element(t, i);

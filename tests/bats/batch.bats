@@ -214,3 +214,26 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
     run --separate-stderr selfattn batch --jobs 257 batch.jsonl
     assert_usage_error "--jobs: '257' is not an integer from 1 to 256"
 }
+
+@test "--stats is an option of run, not batch" {
+    run --separate-stderr selfattn batch --stats batch.jsonl
+    assert_usage_error "--stats is an option of run, not batch"
+}
+
+@test "options that fit no line stop the batch with 64 after the first line" {
+    printf '[[1,2,3,4]]\n[[1,2,3,4]]\n' > "$T/w4.jsonl"
+    run --separate-stderr selfattn batch -H 3 "$T/w4.jsonl"
+    assert_equal "$status" 64
+    assert_equal "$stderr" "selfattn: $T/w4.jsonl:1: --heads 3 does not divide d_model 4; set --d-head"
+    assert_output '{"line":1,"error":"--heads 3 does not divide d_model 4; set --d-head"}'
+}
+
+@test "--jobs without -w: generated weights take the first line's width, every run" {
+    { printf '[[1,2,3,4]]\n'; for i in $(seq 12); do printf '[[1,2,3,4,5,6]]\n[[1,2,3,4],[4,3,2,1]]\n'; done; } > "$T/mixed.jsonl"
+    for attempt in 1 2 3 4 5; do
+        run --separate-stderr selfattn batch --jobs 4 "$T/mixed.jsonl"
+        assert_equal "$status" 65
+        assert_equal "$(jq -c 'select(.error) | .line' <<<"$output" | tr '\n' ' ')" \
+            "2 4 6 8 10 12 14 16 18 20 22 24 "
+    done
+}
