@@ -36,7 +36,7 @@ HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps check test unit bats demo install uninstall clean
+.PHONY: all deps check test unit bats demo bench install uninstall clean
 
 all: selfattn
 
@@ -89,6 +89,14 @@ demo: deps
 		--print weights,output --format table data/classic.json
 	./selfattn run --heads 2 --causal --print weights --format table data/sentence.json
 
+# a benchmark, not a test: selfattn against NumPy and torch (when
+# installed) on the same data; see README "Speed"
+bench: deps selfattn tests/bench/sgemm_peak
+	/usr/bin/python3 tests/bench/bench.py
+
+tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
 install: selfattn
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 selfattn $(DESTDIR)$(BINDIR)/selfattn
@@ -98,4 +106,4 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1
 
 clean:
-	rm -f selfattn libselfattn.a src/*.o $(UNIT_TESTS) $(TEST_TOOLS)
+	rm -f selfattn libselfattn.a src/*.o $(UNIT_TESTS) $(TEST_TOOLS) tests/bench/sgemm_peak

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""`make bench`: selfattn against NumPy and PyTorch on the same data, in one
+run on this machine, with the machine's sgemm peak measured alongside.
+
+    /usr/bin/python3 tests/bench/bench.py [--runs N] [--dir DIR]
+
+Workloads (see README "Speed"):
+  A  n = 4096, d = 512, 8 heads, nn.MultiheadAttention with biases, from
+     .npy input and .safetensors weights; whole selfattn process against
+     NumPy's (and torch's) in-process compute
+  B  n = 16384, d = 64, 1 head, output only; also selfattn's peak memory
+  C  the classic 3 x 3 example; whole selfattn process against a whole
+     python3 + NumPy process doing the same
+  D  n = 65536, d = 64, output only; time and peak memory (NumPy would need
+     a 16 GiB score matrix)
+Times are medians.  This is a benchmark, not a test: it fails only if a
+command fails.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SELFATTN = os.path.join(ROOT, "selfattn")
+
+
+def run_timed(cmd, runs, env=None):
+    """Median wall time of running cmd, and the stderr of the last run."""
+    times, err = [], ""
+    for _ in range(runs):
+        t = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        times.append(time.perf_counter() - t)
+        if p.returncode != 0:
+            sys.exit(f"bench: {' '.join(cmd)} failed: {p.stderr}")
+        err = p.stderr
+    return statistics.median(times), err
+
+
+def peak_mib(stats):
+    m = re.search(r"peak memory ([0-9.]+) MiB", stats)
+    return float(m.group(1)) if m else float("nan")
+
+
+def flops(n, d, heads, dh, d_out, out_proj):
+    P = heads * dh
+    return 2 * (n * d * P + 2 * n * d * P + (n * P * d_out if out_proj else 0)) \
+        + 4 * heads * n * n * dh
+
+
+def library_times(folder, workload, runs):
+    out = subprocess.run([sys.executable, os.path.join(HERE, "numpy_attention.py"),
+                          folder, workload, str(runs)],
+                         capture_output=True, text=True, check=True).stdout
+    return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", default="/tmp/selfattn-bench")
+    args = ap.parse_args()
+    folder = args.dir
+    if not os.path.exists(os.path.join(folder, "d_x.npy")):
+        subprocess.run([sys.executable, os.path.join(HERE, "make_data.py"), folder],
+                       check=True)
+    peak = float(subprocess.run([os.path.join(HERE, "sgemm_peak")], capture_output=True,
+                                text=True, check=True).stdout)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), "unknown")
+    print(f"machine: {os.cpu_count()} cores, {cpu}; OpenBLAS sgemm 2048^3: "
+          f"{peak:.1f} GFLOP/s (median of 7)")
+    print(f"{'':3} {'selfattn':>10} {'numpy':>10} {'torch':>10} {'vs numpy':>9} "
+          f"{'vs torch':>9} {'GFLOP/s':>8} {'of peak':>8} {'peak MiB':>9}")
+
+    def row(name, ours, others, work, stats):
+        np_t, th_t = others.get("numpy"), others.get("torch")
+        cells = [f"{ours:9.3f}s",
+                 f"{np_t:9.3f}s" if np_t else f"{'-':>10}",
+                 f"{th_t:9.3f}s" if th_t else f"{'-':>10}",
+                 f"{np_t / ours:8.2f}x" if np_t else f"{'-':>9}",
+                 f"{th_t / ours:8.2f}x" if th_t else f"{'-':>9}"]
+        rate = work / ours / 1e9 if work else 0
+        cells += [f"{rate:8.1f}" if work else f"{'-':>8}",
+                  f"{100 * rate / peak:7.0f}%" if work else f"{'-':>8}",
+                  f"{peak_mib(stats):9.1f}"]
+        print(f"{name:3} " + " ".join(cells))
+
+    # A: full nn.MultiheadAttention, whole process against in-process compute
+    cmd = [SELFATTN, "run", "--stats", "-H", "8", "-w", f"{folder}/a_w.safetensors",
+           "-f", "npy", "-o", f"{folder}/a_out.npy", f"{folder}/a_x.npy"]
+    t, stats = run_timed(cmd, args.runs)
+    row("A", t, library_times(folder, "A", args.runs), flops(4096, 512, 8, 64, 512, True), stats)
+
+    # B: one head, d = 64, output only
+    cmd = [SELFATTN, "run", "--stats", "-w", f"{folder}/bd_w.npz", "-f", "npy",
+           "-o", f"{folder}/b_out.npy", f"{folder}/b_x.npy"]
+    t, stats = run_timed(cmd, args.runs)
+    row("B", t, library_times(folder, "B", args.runs), flops(16384, 64, 1, 64, 64, False), stats)
+
+    # C: the classic example, whole processes
+    cmd = [SELFATTN, "run", "--stats", "--scale", "1", "-w",
+           os.path.join(ROOT, "data/classic.weights.json"), os.path.join(ROOT, "data/classic.json")]
+    t, stats = run_timed(cmd, 4 * args.runs)
+    script = ("import json, numpy as np\n"
+              f"x = np.array(json.load(open('{ROOT}/data/classic.json'))['embeddings'], dtype=np.float32)\n"
+              f"w = {{k: np.array(v, dtype=np.float32) for k, v in json.load(open('{ROOT}/data/classic.weights.json')).items()}}\n"
+              "q, k, v = x @ w['Wq'], x @ w['Wk'], x @ w['Wv']\n"
+              "s = q @ k.T; s -= s.max(1, keepdims=True); a = np.exp(s); a /= a.sum(1, keepdims=True)\n"
+              "print(json.dumps({'output': (a @ v).tolist()}))\n")
+    py, _ = run_timed([sys.executable, "-c", script], 4 * args.runs)
+    row("C", t, {"numpy": py}, 0, stats)
+
+    # D: 65536 tokens, output only, once
+    cmd = [SELFATTN, "run", "--stats", "-w", f"{folder}/bd_w.npz", "-f", "npy",
+           "-o", f"{folder}/d_out.npy", f"{folder}/d_x.npy"]
+    t, stats = run_timed(cmd, 1)
+    row("D", t, {}, flops(65536, 64, 1, 64, 64, False), stats)
+    print("A, B: NumPy and torch timed in process without loading; selfattn as a "
+          "whole process (start, read, compute, write).  C: both whole processes.")
+
+
+if __name__ == "__main__":
+    main()
