@@ -36,7 +36,7 @@ HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps check test unit bats demo bench install uninstall clean
+.PHONY: all deps check test unit bats demo bench sanitize check-sanitize install uninstall clean
 
 all: selfattn
 
@@ -72,7 +72,7 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 check: deps
-	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test check-sanitize
 
 test: all $(UNIT_TESTS) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory unit bats
@@ -88,6 +88,25 @@ demo: deps
 	./selfattn run --scale 1 --weights data/classic.weights.json \
 		--print weights,output --format table data/classic.json
 	./selfattn run --heads 2 --causal --print weights --format table data/sentence.json
+
+# The same programs built with AddressSanitizer and UndefinedBehaviorSanitizer
+# (leak detection on), and every test run against them.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SAN_CFLAGS = $(SAN_FLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
+SAN_UNIT_TESTS = $(UNIT_TESTS:=-san)
+
+sanitize: selfattn-san
+
+selfattn-san: $(LIB_SRC) $(CLI_SRC) $(HEADERS)
+	$(CC) $(SAN_CFLAGS) -o $@ $(LIB_SRC) $(CLI_SRC) $(LIBS)
+
+tests/unit/%-san: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h $(LIB_SRC) $(HEADERS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c $(LIB_SRC) $(LIBS)
+
+check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
+	@for t in $(SAN_UNIT_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 ./$$t || exit 1; done
+	ASAN_OPTIONS=detect_leaks=1 SELFATTN_BIN=$(CURDIR)/selfattn-san bats tests/bats
 
 # a benchmark, not a test: selfattn against NumPy and torch (when
 # installed) on the same data; see README "Speed"
@@ -106,4 +125,5 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1
 
 clean:
-	rm -f selfattn libselfattn.a src/*.o $(UNIT_TESTS) $(TEST_TOOLS) tests/bench/sgemm_peak
+	rm -f selfattn selfattn-san libselfattn.a src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
+		$(TEST_TOOLS) tests/bench/sgemm_peak

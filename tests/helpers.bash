@@ -22,7 +22,7 @@ unset lib
 export LC_ALL=C
 
 REPO_ROOT="$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)"
-SELFATTN="$REPO_ROOT/selfattn"
+SELFATTN="${SELFATTN_BIN:-$REPO_ROOT/selfattn}"  # make check-sanitize sets it
 JSONCMP="$REPO_ROOT/tests/tools/jsoncmp"
 REFERENCE="$REPO_ROOT/tests/reference/cases"
 FIXTURES="$REPO_ROOT/tests/bats/fixtures"
