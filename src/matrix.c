@@ -29,28 +29,6 @@ void sa_matrix_free(sa_matrix *m)
     memset(m, 0, sizeof *m);
 }
 
-static bool has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), s = strlen(suffix);
-    return n >= s && strcmp(name + n - s, suffix) == 0;
-}
-
-sa_input_format sa_guess_format(const char *name, const char *text, size_t len)
-{
-    if (name && has_suffix(name, ".json"))
-        return SA_FORMAT_JSON;
-    if (name && has_suffix(name, ".csv"))
-        return SA_FORMAT_CSV;
-    size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    for (size_t i = start; i < len; i++) {
-        char c = text[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-            continue;
-        return c == '[' || c == '{' ? SA_FORMAT_JSON : SA_FORMAT_CSV;
-    }
-    return SA_FORMAT_CSV;
-}
-
 sa_status sa_read_npy_array(float **data, size_t *ndim, size_t *shape,
                             const char *text, size_t len, sa_error *err)
 {

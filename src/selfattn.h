@@ -68,14 +68,6 @@ sa_status sa_matrix_new(sa_matrix *m, size_t rows, size_t cols, sa_error *err);
 /* Frees data and tokens; safe on a zeroed or already freed matrix. */
 void sa_matrix_free(sa_matrix *m);
 
-/* Input formats, chosen by sa_guess_format. */
-typedef enum { SA_FORMAT_JSON, SA_FORMAT_CSV } sa_input_format;
-
-/* Chooses the format of a matrix file: by the extension of name (".json",
- * ".csv"), otherwise by the first non-blank byte of text ('[' or '{' is
- * JSON, anything else CSV). */
-sa_input_format sa_guess_format(const char *name, const char *text, size_t len);
-
 /* Parses embeddings from JSON text: an array of rows [[...], ...] or an
  * object {"tokens": [...], "embeddings": [[...], ...]}.  On success m owns
  * new memory (free with sa_matrix_free).  Every row must have the same
@@ -206,8 +198,9 @@ typedef enum {
 } sa_file_kind;
 
 /* The kind of a file: by the extension of name (.json, .csv, .npy, .npz,
- * .safetensors), otherwise by content (NumPy magic, zip magic, JSON's '['
- * or '{', a safetensors length prefix followed by '{'), else CSV. */
+ * .safetensors), otherwise by content (NumPy magic, zip magic, a
+ * safetensors length prefix followed by '{', JSON's '[' or '{' as the first
+ * non-blank character after an optional UTF-8 byte order mark), else CSV. */
 sa_file_kind sa_guess_file_kind(const char *name, const char *text, size_t len);
 
 /* Reads the tensors of a weights file of any kind except CSV into set. */

@@ -232,8 +232,11 @@ sa_file_kind sa_guess_file_kind(const char *name, const char *text, size_t len)
     if (len >= 9 && text[8] == '{' && (unsigned char)text[7] == 0 &&
         (unsigned char)text[6] == 0)
         return SA_FILE_SAFETENSORS;  /* a small little-endian length, then '{' */
-    return sa_guess_format(name, text, len) == SA_FORMAT_JSON ? SA_FILE_JSON
-                                                              : SA_FILE_CSV;
+    /* text: '[' or '{' first (after a byte order mark and blanks) is JSON */
+    size_t i = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < len && strchr(" \t\r\n", text[i]))
+        i++;
+    return i < len && (text[i] == '[' || text[i] == '{') ? SA_FILE_JSON : SA_FILE_CSV;
 }
 
 sa_status sa_read_tensors(sa_tensor_set *set, const char *name,
