@@ -15,21 +15,24 @@ LIBS = $(PKG_LIBS) -lm
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
 
 # Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS, zlib for
-# .npz deflate), tests
-# (bats-core with its assert and support libraries, jq for JSON checks,
-# NumPy to check that numpy.load reads what selfattn writes).
+# .npz deflate), tests (bats-core with its assert and support libraries, jq
+# for JSON checks, NumPy to check that numpy.load reads what selfattn
+# writes, xmllint and rsvg-convert to validate and render the SVG).
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
-	bats bats-assert bats-support jq python3-numpy
+	bats bats-assert bats-support jq python3-numpy libxml2-utils librsvg2-bin
 
 LIB_SRC = src/alloc.c src/attention.c src/attention_dense.c src/attention_stream.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
 	src/npy.c src/npz.c src/parallel.c src/positions.c src/safetensors.c src/tensors.c \
-	src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
-	src/rng.c src/scores.c src/fastexp.c src/weights.c src/write_csv.c src/write_json.c src/write_npz.c \
-	src/write_table.c
+	src/heatmap.c src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
+	src/read_result.c src/rng.c src/scores.c src/fastexp.c src/weights.c src/write_csv.c src/write_json.c src/write_npz.c \
+	src/write_heatmap.c src/write_svg.c src/write_table.c
 CLI_SRC = src/main.c src/cli.c src/output.c src/run_options.c src/run_session.c \
-	src/cmd_run.c src/cmd_batch.c src/cmd_init.c src/cmd_inspect.c
+	src/cmd_run.c src/cmd_batch.c src/cmd_init.c src/cmd_inspect.c src/cmd_plot.c \
+	src/cmd_completion.c
 LIB_OBJ = $(LIB_SRC:.c=.o)
 CLI_OBJ = $(CLI_SRC:.c=.o)
 HEADERS = $(wildcard src/*.h)
@@ -117,12 +120,16 @@ tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
 install: selfattn
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 selfattn $(DESTDIR)$(BINDIR)/selfattn
 	install -m 644 man/selfattn.1 $(DESTDIR)$(MANDIR)/selfattn.1
+	./selfattn completion bash > $(DESTDIR)$(BASHCOMPDIR)/selfattn
+	./selfattn completion zsh > $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1
+	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/selfattn $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 clean:
 	rm -f selfattn selfattn-san libselfattn.a src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -128,9 +129,38 @@ bool cli_parse_float(float *out, const char *option, const char *arg)
     return true;
 }
 
+bool cli_parse_color(cli_color *out, const char *arg)
+{
+    static const char *const names[] = {"auto", "always", "never"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (cli_color)i;
+            return true;
+        }
+    cli_usage_error("--color: '%s' is not one of auto, always, never", arg);
+    return false;
+}
+
+bool cli_use_color(cli_color mode, FILE *fp)
+{
+    if (mode != CLI_COLOR_AUTO)
+        return mode == CLI_COLOR_ALWAYS;
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (no_color && *no_color)
+        return false;
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(fp));
+}
+
 int cli_close_stdout(void)
 {
-    if (fclose(stdout) != 0) {
+    /* a write may already have failed (a long text): the error flag says so */
+    bool failed = ferror(stdout) != 0;
+    int saved = errno;
+    if (fclose(stdout) != 0 || failed) {
+        if (failed && saved)
+            errno = saved;
         fprintf(stderr, "selfattn: write error on standard output: %s\n",
                 strerror(errno));
         return EX_IOERR;

@@ -58,6 +58,16 @@ int cli_output_commit(cli_output *o);
 /* Closes and removes the temporary file; the target is untouched. */
 void cli_output_abort(cli_output *o);
 
+/* --color: auto (the default), always, never. */
+typedef enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
+
+/* Parses a --color value; false after a usage error. */
+bool cli_parse_color(cli_color *out, const char *arg);
+
+/* Whether to colour what goes to fp: always, never, or (auto) when fp is a
+ * terminal, NO_COLOR is unset or empty, and TERM is not "dumb". */
+bool cli_use_color(cli_color mode, FILE *fp);
+
 /* Closes stdout and reports a write error (74): call before exiting 0. */
 int cli_close_stdout(void);
 

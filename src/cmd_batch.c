@@ -277,9 +277,16 @@ int cmd_batch(int argc, char **argv)
         for (size_t k = first + 1; k < count; k++)
             if (threads[k])
                 pthread_join(threads[k], NULL);
-        /* write in input order, each line whole and flushed */
+        /* write in input order, each line whole and flushed; after a usage
+         * error nothing more is written, as with --jobs 1 */
         for (size_t k = 0; k < count; k++) {
             job *j = &jobs[k];
+            if (usage) {
+                free(j->text);
+                free(j->result);
+                free(j->messages);
+                continue;
+            }
             if (j->messages_len)
                 fwrite(j->messages, 1, j->messages_len, stderr);
             if (!j->result && !j->messages) {
@@ -319,8 +326,10 @@ int cmd_batch(int argc, char **argv)
     if ((code = cli_output_commit(&dest)))
         goto done;
     code = cli_close_stdout();
-    if (!code && usage)
+    if (!code && usage) {
+        fputs("Try 'selfattn --help' for more information.\n", stderr);
         code = EX_USAGE;  /* the options do not fit the data: stopped */
+    }
     else if (!code && any_failed)
         code = EX_DATAERR;
 done:

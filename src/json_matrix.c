@@ -46,8 +46,12 @@ sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
         rows = cJSON_GetObjectItemCaseSensitive(root, "embeddings");
         tokens = cJSON_GetObjectItemCaseSensitive(root, "tokens");
         if (!rows) {
+            bool weights = cJSON_GetObjectItemCaseSensitive(root, "Wq") ||
+                           cJSON_GetObjectItemCaseSensitive(root, "in_proj_weight");
             status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                             "expected an \"embeddings\" key in the object");
+                             "expected an \"embeddings\" key in the object%s",
+                             weights ? " (this looks like weights: give them "
+                                       "with -w)" : "");
             goto fail;
         }
     } else if (cJSON_IsArray(root)) {

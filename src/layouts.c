@@ -467,7 +467,9 @@ sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
             return sa_fail(err, SA_ERR_DATA, 0, 0,
                            "unknown key \"%.64s\" (expected Wq, Wk, Wv, Wo, "
                            "bq, bk, bv, bo, or torch's in_proj_weight, "
-                           "in_proj_bias, out_proj.weight, out_proj.bias)",
+                           "in_proj_bias, q_proj_weight, k_proj_weight, "
+                           "v_proj_weight, out_proj.weight, out_proj.bias; "
+                           "or a GPT-2 or BERT checkpoint)",
                            key);
     }
     if (has_math && has_torch) {

@@ -9,6 +9,8 @@ const char cli_usage[] =
 "       selfattn batch [OPTIONS] FILE|-    one sequence per JSON line\n"
 "       selfattn init --d-model D [OPTIONS] write generated weights as JSON\n"
 "       selfattn inspect [-f json|table] FILE   what a file holds\n"
+"       selfattn plot [OPTIONS] FILE|-     draw a saved JSON result of run\n"
+"       selfattn completion bash|zsh      print a shell completion script\n"
 "       selfattn --help | --version\n"
 "\n"
 "INPUT is an n x d matrix of token embeddings, a file or - for stdin: JSON\n"
@@ -44,21 +46,31 @@ const char cli_usage[] =
 "      --masked-rows R  a query with no visible key gets zero (default) or nan\n"
 "  -p, --print LIST     comma list of output, weights, steps (default output)\n"
 "      --average-heads  print the weights averaged over heads (needs weights)\n"
-"  -f, --format FMT     json (default), table, csv, npy (one array) or npz\n"
+"  -f, --format FMT     json (default), table, csv, npy (one array), npz, svg\n"
+"                       (weights as heatmaps; -o FILE) or heatmap (terminal)\n"
 "  -o, --output FILE    write to FILE atomically instead of stdout\n"
 "      --digits N       decimals in the table format, 0 to 9 (default 4)\n"
 "  -t, --threads N      threads (default: OPENBLAS_NUM_THREADS, else all cores)\n"
 "      --stats          print time per phase, GFLOP/s and peak memory on stderr\n"
+"      --color WHEN     auto (default: on a terminal, NO_COLOR unset or empty,\n"
+"                       TERM not dumb), always or never; heatmap and table\n"
 "\n"
 "Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
 "(causal and window and --mask) -> softmax -> . v\n"
 "\n"
-"Options of batch: those of run, and\n"
+"Options of batch: those of run but --stats, and\n"
 "      --jobs N         run N lines in parallel (default 1); order is kept\n"
 "      --quiet          no progress line on a terminal\n"
 "\n"
 "Options of inspect:\n"
 "  -f, --format FMT     json (default) or table\n"
+"\n"
+"Options of plot:\n"
+"  -H, --head N         draw head N only (from 1)\n"
+"      --what W         weights (default), or scores or softmax from steps\n"
+"  -f, --format FMT     svg (default) or heatmap\n"
+"      --color WHEN     as for run\n"
+"  -o, --output FILE    write to FILE atomically instead of stdout\n"
 "\n"
 "Options of init:\n"
 "      --d-model D      input width d (required)\n"
@@ -89,7 +101,7 @@ int main(int argc, char **argv)
     if (blas_thread_shutdown_)
         blas_thread_shutdown_();
     if (argc < 2)
-        return cli_usage_error("missing command (run, batch, init or inspect)");
+        return cli_usage_error("missing command (run, batch, init, inspect, plot or completion)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
@@ -99,6 +111,10 @@ int main(int argc, char **argv)
         return cmd_batch(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0)
         return cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc - 1, argv + 1);
+    if (strcmp(cmd, "completion") == 0)
+        return cmd_completion(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
         strcmp(cmd, "help") == 0) {
         fputs(cli_usage, stdout);
@@ -110,5 +126,5 @@ int main(int argc, char **argv)
     }
     if (cmd[0] == '-')
         return cli_usage_error("unknown option '%s'", cmd);
-    return cli_usage_error("unknown command '%s' (run, batch, init or inspect)", cmd);
+    return cli_usage_error("unknown command '%s' (run, batch, init, inspect, plot or completion)", cmd);
 }

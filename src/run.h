@@ -8,7 +8,9 @@
 
 #include "cli.h"
 
-typedef enum { OUT_JSON, OUT_TABLE, OUT_CSV, OUT_NPY, OUT_NPZ } out_format;
+typedef enum {
+    OUT_JSON, OUT_TABLE, OUT_CSV, OUT_NPY, OUT_NPZ, OUT_SVG, OUT_HEATMAP
+} out_format;
 
 typedef struct {
     const char *input, *weights, *context, *mask, *bias, *output;
@@ -23,6 +25,8 @@ typedef struct {
     bool print_output, print_weights, print_steps;
     out_format format;
     size_t digits;
+    cli_color color;                  /* --color */
+    bool print_given;                 /* --print was on the command line */
     size_t threads;                   /* -t: BLAS and streaming threads */
     bool stats;                       /* --stats on stderr */
     /* batch only */
@@ -77,6 +81,9 @@ void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
                     sa_error *err);
+
+int cmd_plot(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 int cmd_batch(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

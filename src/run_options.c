@@ -52,7 +52,7 @@ static bool parse_choice(int *index, const char *option, const char *arg,
 enum { OPT_SEED = 256, OPT_D_HEAD, OPT_OUT_PROJ, OPT_SCALE, OPT_CAUSAL,
        OPT_MASK, OPT_AVERAGE, OPT_DIGITS, OPT_CONTEXT, OPT_KV_HEADS, OPT_POS,
        OPT_ROPE, OPT_ROPE_BASE, OPT_ROPE_STYLE, OPT_ALIBI, OPT_WINDOW,
-       OPT_SOFTCAP, OPT_BIAS, OPT_MASKED_ROWS, OPT_LAYER, OPT_JOBS, OPT_QUIET, OPT_STATS };
+       OPT_SOFTCAP, OPT_BIAS, OPT_MASKED_ROWS, OPT_LAYER, OPT_JOBS, OPT_QUIET, OPT_STATS, OPT_COLOR };
 
 static const struct option run_longs[] = {
     {"weights", required_argument, NULL, 'w'},
@@ -85,13 +85,15 @@ static const struct option run_longs[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},         /* batch only */
     {"threads", required_argument, NULL, 't'},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"color", required_argument, NULL, OPT_COLOR},
     {NULL, 0, NULL, 0},
 };
 
 /* Handles one option c with value arg; returns false after a usage error. */
 static bool take_option(run_options *o, int c, const char *arg)
 {
-    static const char *const formats[] = {"json", "table", "csv", "npy", "npz", NULL};
+    static const char *const formats[] = {"json", "table", "csv", "npy", "npz",
+                                          "svg", "heatmap", NULL};
     static const char *const positions[] = {"sinusoidal", NULL};
     static const char *const styles[] = {"roformer", "neox", NULL};
     static const char *const masked_rows[] = {"zero", "nan", NULL};
@@ -109,6 +111,7 @@ static bool take_option(run_options *o, int c, const char *arg)
     case OPT_QUIET: o->quiet = true; return true;
     case 't': return cli_parse_size(&o->threads, "--threads", arg, 1, 1024);
     case OPT_STATS: o->stats = true; return true;
+    case OPT_COLOR: return cli_parse_color(&o->color, arg);
     case OPT_SEED: o->seed_set = true; return cli_parse_u64(&o->seed, "--seed", arg);
     case OPT_D_HEAD: return cli_parse_size(&o->d_head, "--d-head", arg, 1, 1 << 20);
     case OPT_OUT_PROJ: o->out_proj = true; return true;
@@ -157,7 +160,9 @@ static bool take_option(run_options *o, int c, const char *arg)
             return false;
         o->masked_rows_nan = choice == 1;
         return true;
-    case 'p': return parse_print(o, arg);
+    case 'p':
+        o->print_given = true;
+        return parse_print(o, arg);
     case OPT_AVERAGE: o->average_heads = true; return true;
     case 'f':
         if (!parse_choice(&choice, "--format", arg, formats))
@@ -225,6 +230,17 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     if (o->weights && (o->seed_set || o->d_head || o->out_proj))
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
+    bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
+    if (picture && !o->print_given) {
+        o->print_output = false;  /* pictures draw the weights */
+        o->print_weights = true;
+    }
+    if (picture && (!o->print_weights || o->print_output || o->print_steps))
+        return cli_usage_error("--format %s draws the weights: --print weights "
+                               "(or leave --print out)",
+                               o->format == OUT_SVG ? "svg" : "heatmap");
+    if (batch && picture)
+        return cli_usage_error("batch writes JSON Lines: --format json only");
     if (o->average_heads && !o->print_weights)
         return cli_usage_error("--average-heads averages the weights: add "
                                "weights to --print");

@@ -272,6 +272,19 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
     case OUT_CSV: return sa_write_csv(fp, rep, err);
     case OUT_NPY: return sa_write_npy_report(fp, rep, err);
     case OUT_NPZ: return sa_write_npz_report(fp, rep, err);
+    case OUT_SVG:
+    case OUT_HEATMAP: {
+        sa_heatmaps maps;
+        sa_panel *panels = calloc(rep->heads, sizeof *panels);
+        if (!panels)
+            return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        sa_report_heatmaps(&maps, panels, rep);
+        sa_status status = format == OUT_SVG
+            ? sa_write_svg(fp, &maps, err)
+            : sa_write_heatmap_text(fp, &maps, rep->color, err);
+        free(panels);
+        return status;
+    }
     case OUT_JSON: break;
     }
     return sa_write_json(fp, rep, err);

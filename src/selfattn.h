@@ -432,6 +432,7 @@ typedef struct {
     /* what to print */
     bool print_output, print_weights, print_steps, average_heads;
     int digits;                /* decimals in the table format */
+    bool color;                /* ANSI colours in the table format */
     const sa_result *result;
     const float *average;      /* (n, m) mean of the heads' weights when
                                   average_heads (see sa_average_heads) */
@@ -457,6 +458,67 @@ sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
  * weights ((H, n, m), or (n, m) averaged), Q, K, V, scores, softmax. */
 sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
+
+/* ---- pictures ---------------------------------------------------------- */
+
+/* One heatmap: a (rows, cols) matrix with a title such as "head 1". */
+typedef struct {
+    char title[64];
+    size_t rows, cols;
+    const float *data;   /* (rows, cols); non-finite values are masked */
+} sa_panel;
+
+/* Heatmaps drawn side by side with one colour scale. */
+typedef struct {
+    const sa_panel *panels;     /* (count) */
+    size_t count;
+    const char *caption;        /* what is drawn, e.g. "weights" */
+    char *const *row_labels;    /* (rows) query tokens, or NULL: indices */
+    char *const *col_labels;    /* (cols) key tokens, or NULL: indices */
+    bool causal;                /* cells with j > i are masked */
+    long window;                /* >= 0: cells with |i - j| > window masked */
+    const unsigned char *mask;  /* (rows, cols) 0 = masked, or NULL */
+} sa_heatmaps;
+
+/* Writes the panels as one self-contained SVG image: a grid of panels with
+ * titles, token labels (escaped), cells coloured by viridis with the exact
+ * value in a <title> tooltip, masked cells hatched grey, and a colour
+ * legend with its numeric range.  Numbers use the C locale. */
+sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err);
+
+/* Writes the panels for a terminal: two characters per cell, 24-bit
+ * background colours (color) or the shades " ░▒▓█" (no colour), masked
+ * cells as "··", token labels and a legend with the value range. */
+sa_status sa_write_heatmap_text(FILE *out, const sa_heatmaps *maps,
+                                bool color, sa_error *err);
+
+/* The viridis colour of t in [0, 1] as 0xRRGGBB. */
+uint32_t sa_viridis(float t);
+
+/* A saved JSON result of `selfattn run`, read back for pictures. */
+typedef struct {
+    size_t heads, rows, cols;  /* panels, queries n, keys m */
+    float *data;               /* (heads, rows, cols); null (masked) is NaN */
+    char **row_labels;         /* (rows) tokens, or NULL */
+    char **col_labels;         /* (cols) key tokens, or NULL */
+    const char *what;          /* "weights", "scores" or "softmax" */
+    bool averaged;             /* the weights were averaged over heads */
+    bool causal;               /* from config */
+    long window;               /* from config, -1 for none */
+} sa_saved_result;
+
+/* Parses a result document and takes what = "weights", "scores" or
+ * "softmax" (the last two from "steps"; NULL: weights if printed, else the
+ * softmax step).  Anything missing or of the wrong shape is SA_ERR_DATA
+ * saying what to print.  On failure r is zeroed. */
+sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
+                         const char *what, sa_error *err);
+void sa_saved_result_free(sa_saved_result *r);
+
+/* Fills maps and panels (at least heads entries) with what the report
+ * prints as weights: one panel per head, or the average. */
+void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
+                        const sa_report *report);
 
 /* Writes the shortest decimal form of f that reads back as the same float32
  * ("%.9g" at most) into buf (at least 32 bytes). */

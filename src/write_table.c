@@ -97,7 +97,11 @@ static void write_block(FILE *out, const sa_report *r, const sa_block *b)
         }
     }
 
+    if (r->color)
+        fputs("\x1b[1m", out);
     sa_block_title(out, r, b, "\xC3\x97");
+    if (r->color)
+        fputs("\x1b[0m", out);
     fprintf(out, "\n%*s", (int)row_w, "");
     for (size_t j = 0; j < b->cols; j++) {
         fputs("  ", out);

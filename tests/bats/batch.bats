@@ -224,7 +224,8 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
     printf '[[1,2,3,4]]\n[[1,2,3,4]]\n' > "$T/w4.jsonl"
     run --separate-stderr selfattn batch -H 3 "$T/w4.jsonl"
     assert_equal "$status" 64
-    assert_equal "$stderr" "selfattn: $T/w4.jsonl:1: --heads 3 does not divide d_model 4; set --d-head"
+    assert_equal "$stderr" "selfattn: $T/w4.jsonl:1: --heads 3 does not divide d_model 4; set --d-head
+Try 'selfattn --help' for more information."
     assert_output '{"line":1,"error":"--heads 3 does not divide d_model 4; set --d-head"}'
 }
 

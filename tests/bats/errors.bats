@@ -9,12 +9,12 @@ load ../helpers
 
 @test "no arguments: 64, asks for a command" {
     run --separate-stderr selfattn
-    assert_usage_error "missing command (run, batch, init or inspect)"
+    assert_usage_error "missing command (run, batch, init, inspect, plot or completion)"
 }
 
 @test "unknown command: 64 naming it" {
     run --separate-stderr selfattn frob classic.json
-    assert_usage_error "unknown command 'frob' (run, batch, init or inspect)"
+    assert_usage_error "unknown command 'frob' (run, batch, init, inspect, plot or completion)"
 }
 
 @test "unknown option before the command: 64 naming it" {
@@ -111,7 +111,7 @@ load ../helpers
 
 @test "--format with an unknown name: 64" {
     run --separate-stderr selfattn run -f xml classic.json
-    assert_usage_error "--format: 'xml' is not one of json, table, csv, npy, npz"
+    assert_usage_error "--format: 'xml' is not one of json, table, csv, npy, npz, svg, heatmap"
 }
 
 @test "--seed, --d-head or --out-proj with --weights: 64" {
@@ -325,7 +325,7 @@ load ../helpers
 
 @test "weights: unknown key: 65 naming it and the known ones" {
     run --separate-stderr selfattn run -w w_unknown_key.json width2.json
-    assert_error 65 "selfattn: w_unknown_key.json: unknown key \"Wx\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias)"
+    assert_error 65 "selfattn: w_unknown_key.json: unknown key \"Wx\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight, out_proj.weight, out_proj.bias; or a GPT-2 or BERT checkpoint)"
 }
 
 @test "weights: math and torch keys mixed: 65" {

@@ -131,7 +131,7 @@ static void test_torch_convention(void)
         {"{\"Wq\": [[1]], \"Wv\": [[1]]}", "missing Wk (math convention needs Wq, Wk and Wv)"},
         {"{\"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]], \"bq\": [1, 2]}",
          "bq has 2 elements but must have 1 (the columns of Wq)"},
-        {"{\"wq\": [[1]]}", "unknown key \"wq\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias)"},
+        {"{\"wq\": [[1]]}", "unknown key \"wq\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight, out_proj.weight, out_proj.bias; or a GPT-2 or BERT checkpoint)"},
         {"{\"in_proj_weight\": [[1], [2]]}",
          "in_proj_weight is 2 x 1 but its rows must be 3 blocks (q, k, v) of equal size"},
         {"[1]", "weights must be a JSON object of named matrices"},

@@ -1,0 +1,160 @@
+/* read_result.c — a saved JSON result of `selfattn run` read back for
+ * pictures: the weights (per head or averaged) or a step (scores,
+ * softmax), the token labels and the masking settings from its config.
+ * Legend: H = heads, n = queries, m = keys. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_util.h"
+
+void sa_saved_result_free(sa_saved_result *r)
+{
+    free(r->data);
+    for (size_t i = 0; r->row_labels && i < r->rows; i++)
+        free(r->row_labels[i]);
+    for (size_t j = 0; r->col_labels && j < r->cols; j++)
+        free(r->col_labels[j]);
+    free(r->row_labels);
+    free(r->col_labels);
+    memset(r, 0, sizeof *r);
+}
+
+/* Copies an array of count strings into *labels (NULL if absent). */
+static sa_status read_labels(char ***labels, const cJSON *array, size_t count,
+                             const char *name, sa_error *err)
+{
+    *labels = NULL;
+    if (!array)
+        return SA_OK;
+    if (!cJSON_IsArray(array) || (size_t)cJSON_GetArraySize(array) != count)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s must be an array of %zu "
+                       "strings", name, count);
+    *labels = calloc(count, sizeof **labels);
+    if (!*labels)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    size_t i = 0;
+    for (const cJSON *t = array->child; t; t = t->next, i++) {
+        if (!cJSON_IsString(t))
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, element %zu: expected "
+                           "a string", name, i + 1);
+        if (!((*labels)[i] = strdup(t->valuestring)))
+            return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    }
+    return SA_OK;
+}
+
+/* Reads a matrix (rows, cols) of numbers or null (NaN) into out. */
+static sa_status read_panel(float *out, const cJSON *m, size_t rows, size_t cols,
+                            const char *name, size_t h, sa_error *err)
+{
+    if (!cJSON_IsArray(m) || (size_t)cJSON_GetArraySize(m) != rows)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu: expected %zu rows",
+                       name, h + 1, rows);
+    size_t i = 0;
+    for (const cJSON *row = m->child; row; row = row->next, i++) {
+        if (!cJSON_IsArray(row) || (size_t)cJSON_GetArraySize(row) != cols)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu: "
+                           "expected %zu values", name, h + 1, i + 1, cols);
+        size_t j = 0;
+        for (const cJSON *v = row->child; v; v = v->next, j++) {
+            if (cJSON_IsNull(v)) {
+                out[i * cols + j] = NAN;  /* masked */
+                continue;
+            }
+            char what[64];
+            snprintf(what, sizeof what, "head %zu, row %zu, column %zu", h + 1,
+                     i + 1, j + 1);
+            sa_status status = sa_json_float(&out[i * cols + j], v, false, name,
+                                             what, err);
+            if (status)
+                return status;
+        }
+    }
+    return SA_OK;
+}
+
+static size_t config_size(const cJSON *config, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, key);
+    return cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 1e9
+               ? (size_t)v->valuedouble : 0;
+}
+
+sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
+                         const char *what, sa_error *err)
+{
+    cJSON *root = NULL;
+    sa_status status;
+    memset(r, 0, sizeof *r);
+    if ((status = sa_json_parse(&root, text, len, err)))
+        return status;
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(root, "config");
+    if (!cJSON_IsObject(root) || !cJSON_IsObject(config)) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "not a result of selfattn run "
+                         "(no \"config\" object)");
+        goto done;
+    }
+    size_t n = config_size(config, "n"), H = config_size(config, "heads");
+    size_t m = config_size(config, "m");
+    if (!m)
+        m = n;  /* results without cross-attention */
+    if (!n || !H) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "config needs n and heads");
+        goto done;
+    }
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
+    const cJSON *weights = cJSON_GetObjectItemCaseSensitive(root, "weights");
+    const cJSON *source;
+    if (!what)
+        what = weights ? "weights" : "softmax";
+    r->what = strcmp(what, "weights") == 0 ? "weights"
+              : strcmp(what, "scores") == 0 ? "scores" : "softmax";
+    if (strcmp(what, "weights") == 0) {
+        source = weights;
+        r->averaged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "average_heads"));
+    } else {
+        source = cJSON_GetObjectItemCaseSensitive(steps, what);
+    }
+    if (!source) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result has no %s%s: run "
+                         "with --print %s", strcmp(what, "weights") ? "steps." : "",
+                         what, strcmp(what, "weights") ? "steps" : "weights");
+        goto done;
+    }
+    r->heads = r->averaged ? 1 : H;
+    r->rows = n;
+    r->cols = m;
+    r->data = malloc(r->heads * n * m * sizeof *r->data);
+    if (!r->data) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    if (r->averaged) {
+        status = read_panel(r->data, source, n, m, what, 0, err);
+    } else if (!cJSON_IsArray(source) || (size_t)cJSON_GetArraySize(source) != H) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu heads", what, H);
+    } else {
+        size_t h = 0;
+        for (const cJSON *p = source->child; p && !status; p = p->next, h++)
+            status = read_panel(r->data + h * n * m, p, n, m, what, h, err);
+    }
+    if (status)
+        goto done;
+    const cJSON *context = cJSON_GetObjectItemCaseSensitive(config, "context");
+    const cJSON *window = cJSON_GetObjectItemCaseSensitive(config, "window");
+    r->causal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "causal"));
+    r->window = cJSON_IsNumber(window) && window->valuedouble >= 0 ? (long)window->valuedouble : -1;
+    if ((status = read_labels(&r->row_labels,
+                              cJSON_GetObjectItemCaseSensitive(root, "tokens"), n,
+                              "tokens", err)))
+        goto done;
+    status = read_labels(&r->col_labels, cJSON_GetObjectItemCaseSensitive(root,
+                         cJSON_IsString(context) ? "key_tokens" : "tokens"), m,
+                         "key_tokens", err);
+done:
+    if (status)
+        sa_saved_result_free(r);
+    cJSON_Delete(root);
+    return status;
+}

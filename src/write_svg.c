@@ -1,0 +1,165 @@
+/* write_svg.c — heatmaps as one self-contained SVG: a grid of panels (one
+ * per head), rows = queries, columns = keys, viridis cells with their exact
+ * value in a <title> tooltip, hatched masked cells and a colour legend. */
+#include <math.h>
+#include <string.h>
+
+#include "format.h"
+#include "heatmap.h"
+
+#define MAX_CELLS 1000000   /* beyond this an SVG is no use to a browser */
+#define LABEL_CHARS 14      /* longer token labels are cut with "…" */
+
+/* Writes s with XML's special characters escaped, cut to LABEL_CHARS code
+ * points when cut is set. */
+static void xml_text(FILE *out, const char *s, bool cut)
+{
+    size_t shown = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80 && cut && shown++ == LABEL_CHARS) {
+            fputs("\xE2\x80\xA6", out);
+            return;
+        }
+        switch (*p) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&apos;", out); break;
+        default:
+            if (*p >= 0x20 || *p == '\t')
+                fputc(*p, out);  /* other control characters are not XML */
+        }
+    }
+}
+
+static size_t longest_label(char *const *labels, size_t count)
+{
+    size_t longest = 1;
+    for (size_t i = 0; i < count; i++) {
+        char buf[32];
+        size_t len = 0;
+        if (labels) {
+            for (const unsigned char *p = (const unsigned char *)labels[i]; *p; p++)
+                len += (*p & 0xC0) != 0x80;
+        } else {
+            len = (size_t)snprintf(buf, sizeof buf, "%zu", i);
+        }
+        if (len > longest)
+            longest = len;
+    }
+    return longest > LABEL_CHARS ? LABEL_CHARS + 1 : longest;
+}
+
+sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
+{
+    size_t rows = maps->panels[0].rows, cols = maps->panels[0].cols, cells = 0;
+    for (size_t k = 0; k < maps->count; k++)
+        cells += maps->panels[k].rows * maps->panels[k].cols;
+    if (cells > MAX_CELLS)
+        return sa_fail(err, SA_ERR_USAGE, 0, 0, "%zu cells are too many for an "
+                       "SVG (at most %d): draw one head (plot --head) or fewer "
+                       "tokens", cells, MAX_CELLS);
+    float lo, hi;
+    sa_heatmap_range(maps, &lo, &hi);
+
+    // geometry: cells, labels, panels in a grid, the legend on the right
+    size_t big = rows > cols ? rows : cols;
+    double cell = big <= 16 ? 28 : big <= 48 ? 16 : fmax(2.0, 640.0 / (double)big);
+    bool labels = cell >= 10;
+    double left = labels ? 10 + 6.5 * (double)longest_label(maps->row_labels, rows) : 10;
+    double top = 28 + (labels ? 5.5 * (double)longest_label(maps->col_labels, cols) : 0);
+    double pw = left + (double)cols * cell + 24, ph = top + (double)rows * cell + 16;
+    size_t grid = 1;
+    while (grid * grid < maps->count)
+        grid++;
+    size_t grid_rows = (maps->count + grid - 1) / grid;
+    double legend_x = (double)grid * pw + 10;
+    double width = legend_x + 90, height = fmax((double)grid_rows * ph + 10, 300);
+
+    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+            "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
+            "font-size=\"11\">\n", width, height, width, height);
+    fputs("<title>", out);
+    xml_text(out, maps->caption, false);
+    fputs("</title>\n<defs>\n"
+          "<pattern id=\"masked\" patternUnits=\"userSpaceOnUse\" width=\"6\" "
+          "height=\"6\"><rect width=\"6\" height=\"6\" fill=\"#e6e6e6\"/>"
+          "<path d=\"M0,6 L6,0\" stroke=\"#9a9a9a\" stroke-width=\"1\"/></pattern>\n"
+          "<linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n", out);
+    for (int s = 0; s <= 10; s++)
+        fprintf(out, "<stop offset=\"%.1f\" stop-color=\"#%06x\"/>\n", s / 10.0,
+                (unsigned)sa_viridis((float)s / 10.0f));
+    fputs("</linearGradient>\n</defs>\n<rect width=\"100%\" height=\"100%\" "
+          "fill=\"white\"/>\n", out);
+
+    char num[32], rl[64], cl[64];
+    for (size_t k = 0; k < maps->count; k++) {
+        const sa_panel *p = &maps->panels[k];
+        double x0 = (double)(k % grid) * pw, y0 = (double)(k / grid) * ph;
+        fprintf(out, "<g transform=\"translate(%.1f,%.1f)\">\n<text x=\"%.1f\" "
+                "y=\"16\" font-size=\"13\" font-weight=\"bold\">", x0, y0, left);
+        xml_text(out, p->title, false);
+        fprintf(out, " (%zu \xC3\x97 %zu)</text>\n", p->rows, p->cols);
+        if (labels) {
+            for (size_t i = 0; i < p->rows; i++) {
+                sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
+                fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                        "dominant-baseline=\"middle\">", left - 4,
+                        top + ((double)i + 0.5) * cell);
+                xml_text(out, rl, true);
+                fputs("</text>\n", out);
+            }
+            for (size_t j = 0; j < p->cols; j++) {
+                sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
+                double cx = left + ((double)j + 0.5) * cell;
+                fprintf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-55)\">",
+                        cx + 3, top - 4);
+                xml_text(out, cl, true);
+                fputs("</text>\n", out);
+            }
+        }
+        for (size_t i = 0; i < p->rows; i++)
+            for (size_t j = 0; j < p->cols; j++) {
+                float v = p->data[i * p->cols + j];
+                bool masked = sa_heatmap_masked(maps, p, i, j);
+                fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                        "height=\"%.2f\" fill=\"", left + (double)j * cell,
+                        top + (double)i * cell, cell, cell);
+                if (masked)
+                    fputs("url(#masked)", out);
+                else
+                    fprintf(out, "#%06x", (unsigned)sa_viridis(
+                                sa_heatmap_position(v, lo, hi)));
+                sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
+                sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
+                fputs("\"><title>", out);
+                xml_text(out, rl, false);
+                fprintf(out, " (%zu) \xE2\x86\x92 ", i);
+                xml_text(out, cl, false);
+                if (masked) {
+                    fprintf(out, " (%zu): masked</title></rect>\n", j);
+                } else {
+                    sa_format_float(num, v);
+                    fprintf(out, " (%zu): %s</title></rect>\n", j, num);
+                }
+            }
+        fputs("</g>\n", out);
+    }
+
+    // the legend: the colour scale with its range, and the masked swatch
+    char lo_text[32], hi_text[32], mid_text[32];
+    sa_format_float(lo_text, lo);
+    sa_format_float(hi_text, hi);
+    sa_format_float(mid_text, (lo + hi) / 2);
+    fprintf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", legend_x);
+    xml_text(out, maps->caption, false);
+    fprintf(out, "</text>\n<rect width=\"16\" height=\"200\" fill=\"url(#scale)\" "
+            "stroke=\"#444\"/>\n<text x=\"22\" y=\"8\">%s</text>\n<text x=\"22\" "
+            "y=\"104\">%s</text>\n<text x=\"22\" y=\"200\">%s</text>\n<rect y=\"220\" "
+            "width=\"16\" height=\"16\" fill=\"url(#masked)\" stroke=\"#444\"/>\n"
+            "<text x=\"22\" y=\"232\">masked</text>\n</g>\n</svg>\n",
+            hi_text, mid_text, lo_text);
+    return sa_stream_status(out, err);
+}
