@@ -16,7 +16,8 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
+# Debian's zsh reads vendor-completions under /usr, site-functions elsewhere
+ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 
 # Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS, zlib for
 # .npz deflate), tests (bats-core with its assert and support libraries, jq
@@ -126,6 +127,7 @@ install: selfattn
 	install -m 644 man/selfattn.1 $(DESTDIR)$(MANDIR)/selfattn.1
 	./selfattn completion bash > $(DESTDIR)$(BASHCOMPDIR)/selfattn
 	./selfattn completion zsh > $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/selfattn $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1 \

@@ -123,7 +123,7 @@ static const char zsh_script[] =
 "                  '--d-head[head width]:width:' '--seed[seed]:seed:' '--out-proj[generate Wo]' \\\n"
 "                  '(-o --output)'{-o,--output}'[output file]:output:_files' '--help[print the usage]' ;;\n"
 "        inspect) _arguments '(-f --format)'{-f,--format}'[format]:format:(json table)' '--help[print the usage]' '*:file:_files' ;;\n"
-"        plot) _arguments '--head[one head]:head:' '--what[what to draw]:what:(weights scores softmax)' \\\n"
+"        plot) _arguments '(-H --head)'{-H,--head}'[one head]:head:' '--what[what to draw]:what:(weights scores softmax)' \\\n"
 "                  '(-f --format)'{-f,--format}'[format]:format:(svg heatmap)' '--color[colour]:when:(auto always never)' \\\n"
 "                  '(-o --output)'{-o,--output}'[output file]:output:_files' '--help[print the usage]' '*:result:_files' ;;\n"
 "        completion) _arguments '1:shell:(bash zsh)' ;;\n"

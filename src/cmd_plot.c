@@ -71,10 +71,12 @@ int cmd_plot(int argc, char **argv)
     if (status)
         return cli_fail(path, &err);
     if (head > res.heads) {
+        size_t heads = res.heads;
+        bool averaged = res.averaged;
         sa_saved_result_free(&res);
         return cli_usage_error("--head %zu: the result has %zu head%s%s", head,
-                               res.heads, res.heads == 1 ? "" : "s",
-                               res.averaged ? " (averaged)" : "");
+                               heads, heads == 1 ? "" : "s",
+                               averaged ? " (averaged)" : "");
     }
 
     // one panel per head, or just --head
@@ -90,12 +92,29 @@ int cmd_plot(int argc, char **argv)
     for (size_t k = 0; k < count; k++) {
         panels[k] = (sa_panel){"", res.rows, res.cols, res.data + (first + k) * nm};
         if (res.averaged)
-            snprintf(panels[k].title, sizeof panels[k].title, "average of heads");
+            snprintf(panels[k].title, sizeof panels[k].title,
+                     "average of %zu heads", res.config_heads);
         else
             snprintf(panels[k].title, sizeof panels[k].title, "head %zu", first + k + 1);
     }
     sa_heatmaps maps = {panels, count, res.what, res.row_labels,
                         res.col_labels, res.causal, res.window, NULL};
+    // the run's --mask file, named in its config, hatches its cells too
+    unsigned char *mask = NULL;
+    if (res.mask_name && strcmp(res.mask_name, "<stdin>") != 0) {
+        char *mask_text;
+        size_t mask_len;
+        sa_error mask_err;
+        if (sa_read_file(&mask_text, &mask_len, res.mask_name, &mask_err) ||
+            sa_read_mask(&mask, res.rows, res.cols, res.mask_name, mask_text,
+                         mask_len, &mask_err))
+            cli_warn("%s: the mask file the result names (%s): %s; its masked "
+                     "cells are drawn as weights", cli_display_name(path),
+                     res.mask_name, mask_err.message);
+        else
+            maps.mask = mask;
+        free(mask_text);
+    }
     cli_output dest;
     if ((code = cli_output_open(&dest, output)) == 0) {
         status = svg ? sa_write_svg(dest.fp, &maps, &err)
@@ -108,6 +127,7 @@ int cmd_plot(int argc, char **argv)
             code = cli_close_stdout();
         }
     }
+    free(mask);
     free(panels);
     sa_saved_result_free(&res);
     return code;

@@ -56,10 +56,10 @@ void sa_heatmap_range(const sa_heatmaps *maps, float *lo, float *hi)
     }
     if (*lo > *hi)
         *lo = *hi = 0.0f;   /* everything masked */
-    if (*lo > 0.0f && *lo < 0.5f * *hi)
+    if (*lo > 0.0f && (*lo < 0.5f * *hi || *lo == *hi))
         *lo = 0.0f;         /* weights: start the scale at 0 */
     if (*hi == *lo)
-        *hi = *lo + 1.0f;
+        *hi = *lo + 1.0f;   /* all equal and not positive */
 }
 
 float sa_heatmap_position(float v, float lo, float hi)

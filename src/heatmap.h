@@ -9,8 +9,9 @@
 bool sa_heatmap_masked(const sa_heatmaps *maps, const sa_panel *p, size_t i,
                        size_t j);
 
-/* The range of the unmasked values of every panel; it starts at 0 for
- * non-negative weights and is never empty. */
+/* The range of the unmasked values of every panel; it starts at 0 when
+ * every value is positive and the smallest is under half the largest (or
+ * all are equal), and is never empty. */
 void sa_heatmap_range(const sa_heatmaps *maps, float *lo, float *hi);
 
 /* v's place in [lo, hi] as 0 to 1. */

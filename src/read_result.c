@@ -17,6 +17,7 @@ void sa_saved_result_free(sa_saved_result *r)
         free(r->col_labels[j]);
     free(r->row_labels);
     free(r->col_labels);
+    free(r->mask_name);
     memset(r, 0, sizeof *r);
 }
 
@@ -116,6 +117,12 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
     } else {
         source = cJSON_GetObjectItemCaseSensitive(steps, what);
     }
+    if (!weights && !steps) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result has neither "
+                         "weights nor steps to draw: run with --print weights "
+                         "(or steps)");
+        goto done;
+    }
     if (!source) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result has no %s%s: run "
                          "with --print %s", strcmp(what, "weights") ? "steps." : "",
@@ -123,6 +130,7 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
         goto done;
     }
     r->heads = r->averaged ? 1 : H;
+    r->config_heads = H;
     r->rows = n;
     r->cols = m;
     r->data = malloc(r->heads * n * m * sizeof *r->data);
@@ -144,6 +152,11 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
     const cJSON *context = cJSON_GetObjectItemCaseSensitive(config, "context");
     const cJSON *window = cJSON_GetObjectItemCaseSensitive(config, "window");
     r->causal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "causal"));
+    const cJSON *mask = cJSON_GetObjectItemCaseSensitive(config, "mask");
+    if (cJSON_IsString(mask) && !(r->mask_name = strdup(mask->valuestring))) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
     r->window = cJSON_IsNumber(window) && window->valuedouble >= 0 ? (long)window->valuedouble : -1;
     if ((status = read_labels(&r->row_labels,
                               cJSON_GetObjectItemCaseSensitive(root, "tokens"), n,

@@ -503,6 +503,8 @@ typedef struct {
     char **col_labels;         /* (cols) key tokens, or NULL */
     const char *what;          /* "weights", "scores" or "softmax" */
     bool averaged;             /* the weights were averaged over heads */
+    size_t config_heads;       /* the heads of the run (config.heads) */
+    char *mask_name;           /* config.mask: the run's --mask file, or NULL */
     bool causal;               /* from config */
     long window;               /* from config, -1 for none */
 } sa_saved_result;

@@ -68,10 +68,19 @@ sa_status sa_write_heatmap_text(FILE *out, const sa_heatmaps *maps,
         fprintf(out, color ? "\x1b[1m%s, %s (%zu \xC3\x97 %zu)\x1b[0m\n"
                            : "%s, %s (%zu \xC3\x97 %zu)\n",
                 maps->caption, p->title, p->rows, p->cols);
-        // key indices, two characters per column
+        // key indices, two characters per column: tens above ones
+        if (p->cols > 10) {
+            fprintf(out, "%*s ", (int)width, "");
+            for (size_t j = 0; j < p->cols; j++)
+                if (j % 10 == 0 && j > 0)
+                    fprintf(out, "%2zu", (j / 10) % 10);
+                else
+                    fputs("  ", out);
+            fputc('\n', out);
+        }
         fprintf(out, "%*s ", (int)width, "");
         for (size_t j = 0; j < p->cols; j++)
-            fprintf(out, "%2zu", j % 100);
+            fprintf(out, "%2zu", j % 10);
         fputc('\n', out);
         for (size_t i = 0; i < p->rows; i++) {
             sa_heatmap_label(label, sizeof label, maps->row_labels, i);
@@ -87,8 +96,10 @@ sa_status sa_write_heatmap_text(FILE *out, const sa_heatmaps *maps,
     // the keys by index, then the scale
     if (maps->col_labels) {
         fputs("keys:", out);
-        for (size_t j = 0; j < maps->panels[0].cols; j++)
-            fprintf(out, " %zu %s", j, maps->col_labels[j]);
+        for (size_t j = 0; j < maps->panels[0].cols; j++) {
+            fprintf(out, " %zu ", j);
+            put_label(out, maps->col_labels[j], 0);
+        }
         fputc('\n', out);
     }
     sa_format_float(num, lo);

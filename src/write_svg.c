@@ -74,8 +74,17 @@ sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
     while (grid * grid < maps->count)
         grid++;
     size_t grid_rows = (maps->count + grid - 1) / grid;
+    char lo_text[32], hi_text[32], mid_text[32];
+    sa_format_float(lo_text, lo);
+    sa_format_float(hi_text, hi);
+    sa_format_float(mid_text, (lo + hi) / 2);
+    size_t longest = strlen(maps->caption);
+    const char *texts[3] = {lo_text, hi_text, mid_text};
+    for (int t = 0; t < 3; t++)
+        longest = strlen(texts[t]) + 4 > longest ? strlen(texts[t]) + 4 : longest;
     double legend_x = (double)grid * pw + 10;
-    double width = legend_x + 90, height = fmax((double)grid_rows * ph + 10, 300);
+    double width = legend_x + 10 + 7.0 * (double)longest;
+    double height = fmax((double)grid_rows * ph + 10, 300);
 
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
@@ -149,10 +158,6 @@ sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
     }
 
     // the legend: the colour scale with its range, and the masked swatch
-    char lo_text[32], hi_text[32], mid_text[32];
-    sa_format_float(lo_text, lo);
-    sa_format_float(hi_text, hi);
-    sa_format_float(mid_text, (lo + hi) / 2);
     fprintf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", legend_x);
     xml_text(out, maps->caption, false);
     fprintf(out, "</text>\n<rect width=\"16\" height=\"200\" fill=\"url(#scale)\" "

@@ -1,0 +1,691 @@
+#!/usr/bin/env bats
+# Pictures: `run -f svg` and `plot` (self-contained SVG heatmaps), the
+# terminal heatmap (`-f heatmap`), when colour is used (--color, NO_COLOR,
+# TERM, a terminal), the completion scripts and `make install` of them.
+#
+# Needs xmllint (libxml2-utils), rsvg-convert (librsvg2-bin), script
+# (util-linux) and python3; a test whose tool is missing is skipped.
+
+load ../helpers
+
+SENTENCE="$REPO_ROOT/data/sentence.json"   # 6 tokens: the cat sat on the mat
+PICTURES="$FIXTURES/pictures"
+
+# The bash completion script, written once for the completion tests.
+setup_file() {
+    "$SELFATTN" completion bash >"$BATS_FILE_TMPDIR/selfattn.bash"
+}
+
+# need TOOL: skip the test when TOOL is not installed.
+need() {
+    command -v "$1" >/dev/null || skip "$1 is not installed"
+}
+
+# cell_titles SVG: the tooltip of every cell, one a line, in drawing order.
+cell_titles() {
+    grep -o '<title>[^<]*</title></rect>' "$1" | sed 's/<title>//; s/<\/title><\/rect>//'
+}
+
+# masked_per_panel SVG: for each panel (<g> with cells), the number of its
+# cells filled with the hatched pattern.
+masked_per_panel() {
+    awk '/^<g transform="translate\(/ { cells = 0; n = 0 }
+         /<\/title><\/rect>$/ { cells++ }
+         /fill="url\(#masked\)"><title>/ { n++ }
+         /^<\/g>$/ && cells { print n }' "$1"
+}
+
+# svg_attr SVG NAME: the value of attribute NAME of the root <svg>.
+svg_attr() {
+    sed -n 's/^<svg .* '"$2"'="\([^"]*\)".*/\1/p' "$1"
+}
+
+# on_pty [NAME=VALUE ...] -- ARGS: selfattn ARGS on a pseudo-terminal
+# (script(1)), with TERM=xterm and NO_COLOR unset unless given.  Its lines
+# end in \r\n.
+on_pty() {
+    local vars=() cmd
+    while [[ $1 != -- ]]; do vars+=("$1"); shift; done
+    shift
+    printf -v cmd '%q ' "$SELFATTN" "$@"
+    env -u NO_COLOR TERM=xterm SHELL=/bin/bash "${vars[@]}" \
+        script -qec "$cmd" /dev/null </dev/null
+}
+
+ESC=$'\e'
+
+# ---- run -f svg -------------------------------------------------------------
+
+@test "run -f svg -o FILE writes valid SVG with a viewBox, one panel per head" {
+    need xmllint
+    run --separate-stderr selfattn run -H 4 -f svg -o "$T/a.svg" "$SENTENCE"
+    assert_success
+    assert_output ""
+    assert_equal "$stderr" ""
+    assert_no_temp_files "$T"
+    run xmllint --noout "$T/a.svg"
+    assert_success
+    run sed -n 2p "$T/a.svg"
+    assert_output --regexp '^<svg xmlns="http://www.w3.org/2000/svg" '
+    local w h
+    w="$(svg_attr "$T/a.svg" width)" h="$(svg_attr "$T/a.svg" height)"
+    [[ $w =~ ^[0-9]+$ && $h =~ ^[0-9]+$ ]]
+    assert_equal "$(svg_attr "$T/a.svg" viewBox)" "0 0 $w $h"
+    run grep -o 'font-weight="bold">head [0-9]* ([0-9]* × [0-9]*)' "$T/a.svg"
+    assert_output 'font-weight="bold">head 1 (6 × 6)
+font-weight="bold">head 2 (6 × 6)
+font-weight="bold">head 3 (6 × 6)
+font-weight="bold">head 4 (6 × 6)'
+}
+
+@test "run -f svg --print weights draws the same as -f svg alone" {
+    selfattn run -H 2 -f svg -o "$T/default.svg" "$SENTENCE"
+    selfattn run -H 2 -f svg --print weights -o "$T/weights.svg" "$SENTENCE"
+    assert_same_file "$T/default.svg" "$T/weights.svg"
+}
+
+@test "run -f svg without -o writes the SVG to standard output" {
+    selfattn run -H 2 -f svg -o "$T/file.svg" "$SENTENCE"
+    selfattn run -H 2 -f svg "$SENTENCE" >"$T/stdout.svg"
+    assert_same_file "$T/file.svg" "$T/stdout.svg"
+}
+
+@test "run -f svg -p output is a usage error" {
+    run --separate-stderr selfattn run -f svg -p output -o "$T/a.svg" "$SENTENCE"
+    assert_usage_error "--format svg draws the weights: --print weights (or leave --print out)"
+    [ ! -e "$T/a.svg" ]
+    run --separate-stderr selfattn run -f svg -p weights,steps "$SENTENCE"
+    assert_usage_error "--format svg draws the weights: --print weights (or leave --print out)"
+}
+
+@test "run -f svg --average-heads draws one panel: average of N heads" {
+    selfattn run -H 4 --average-heads -f svg -o "$T/a.svg" "$SENTENCE"
+    run grep -c 'font-weight="bold"' "$T/a.svg"
+    assert_output 1
+    run grep -o 'font-weight="bold">[^<]*<' "$T/a.svg"
+    assert_output 'font-weight="bold">average of 4 heads (6 × 6)<'
+    run cell_titles "$T/a.svg"
+    assert_equal "${#lines[@]}" 36
+}
+
+@test "every cell is a <rect> whose <title> holds its exact value (H x n x m cells)" {
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    selfattn run -H 2 -f svg -o "$T/a.svg" "$SENTENCE"
+    run cell_titles "$T/a.svg"
+    assert_equal "${#lines[@]}" 72
+    # head 2, query 2 ("sat"), key 3 ("on"): the 36 + 2*6 + 3 = 51st cell
+    local value
+    value="$(jq '.weights[1][2][3]' "$T/w.json")"
+    assert_equal "${lines[51]}" "sat (2) → on (3): $value"
+    # and every value of the JSON, in order
+    run diff <(jq -r '.weights[][][] | tostring' "$T/w.json") \
+             <(cell_titles "$T/a.svg" | sed 's/.*: //')
+    assert_success
+}
+
+@test "tokens are cell and axis labels, XML-escaped" {
+    need xmllint
+    selfattn run -f svg -o "$T/a.svg" "$PICTURES/tokens.json"
+    run xmllint --noout "$T/a.svg"
+    assert_success
+    # escaped in the file: a row label, a column label and 5 cell titles
+    run grep -c '&lt;b&gt;&amp;&quot;x&apos;' "$T/a.svg"
+    assert_output 7
+    run grep -c '>a&lt;c<' "$T/a.svg"
+    assert_output 2
+    # and read back by an XML parser as the token itself
+    run xmllint --xpath 'string((//*[local-name()="text"][@text-anchor="end"])[1])' "$T/a.svg"
+    assert_output "<b>&\"x'"
+    run xmllint --xpath 'string((//*[local-name()="rect"]/*[local-name()="title"])[2])' "$T/a.svg"
+    assert_output --regexp "^<b>&\"x' \(0\) → a<c \(1\): [0-9.e-]+$"
+}
+
+@test "--causal: masked cells are hatched, n(n-1)/2 per head" {
+    selfattn run -H 2 --causal -f svg -o "$T/a.svg" "$SENTENCE"
+    run masked_per_panel "$T/a.svg"
+    assert_output $'15\n15'
+    run cell_titles "$T/a.svg"
+    assert_equal "${lines[1]}" "the (0) → cat (1): masked"
+    # the pattern is defined once and used by the cells and the legend
+    run grep -c '<pattern id="masked"' "$T/a.svg"
+    assert_output 1
+    run grep -o 'url(#masked)' "$T/a.svg"
+    assert_equal "${#lines[@]}" 31
+}
+
+@test "--mask: the masked cells are hatched" {
+    # mask.json: 3 zeros
+    selfattn run --mask mask.json -f svg -o "$T/a.svg" plain.json
+    run masked_per_panel "$T/a.svg"
+    assert_output 3
+}
+
+@test "the legend shows the range: the largest weight and 0" {
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    selfattn run -H 2 -f svg -o "$T/a.svg" "$SENTENCE"
+    local max
+    max="$(jq '[.weights[][][]] | max' "$T/w.json")"
+    run sed -n '/^<text y="-10">weights<\/text>$/,/^<\/g>$/p' "$T/a.svg"
+    assert_line --index 2 "<text x=\"22\" y=\"8\">$max</text>"
+    assert_line --index 4 '<text x="22" y="200">0</text>'
+    assert_line '<text x="22" y="232">masked</text>'
+}
+
+@test "the SVG is self-contained: no links, imports or remote URLs" {
+    selfattn run -H 2 --causal -f svg -o "$T/a.svg" "$SENTENCE"
+    run grep -Ei 'href=|@import|url\((http|//|file)|<image|<script' "$T/a.svg"
+    assert_failure 1
+    # the only url()s are the two local definitions
+    run bash -c "grep -o 'url([^)]*)' '$T/a.svg' | sort -u"
+    assert_output $'url(#masked)\nurl(#scale)'
+}
+
+@test "numbers use '.' even under a German locale" {
+    local locpath=""
+    if ! locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\?8'; then
+        # not installed: build it in the temp dir when the sources are there
+        command -v localedef >/dev/null && [ -e /usr/share/i18n/locales/de_DE ] ||
+            skip "no de_DE.UTF-8 locale"
+        localedef -i de_DE -f UTF-8 "$T/de_DE.UTF-8" >/dev/null 2>&1 || true
+        locpath="$T"
+    fi
+    run env ${locpath:+LOCPATH="$locpath"} LC_ALL=de_DE.UTF-8 locale -k decimal_point
+    [ "$output" = 'decimal_point=","' ] || skip "no de_DE.UTF-8 locale"
+    selfattn run -H 2 --causal -f svg -o "$T/c.svg" "$SENTENCE"
+    env ${locpath:+LOCPATH="$locpath"} LC_ALL=de_DE.UTF-8 \
+        "$SELFATTN" run -H 2 --causal -f svg -o "$T/de.svg" "$SENTENCE"
+    assert_same_file "$T/c.svg" "$T/de.svg"
+    run grep -c '<title>[^<]*: [-0-9.e+]*</title></rect>' "$T/de.svg"
+    assert_output 42
+    selfattn run --causal -f heatmap "$SENTENCE" >"$T/c.txt"
+    env ${locpath:+LOCPATH="$locpath"} LC_ALL=de_DE.UTF-8 \
+        "$SELFATTN" run --causal -f heatmap "$SENTENCE" >"$T/de.txt"
+    assert_same_file "$T/c.txt" "$T/de.txt"
+}
+
+@test "too many cells for an SVG: a usage error and no file" {
+    python3 -c 'import json; print(json.dumps([[i % 7 / 10, i % 5 / 10] for i in range(1001)]))' \
+        >"$T/big.json"
+    run --separate-stderr selfattn run -f svg -o "$T/big.svg" "$T/big.json"
+    assert_usage_error "1002001 cells are too many for an SVG (at most 1000000): draw one head (plot --head) or fewer tokens"
+    [ ! -e "$T/big.svg" ]
+    assert_no_temp_files "$T"
+}
+
+@test "data/sentence-weights.svg is what run -H 2 --causal -f svg draws today" {
+    selfattn run -H 2 --causal -f svg -o "$T/a.svg" "$SENTENCE"
+    assert_same_file "$T/a.svg" "$REPO_ROOT/data/sentence-weights.svg"
+}
+
+# ---- rendering --------------------------------------------------------------
+
+@test "rsvg-convert renders it: PNG of the SVG's size, every cell colour present" {
+    need rsvg-convert
+    selfattn run -H 2 --causal -f svg -o "$T/a.svg" "$SENTENCE"
+    run rsvg-convert -f png -o "$T/a.png" "$T/a.svg"
+    assert_success
+    assert_equal "$stderr" ""
+    run /usr/bin/python3 "$PICTURES/png_info.py" "$T/a.png" "$T/colours"
+    assert_success
+    local w h count
+    read -r w h count <<<"$output"
+    assert_equal "$w" "$(svg_attr "$T/a.svg" width)"
+    assert_equal "$h" "$(svg_attr "$T/a.svg" height)"
+    [ "$count" -gt 5 ]
+    # the viridis fill of every unmasked cell shows up as a pixel colour
+    run comm -23 <(grep -o 'fill="#[0-9a-f]*"><title>' "$T/a.svg" | cut -c7-13 | sort -u) \
+                 "$T/colours"
+    assert_success
+    assert_output ""
+    # white background, and the grey of the hatching
+    grep -qx '#ffffff' "$T/colours"
+    grep -qx '#e6e6e6' "$T/colours"
+}
+
+# ---- plot --------------------------------------------------------------------
+
+@test "plot - reads run's JSON from a pipe and draws what run -f svg draws" {
+    run bash -c "'$SELFATTN' run -H 2 --causal '$SENTENCE' --print weights |
+                 '$SELFATTN' plot - -o '$T/plot.svg'"
+    assert_success
+    assert_output ""
+    selfattn run -H 2 --causal -f svg -o "$T/run.svg" "$SENTENCE"
+    assert_same_file "$T/plot.svg" "$T/run.svg"
+    assert_no_temp_files "$T"
+    # and to standard output without -o
+    selfattn run -H 2 --causal --print weights "$SENTENCE" >"$T/w.json"
+    selfattn plot "$T/w.json" >"$T/stdout.svg"
+    assert_same_file "$T/stdout.svg" "$T/run.svg"
+}
+
+@test "plot of a result with --print output,weights,steps draws the weights" {
+    selfattn run -H 2 -p output,weights,steps "$SENTENCE" >"$T/all.json"
+    selfattn plot -o "$T/plot.svg" "$T/all.json"
+    selfattn run -H 2 -f svg -o "$T/run.svg" "$SENTENCE"
+    assert_same_file "$T/plot.svg" "$T/run.svg"
+}
+
+@test "plot of an --average-heads result draws what run -f svg --average-heads draws" {
+    selfattn run -H 2 --average-heads -p weights "$SENTENCE" >"$T/avg.json"
+    selfattn plot -o "$T/plot.svg" "$T/avg.json"
+    selfattn run -H 2 --average-heads -f svg -o "$T/run.svg" "$SENTENCE"
+    assert_same_file "$T/plot.svg" "$T/run.svg"
+}
+
+@test "plot of a --mask result hatches the masked cells as run -f svg does" {
+    selfattn run --mask mask.json -p weights plain.json >"$T/mask.json"
+    selfattn plot -o "$T/plot.svg" "$T/mask.json"
+    run masked_per_panel "$T/plot.svg"
+    assert_output 3
+}
+
+@test "plot --head 2 draws head 2 only" {
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    selfattn plot --head 2 -o "$T/a.svg" "$T/w.json"
+    run grep -o 'font-weight="bold">[^<]*<' "$T/a.svg"
+    assert_output 'font-weight="bold">head 2 (6 × 6)<'
+    # its cells are head 2's weights
+    run diff <(jq -r '.weights[1][][] | tostring' "$T/w.json") \
+             <(cell_titles "$T/a.svg" | sed 's/.*: //')
+    assert_success
+    selfattn plot -H 1 -o "$T/b.svg" "$T/w.json"
+    run grep -o 'font-weight="bold">[^<]*<' "$T/b.svg"
+    assert_output 'font-weight="bold">head 1 (6 × 6)<'
+}
+
+@test "plot --head past the last head is a usage error naming the head count" {
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    run --separate-stderr selfattn plot --head 9 -o "$T/a.svg" "$T/w.json"
+    assert_usage_error "--head 9: the result has 2 heads"
+    [ ! -e "$T/a.svg" ]
+    selfattn run -p weights "$SENTENCE" >"$T/one.json"
+    run --separate-stderr selfattn plot --head 2 "$T/one.json"
+    assert_usage_error "--head 2: the result has 1 head"
+    selfattn run -H 2 --average-heads -p weights "$SENTENCE" >"$T/avg.json"
+    run --separate-stderr selfattn plot --head 2 "$T/avg.json"
+    assert_usage_error "--head 2: the result has 1 head (averaged)"
+}
+
+@test "plot --head 0 is a usage error" {
+    run --separate-stderr selfattn plot --head 0 "$T/w.json"
+    assert_usage_error "--head: '0' is not an integer from 1 to 65536"
+}
+
+@test "plot --what scores and --what softmax draw the steps" {
+    selfattn run -H 2 --causal -p steps "$SENTENCE" >"$T/s.json"
+    selfattn plot --what scores -o "$T/scores.svg" "$T/s.json"
+    run sed -n 3p "$T/scores.svg"
+    assert_output "<title>scores</title>"
+    run diff <(jq -r '.steps.scores[][][] | if . == null then "masked" else tostring end' "$T/s.json") \
+             <(cell_titles "$T/scores.svg" | sed 's/.*: //')
+    assert_success
+    run masked_per_panel "$T/scores.svg"
+    assert_output $'15\n15'
+    # scores go below 0: the legend starts at the smallest score
+    local min
+    min="$(jq '[.steps.scores[][][] | numbers] | min' "$T/s.json")"
+    grep -qF "<text x=\"22\" y=\"200\">$min</text>" "$T/scores.svg"
+    selfattn plot --what softmax -o "$T/softmax.svg" "$T/s.json"
+    run sed -n 3p "$T/softmax.svg"
+    assert_output "<title>softmax</title>"
+    run masked_per_panel "$T/softmax.svg"
+    assert_output $'15\n15'
+    # without --what, a result with steps but no weights draws the softmax
+    selfattn plot -o "$T/default.svg" "$T/s.json"
+    assert_same_file "$T/default.svg" "$T/softmax.svg"
+}
+
+@test "plot --what scores of a result without steps: 65" {
+    selfattn run -p weights "$SENTENCE" >"$T/w.json"
+    run --separate-stderr selfattn plot --what scores "$T/w.json"
+    assert_error 65 "selfattn: $T/w.json: the result has no steps.scores: run with --print steps"
+    cd "$T"
+    run --separate-stderr selfattn plot --what softmax w.json
+    assert_error 65 "selfattn: w.json: the result has no steps.softmax: run with --print steps"
+}
+
+@test "plot of a result with neither weights nor steps: 65" {
+    selfattn run "$SENTENCE" >"$T/out.json"
+    cd "$T"
+    run --separate-stderr selfattn plot out.json
+    assert_error 65 "selfattn: out.json: the result has neither weights nor steps to draw: run with --print weights (or steps)"
+}
+
+@test "plot of a file that is not a result: 65" {
+    run --separate-stderr selfattn plot plain.json
+    assert_error 65 'selfattn: plain.json: not a result of selfattn run (no "config" object)'
+    run --separate-stderr selfattn plot plain.csv
+    assert_error 65 "selfattn: plain.csv:1:2: invalid JSON near ',0,1,0'"
+    run --separate-stderr selfattn plot - <<<'{"config": {}}'
+    assert_error 65 "selfattn: <stdin>: config needs n and heads"
+    run --separate-stderr selfattn plot missing.json
+    assert_error 66 "selfattn: missing.json: cannot open: No such file or directory"
+}
+
+@test "plot usage errors" {
+    run --separate-stderr selfattn plot
+    assert_usage_error "plot: one FILE expected (a JSON result of run, or - for stdin)"
+    run --separate-stderr selfattn plot --what output x.json
+    assert_usage_error "--what: 'output' is not one of weights, scores, softmax"
+    run --separate-stderr selfattn plot -f table x.json
+    assert_usage_error "--format: 'table' is not one of svg, heatmap (for plot)"
+    run --separate-stderr selfattn plot --color bad x.json
+    assert_usage_error "--color: 'bad' is not one of auto, always, never"
+}
+
+@test "plot -f heatmap draws what run -f heatmap draws" {
+    selfattn run -H 2 --causal -p weights "$SENTENCE" >"$T/w.json"
+    run --separate-stderr selfattn plot -f heatmap "$T/w.json"
+    assert_success
+    assert_line --index 0 "weights, head 1 (6 × 6)"
+    assert_output --partial "weights, head 2 (6 × 6)"
+    selfattn run -H 2 --causal -f heatmap "$SENTENCE" >"$T/run.txt"
+    assert_equal "$output" "$(cat "$T/run.txt")"
+    run selfattn plot -f heatmap --color always --head 2 "$T/w.json"
+    assert_success
+    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[1mweights, head 2 (6 × 6)${ESC}[0m"
+    refute_output --partial "head 1"
+}
+
+# ---- the terminal heatmap ------------------------------------------------------
+
+@test "-f heatmap without colour: shades, ·· for masked cells, labels, keys and scale" {
+    run --separate-stderr selfattn run --causal -f heatmap --color never "$SENTENCE"
+    assert_success
+    assert_equal "$stderr" ""
+    refute_output --partial "$ESC"
+    assert_line --index 0 "weights, head 1 (6 × 6)"
+    assert_line --index 1 "     0 1 2 3 4 5"
+    assert_line --index 8 "keys: 0 the 1 cat 2 sat 3 on 4 the 5 mat"
+    assert_line --index 9 --regexp '^scale: 0 .* 1; ·· masked$'
+    assert_equal "${#lines[@]}" 10
+    # row i: its token padded to 3, then i+1 shaded cells, then 5-i masked
+    /usr/bin/python3 - "$output" <<'EOF'
+import sys
+lines = sys.argv[1].split('\n')
+tokens = ['the', 'cat', 'sat', 'on', 'the', 'mat']
+for i, token in enumerate(tokens):
+    line = lines[2 + i]
+    assert line.startswith(token.ljust(3) + ' '), line
+    cells = line[4:]
+    assert len(cells) == 12, line
+    pairs = [cells[k:k + 2] for k in range(0, 12, 2)]
+    assert pairs[i + 1:] == ['··'] * (5 - i), line
+    assert all(p[0] == p[1] and p[0] in ' ░▒▓█' for p in pairs[:i + 1]), line
+assert lines[2][4:6] == '██', lines[2]   # the first query sees only itself
+scale = lines[9][len('scale: 0 '):-len(' 1; ·· masked')]
+assert scale == '    ░░▒▒▒▒▒▒▓▓████', repr(scale)
+EOF
+}
+
+@test "-f heatmap writes no control character of a token to the terminal" {
+    # the row label shows ESC as '?'; the keys line must not pass it on either
+    printf '{"tokens": ["a\\u001b[31mred", "b", "c"], "embeddings": [[1, 0], [0, 1], [1, 1]]}' \
+        >"$T/esc.json"
+    run --separate-stderr selfattn run -f heatmap --color never "$T/esc.json"
+    assert_success
+    assert_line --index 2 --regexp '^a\?\[31mred '
+    refute_output --partial "$ESC"
+}
+
+@test "-f heatmap without a terminal uses no colour" {
+    run --separate-stderr env -u NO_COLOR TERM=xterm "$SELFATTN" run -f heatmap "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    assert_output --partial "░"
+}
+
+@test "-f heatmap --color always: 24-bit backgrounds, bold titles" {
+    run --separate-stderr selfattn run --causal -H 2 -f heatmap --color always "$SENTENCE"
+    assert_success
+    assert_line --index 0 "${ESC}[1mweights, head 1 (6 × 6)${ESC}[0m"
+    assert_output --partial "${ESC}[48;2;"
+    # masked cells are grey ··
+    assert_output --partial "${ESC}[48;2;90;90;90m··${ESC}[0m"
+    refute_output --partial "░"
+    # the first query of a causal head sees itself only: the top of the scale
+    assert_line --index 2 "the ${ESC}[48;2;253;231;37m  ${ESC}[0m$(
+        printf "${ESC}[48;2;90;90;90m··${ESC}[0m%.0s" 1 2 3 4 5)"
+}
+
+@test "-f heatmap colour on a terminal: auto colours, NO_COLOR, TERM=dumb" {
+    need script
+    run on_pty -- run -f heatmap "$SENTENCE"
+    assert_success
+    assert_output --partial "${ESC}[48;2;"
+    run on_pty NO_COLOR=1 -- run -f heatmap "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    assert_output --partial "░"
+    run on_pty NO_COLOR= -- run -f heatmap "$SENTENCE"
+    assert_success
+    assert_output --partial "${ESC}[48;2;"
+    run on_pty TERM=dumb -- run -f heatmap "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    assert_output --partial "░"
+    run on_pty -- run -f heatmap --color never "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    run on_pty NO_COLOR=1 TERM=dumb -- run -f heatmap --color always "$SENTENCE"
+    assert_success
+    assert_output --partial "${ESC}[48;2;"
+}
+
+@test "-f heatmap -o FILE on a terminal writes no colour to the file" {
+    need script
+    run on_pty -- run -f heatmap -o "$T/h.txt" "$SENTENCE"
+    assert_success
+    run cat "$T/h.txt"
+    refute_output --partial "$ESC"
+    assert_output --partial "keys: 0 the"
+}
+
+@test "-f table: bold titles only when colour is on" {
+    need script
+    run selfattn run -p output,weights -f table --color always "$SENTENCE"
+    assert_success
+    assert_line "${ESC}[1moutput (6 × 8)${ESC}[0m"
+    refute_output --partial "${ESC}[48"
+    run selfattn run -p output,weights -f table "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    assert_line "output (6 × 8)"
+    run on_pty -- run -f table "$SENTENCE"
+    assert_success
+    assert_output --partial "${ESC}[1m"
+    run on_pty NO_COLOR=1 -- run -f table "$SENTENCE"
+    assert_success
+    assert_output --partial "output (6 × 8)"
+    refute_output --partial "$ESC"
+    run on_pty NO_COLOR= -- run -f table "$SENTENCE"
+    assert_success
+    assert_output --partial "${ESC}[1moutput (6 × 8)${ESC}[0m"
+    run on_pty TERM=dumb -- run -f table "$SENTENCE"
+    assert_success
+    assert_output --partial "output (6 × 8)"
+    refute_output --partial "$ESC"
+    run on_pty -- run -f table --color never "$SENTENCE"
+    assert_success
+    assert_output --partial "output (6 × 8)"
+    refute_output --partial "$ESC"
+}
+
+@test "--color bad is a usage error" {
+    run --separate-stderr selfattn run --color bad -f heatmap "$SENTENCE"
+    assert_usage_error "--color: 'bad' is not one of auto, always, never"
+    run --separate-stderr selfattn run --color "" "$SENTENCE"
+    assert_usage_error "--color: '' is not one of auto, always, never"
+    run --separate-stderr selfattn run --color ALWAYS "$SENTENCE"
+    assert_usage_error "--color: 'ALWAYS' is not one of auto, always, never"
+}
+
+@test "-f heatmap -p output is a usage error" {
+    run --separate-stderr selfattn run -f heatmap -p output "$SENTENCE"
+    assert_usage_error "--format heatmap draws the weights: --print weights (or leave --print out)"
+}
+
+# ---- completion -------------------------------------------------------------------
+
+# complete_words WORD...: the words bash's completion of selfattn offers
+# when the command line is `selfattn WORD...` (the last word being
+# completed), one a line, sorted.
+complete_words() {
+    bash -c 'source "$1"; shift
+             COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+             _selfattn
+             printf "%s\n" "${COMPREPLY[@]}" | sort' \
+        bash "$BATS_FILE_TMPDIR/selfattn.bash" selfattn "$@"
+}
+
+# help_options [COMMAND]: the long options `selfattn --help` lists (under
+# "Options of COMMAND:" when given), sorted.
+help_options() {
+    selfattn --help |
+        awk -v c="$1" 'c == "" { print; next }
+                       /^Options of / { on = ($3 == c ":") }
+                       /^  -h, --help/ { on = 0 }
+                       on' |
+        grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+
+@test "completion bash loads in bash and registers _selfattn" {
+    run bash -c 'source <("$1" completion bash); complete -p selfattn' bash "$SELFATTN"
+    assert_success
+    assert_output "complete -o filenames -F _selfattn selfattn"
+}
+
+@test "completion bash: subcommands" {
+    run complete_words ""
+    assert_output "$(printf '%s\n' --help --version batch completion init inspect plot run | sort)"
+    run complete_words p
+    assert_output "plot"
+    run complete_words i
+    assert_output $'init\ninspect'
+    run complete_words completion ""
+    assert_output $'bash\nzsh'
+}
+
+@test "completion bash: --format values for run and plot" {
+    run complete_words run --format ""
+    assert_output "$(printf '%s\n' json table csv npy npz svg heatmap | sort)"
+    run complete_words run -f s
+    assert_output "svg"
+    run complete_words run -f h
+    assert_output "heatmap"
+    run complete_words plot --format ""
+    assert_output $'heatmap\nsvg'
+    run complete_words plot -f ""
+    assert_output $'heatmap\nsvg'
+    run complete_words inspect -f ""
+    assert_output $'json\ntable'
+}
+
+@test "completion bash: --print comma lists" {
+    run complete_words run --print ""
+    assert_output $'output\nsteps\nweights'
+    run complete_words run --print output,w
+    assert_output "output,weights"
+    run complete_words run -p weights,s
+    assert_output "weights,steps"
+    run complete_words run -p output,weights,
+    assert_output $'output,weights,output\noutput,weights,steps\noutput,weights,weights'
+}
+
+@test "completion bash: --color, --what and other values" {
+    run complete_words run --color ""
+    assert_output $'always\nauto\nnever'
+    run complete_words plot --color a
+    assert_output $'always\nauto'
+    run complete_words plot --what ""
+    assert_output $'scores\nsoftmax\nweights'
+    run complete_words run --rope-style ""
+    assert_output $'neox\nroformer'
+    run complete_words run --heads ""
+    assert_output ""
+}
+
+@test "completion bash: file names for inputs and file options" {
+    cd "$T"
+    touch alpha.json alpine.csv beta.json
+    run complete_words run al
+    assert_output $'alpha.json\nalpine.csv'
+    run complete_words plot b
+    assert_output "beta.json"
+    run complete_words run -o be
+    assert_output "beta.json"
+    run complete_words run --weights alp
+    assert_output $'alpha.json\nalpine.csv'
+    run complete_words plot --output al
+    assert_output $'alpha.json\nalpine.csv'
+}
+
+@test "completion bash offers every long option of --help, per command" {
+    local cmd
+    for cmd in run init inspect plot; do
+        run comm -23 <({ help_options "$cmd"; echo --help; } | sort) <(complete_words "$cmd" --)
+        assert_output ""
+    done
+    # batch: those of run but --stats, and --jobs, --quiet
+    run diff <({ help_options run | grep -vx -- --stats; printf '%s\n' --help --jobs --quiet; } | sort) \
+             <(complete_words batch --)
+    assert_success
+}
+
+@test "every long option of --help appears in the bash and zsh scripts" {
+    run comm -23 <(help_options) \
+        <(grep -oE -- '--[a-z][a-z-]*' "$BATS_FILE_TMPDIR/selfattn.bash" | sort -u)
+    assert_output ""
+    run comm -23 <(help_options) \
+        <(selfattn completion zsh | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+    assert_output ""
+}
+
+@test "completion zsh starts with #compdef selfattn" {
+    run selfattn completion zsh
+    assert_success
+    assert_line --index 0 "#compdef selfattn"
+    if command -v zsh >/dev/null; then
+        run zsh -n <(selfattn completion zsh)
+        assert_success
+    fi
+}
+
+@test "completion fish, or no shell, is a usage error" {
+    run --separate-stderr selfattn completion fish
+    assert_usage_error "completion: bash or zsh expected"
+    run --separate-stderr selfattn completion
+    assert_usage_error "completion: bash or zsh expected"
+    run --separate-stderr selfattn completion bash zsh
+    assert_usage_error "completion: bash or zsh expected"
+}
+
+# ---- make install -----------------------------------------------------------------
+
+@test "make install puts the binary, man page and completions under DESTDIR; uninstall removes them" {
+    command -v make >/dev/null || skip "make is not installed"
+    local stage="$T/stage"
+    # -o selfattn: copy the binary as it is, never rebuild it from here
+    run make -s -C "$REPO_ROOT" -o selfattn install PREFIX=/usr DESTDIR="$stage"
+    assert_success
+    run bash -c "cd '$stage' && find . -type f | sort"
+    assert_output "./usr/bin/selfattn
+./usr/share/bash-completion/completions/selfattn
+./usr/share/man/man1/selfattn.1
+./usr/share/zsh/vendor-completions/_selfattn"
+    [ -x "$stage/usr/bin/selfattn" ]
+    cmp "$stage/usr/bin/selfattn" "$REPO_ROOT/selfattn"
+    cmp "$stage/usr/share/man/man1/selfattn.1" "$REPO_ROOT/man/selfattn.1"
+    run diff <(selfattn completion bash) "$stage/usr/share/bash-completion/completions/selfattn"
+    assert_success
+    run diff <(selfattn completion zsh) "$stage/usr/share/zsh/vendor-completions/_selfattn"
+    assert_success
+    run stat -c '%a %n' "$stage/usr/bin/selfattn" "$stage/usr/share/man/man1/selfattn.1"
+    assert_output "755 $stage/usr/bin/selfattn
+644 $stage/usr/share/man/man1/selfattn.1"
+    run make -s -C "$REPO_ROOT" uninstall PREFIX=/usr DESTDIR="$stage"
+    assert_success
+    run find "$stage" -type f
+    assert_output ""
+}
