@@ -40,7 +40,8 @@ HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps check test unit bats demo bench sanitize check-sanitize install uninstall clean
+.PHONY: all deps check test unit bats demo bench sanitize check-sanitize check-alloc \
+	memcheck install uninstall clean
 
 all: selfattn
 
@@ -112,6 +113,16 @@ check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
 	@for t in $(SAN_UNIT_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 ./$$t || exit 1; done
 	ASAN_OPTIONS=detect_leaks=1 SELFATTN_BIN=$(CURDIR)/selfattn-san bats tests/bats
 
+# The allocation-failure sweep: a sanitizer build whose Nth allocation fails
+# (tests/alloc/alloc_fail.c), run for N = 1, 2, ... on representative commands.
+ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign
+
+selfattn-allocfail: $(LIB_SRC) $(CLI_SRC) $(HEADERS) tests/alloc/alloc_fail.c
+	$(CC) $(SAN_CFLAGS) $(ALLOC_WRAP) -o $@ $(LIB_SRC) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS)
+
+check-alloc: selfattn-allocfail
+	tests/alloc/sweep.sh ./selfattn-allocfail
+
 # a benchmark, not a test: selfattn against NumPy and torch (when
 # installed) on the same data; see README "Speed"
 bench: deps selfattn tests/bench/sgemm_peak
@@ -134,5 +145,5 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/selfattn $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 clean:
-	rm -f selfattn selfattn-san libselfattn.a src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
+	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
 		$(TEST_TOOLS) tests/bench/sgemm_peak

@@ -26,6 +26,7 @@ typedef struct {
     size_t messages_len;
     bool failed;
     bool usage;           /* failed for a reason every line shares (64) */
+    bool nomem;           /* failed for want of memory (71) */
 } job;
 
 /* Returns the end of the JSON value starting at text[i] (a string, a
@@ -123,8 +124,8 @@ static void *run_job(void *arg)
     const char *blame = NULL;
     char *id = NULL;
 
-    if (!out || !msg) {
-        j->failed = true;
+    if (!out || !msg || !j->text) {
+        j->failed = j->nomem = true;
         if (out)
             fclose(out);
         if (msg)
@@ -138,6 +139,7 @@ static void *run_job(void *arg)
             id = raw_id(j->text, len);
         fail_line(j, out, msg, id, &err, blame);
         j->usage = err.status == SA_ERR_USAGE;
+        j->nomem = err.status == SA_ERR_NOMEM;
     } else {
         id = raw_id(j->text, len);
         if (res.result.n_empty_rows) {
@@ -246,6 +248,7 @@ int cmd_batch(int argc, char **argv)
     size_t cap = 0;
     long line_no = 0, done_lines = 0;
     bool any_failed = false, write_failed = false, eof = false, usage = false;
+    bool nomem = false;
     while (!eof && !write_failed && !usage) {
         /* read up to --jobs non-blank lines */
         size_t count = 0;
@@ -289,7 +292,7 @@ int cmd_batch(int argc, char **argv)
             }
             if (j->messages_len)
                 fwrite(j->messages, 1, j->messages_len, stderr);
-            if (!j->result && !j->messages) {
+            if (j->nomem && !j->result_len) {
                 fprintf(stderr, "selfattn: %s:%ld: out of memory\n",
                         j->source, j->line);
                 j->failed = true;
@@ -299,6 +302,7 @@ int cmd_batch(int argc, char **argv)
                 write_failed = true;
             any_failed |= j->failed;
             usage |= j->usage;
+            nomem |= j->nomem;
             free(j->text);
             free(j->result);
             free(j->messages);
@@ -326,7 +330,9 @@ int cmd_batch(int argc, char **argv)
     if ((code = cli_output_commit(&dest)))
         goto done;
     code = cli_close_stdout();
-    if (!code && usage) {
+    if (!code && nomem)
+        code = EX_OSERR;  /* some line failed for want of memory */
+    else if (!code && usage) {
         fputs("Try 'selfattn --help' for more information.\n", stderr);
         code = EX_USAGE;  /* the options do not fit the data: stopped */
     }

@@ -1,14 +1,35 @@
 /* json_util.c — JSON syntax errors with positions, and JSON arrays as floats. */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_util.h"
 
+/* cJSON returns NULL for a syntax error and for a failed allocation alike;
+ * its allocations go through json_malloc, which notes the second. */
+static _Thread_local bool json_out_of_memory;
+
+static void *json_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (!p)
+        json_out_of_memory = true;
+    return p;
+}
+
+static void install_hooks(void)
+{
+    cJSON_Hooks hooks = {json_malloc, free};
+    cJSON_InitHooks(&hooks);
+}
+
 sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
                         sa_error *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, install_hooks);
     const char *end = NULL;
     long line, col;
     size_t i = 0;
@@ -28,9 +49,12 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     }
     /* cJSON wants the terminating NUL inside the length it is given; the
      * buffers of sa_read_file have it */
+    json_out_of_memory = false;
     *root = cJSON_ParseWithLengthOpts(text + start, len + 1 - start, &end, true);
     if (*root)
         return SA_OK;
+    if (json_out_of_memory)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory parsing JSON");
     size_t offset = end && end >= text ? (size_t)(end - text) : 0;
     sa_text_position(text, len, offset, &line, &col);
     if (offset >= len)

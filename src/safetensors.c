@@ -116,12 +116,14 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
     memcpy(header, buf + 8, (size_t)n);
     header[n] = '\0';
     status = sa_json_parse(&root, header, (size_t)n, err);
-    if (status) {
+    if (status == SA_ERR_DATA) {
         char why[sizeof err->message];
         snprintf(why, sizeof why, "%s", err->message);
         sa_fail(err, status, 0, 0, "the safetensors header is not JSON: %s", why);
         goto done;
     }
+    if (status)
+        goto done;
     if (!cJSON_IsObject(root)) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "the safetensors header is "
                          "not a JSON object");
