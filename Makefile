@@ -123,6 +123,10 @@ selfattn-allocfail: $(LIB_SRC) $(CLI_SRC) $(HEADERS) tests/alloc/alloc_fail.c
 check-alloc: selfattn-allocfail
 	tests/alloc/sweep.sh ./selfattn-allocfail
 
+# the main cases under valgrind (Debian's valgrind)
+memcheck: selfattn
+	tests/alloc/memcheck.sh ./selfattn
+
 # a benchmark, not a test: selfattn against NumPy and torch (when
 # installed) on the same data; see README "Speed"
 bench: deps selfattn tests/bench/sgemm_peak
