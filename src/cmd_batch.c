@@ -2,6 +2,7 @@
  * compact JSON result per line out, in input order, as each is done.
  * Memory stays constant in the number of lines: at most --jobs lines are
  * held at once.  A bad line gives {"line": N, "error": "..."} in its place. */
+#include <cJSON.h>
 #include <cblas.h>
 #include <errno.h>
 #include <pthread.h>
@@ -142,6 +143,15 @@ static void *run_job(void *arg)
         j->nomem = err.status == SA_ERR_NOMEM;
     } else {
         id = raw_id(j->text, len);
+        if (!id) {
+            /* an escaped key ("\u0069d") is still "id": ask cJSON */
+            cJSON *root = cJSON_ParseWithLength(j->text, len);
+            const cJSON *item = cJSON_IsObject(root)
+                ? cJSON_GetObjectItemCaseSensitive(root, "id") : NULL;
+            if (item)
+                id = cJSON_PrintUnformatted(item);
+            cJSON_Delete(root);
+        }
         if (res.result.n_empty_rows) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "%s:%ld", j->source, j->line);

@@ -93,9 +93,10 @@ sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
     const char *fo = header_value(h, header_len, "fortran_order");
     if (!fo)
         return bad(err, "no 'fortran_order' in the header");
-    if (strncmp(fo, "True", 4) == 0)
+    size_t rest = (size_t)(h + header_len - fo);  /* the header is not NUL-terminated */
+    if (rest >= 4 && memcmp(fo, "True", 4) == 0)
         t->fortran_order = true;
-    else if (strncmp(fo, "False", 5) != 0)
+    else if (rest < 5 || memcmp(fo, "False", 5) != 0)
         return bad(err, "'fortran_order' is neither True nor False");
 
     /* shape: a tuple of non-negative integers */

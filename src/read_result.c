@@ -133,6 +133,14 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
     r->config_heads = H;
     r->rows = n;
     r->cols = m;
+    /* every number takes at least two bytes of text ("0,"): a config that
+     * claims more than the document holds is a lie, not an allocation */
+    if (n > len / 2 / m || r->heads > len / 2 / (n * m)) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "config says %zu heads of %zu "
+                         "x %zu, more numbers than the document holds",
+                         r->heads, n, m);
+        goto done;
+    }
     r->data = malloc(r->heads * n * m * sizeof *r->data);
     if (!r->data) {
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
@@ -157,7 +165,8 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         goto done;
     }
-    r->window = cJSON_IsNumber(window) && window->valuedouble >= 0 ? (long)window->valuedouble : -1;
+    r->window = cJSON_IsNumber(window) && window->valuedouble >= 0 &&
+                window->valuedouble < 1e15 ? (long)window->valuedouble : -1;
     if ((status = read_labels(&r->row_labels,
                               cJSON_GetObjectItemCaseSensitive(root, "tokens"), n,
                               "tokens", err)))
