@@ -93,6 +93,59 @@ static char *raw_id(const char *text, size_t len)
     return NULL;
 }
 
+/* True if s is a number exactly as JSON's grammar writes one (cJSON also
+ * takes forms such as "01" or "1." that must not be echoed). */
+static bool strict_number(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9')
+            s++;
+    else
+        return false;
+    if (*s == '.') {
+        if (!(*++s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* The id of a line as JSON text to echo, or NULL: a number exactly as
+ * written (so 64-bit integers keep every digit), anything else as cJSON
+ * prints it (escaped, valid JSON whatever the line held). */
+static char *line_id(const char *text, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    const cJSON *item = cJSON_IsObject(root)
+        ? cJSON_GetObjectItemCaseSensitive(root, "id") : NULL;
+    char *id = NULL;
+    if (item && cJSON_IsNumber(item)) {
+        id = raw_id(text, len);
+        if (id && !strict_number(id)) {
+            free(id);
+            id = NULL;
+        }
+    }
+    if (item && !id)
+        id = cJSON_PrintUnformatted(item);
+    cJSON_Delete(root);
+    return id;
+}
+
 /* Writes {"line": N, "error": message} and the stderr message for a line
  * that failed. */
 static void fail_line(job *j, FILE *out, FILE *msg, const char *id,
@@ -137,21 +190,12 @@ static void *run_job(void *arg)
     if (sa_read_json_matrix(&x, j->text, len, &err) ||
         run_sequence(&res, j->session, &x, &blame, &err)) {
         if (x.data)  /* the line parsed: its id can be trusted */
-            id = raw_id(j->text, len);
+            id = line_id(j->text, len);
         fail_line(j, out, msg, id, &err, blame);
         j->usage = err.status == SA_ERR_USAGE;
         j->nomem = err.status == SA_ERR_NOMEM;
     } else {
-        id = raw_id(j->text, len);
-        if (!id) {
-            /* an escaped key ("\u0069d") is still "id": ask cJSON */
-            cJSON *root = cJSON_ParseWithLength(j->text, len);
-            const cJSON *item = cJSON_IsObject(root)
-                ? cJSON_GetObjectItemCaseSensitive(root, "id") : NULL;
-            if (item)
-                id = cJSON_PrintUnformatted(item);
-            cJSON_Delete(root);
-        }
+        id = line_id(j->text, len);
         if (res.result.n_empty_rows) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "%s:%ld", j->source, j->line);

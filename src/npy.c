@@ -22,7 +22,7 @@ static const char *header_value(const char *h, size_t len, const char *key)
                 p++;
                 while (p < h + len && isspace((unsigned char)*p))
                     p++;
-                return p;
+                return p < h + len ? p : NULL;  /* a value, not the end */
             }
         }
     return NULL;
