@@ -129,6 +129,16 @@ bool cli_parse_float(float *out, const char *option, const char *arg)
     return true;
 }
 
+bool cli_parse_output(const char **out, const char *arg)
+{
+    if (arg[0] == '\0') {
+        cli_usage_error("--output: '' is not a file name");
+        return false;
+    }
+    *out = arg;
+    return true;
+}
+
 bool cli_parse_color(cli_color *out, const char *arg)
 {
     static const char *const names[] = {"auto", "always", "never"};

@@ -58,6 +58,9 @@ int cli_output_commit(cli_output *o);
 /* Closes and removes the temporary file; the target is untouched. */
 void cli_output_abort(cli_output *o);
 
+/* Takes -o FILE's value; an empty name is a usage error. */
+bool cli_parse_output(const char **out, const char *arg);
+
 /* --color: auto (the default), always, never. */
 typedef enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
 

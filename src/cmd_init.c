@@ -58,7 +58,10 @@ int cmd_init(int argc, char **argv)
                 return EX_USAGE;
             break;
         case OPT_OUT_PROJ: out_proj = true; break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if (!cli_parse_output(&output, optarg))
+                return EX_USAGE;
+            break;
         case 'h':
             fputs(cli_usage, stdout);
             return cli_close_stdout();

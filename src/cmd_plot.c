@@ -50,7 +50,10 @@ int cmd_plot(int argc, char **argv)
             if (!cli_parse_color(&color, optarg))
                 return EX_USAGE;
             break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if (!cli_parse_output(&output, optarg))
+                return EX_USAGE;
+            break;
         default:
             return cli_bad_option(c, argv);
         }

@@ -169,7 +169,7 @@ static bool take_option(run_options *o, int c, const char *arg)
             return false;
         o->format = (out_format)choice;
         return true;
-    case 'o': o->output = arg; return true;
+    case 'o': return cli_parse_output(&o->output, arg);
     case OPT_DIGITS: return cli_parse_size(&o->digits, "--digits", arg, 0, 9);
     }
     return false;
