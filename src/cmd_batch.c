@@ -20,6 +20,7 @@ typedef struct {
     run_session *session;
     const char *source;   /* the input's display name */
     char *text;           /* the line, without its newline */
+    size_t text_len;      /* its bytes (a NUL inside is the parser's to report) */
     long line;            /* 1-based */
     char *result;         /* the output line(s), from open_memstream */
     size_t result_len;
@@ -158,11 +159,15 @@ static void fail_line(job *j, FILE *out, FILE *msg, const char *id,
     fputs("\"error\":", out);
     sa_json_write_string(out, err->message);
     fputs("}\n", out);
+    /* a position belongs to the file at fault: the line's own column, or
+     * the mask, bias or weights file's line:col */
     fprintf(msg, "selfattn: %s:%ld", j->source, j->line);
-    if (err->line > 0)
-        fprintf(msg, ":%ld", err->col);
     if (blame)
         fprintf(msg, ": %s", cli_display_name(blame));
+    if (err->line > 0 && blame)
+        fprintf(msg, ":%ld:%ld", err->line, err->col);
+    else if (err->line > 0)
+        fprintf(msg, ":%ld", err->col);
     fprintf(msg, ": %s\n", err->message);
 }
 
@@ -186,7 +191,7 @@ static void *run_job(void *arg)
             fclose(msg);
         return NULL;
     }
-    size_t len = strlen(j->text);
+    size_t len = j->text_len;
     if (sa_read_json_matrix(&x, j->text, len, &err) ||
         run_sequence(&res, j->session, &x, &blame, &err)) {
         if (x.data)  /* the line parsed: its id can be trusted */
@@ -317,8 +322,12 @@ int cmd_batch(int argc, char **argv)
                 line[--got] = '\0';
             if (strspn(line, " \t") == (size_t)got)
                 continue;  /* blank lines are skipped */
+            char *copy = malloc((size_t)got + 1);
+            if (copy)
+                memcpy(copy, line, (size_t)got + 1);
             jobs[count] = (job){.session = &s, .source = cli_display_name(o.input),
-                                .text = strdup(line), .line = line_no};
+                                .text = copy, .text_len = (size_t)got,
+                                .line = line_no};
             count++;
         }
         /* until generated weights exist, lines run one by one, so the

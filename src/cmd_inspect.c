@@ -157,7 +157,8 @@ int cmd_inspect(int argc, char **argv)
             status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory");
     } else if (kind == SA_FILE_CSV) {
         status = sa_read_csv_matrix(&m, text, len, &err);
-    } else if (kind == SA_FILE_JSON && text[strspn(text, " \t\r\n")] == '[') {
+    } else if (kind == SA_FILE_JSON && (text[strspn(text, " \t\r\n")] == '[' ||
+                                        strstr(text, "\"embeddings\""))) {
         status = sa_read_json_matrix(&m, text, len, &err);  /* embeddings */
     } else if (kind == SA_FILE_JSON && len > 0 &&
                sa_read_json_matrix(&m, text, len, &err) == SA_OK) {

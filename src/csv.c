@@ -148,6 +148,22 @@ static sa_status split_line(line_fields *f, const char *text, size_t start,
     return SA_OK;
 }
 
+/* Copies s into buf (size) for a message: control characters as \xNN,
+ * cut at 40 bytes. */
+static const char *printable(char *buf, size_t size, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 5 < size && k < 40; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            k += (size_t)snprintf(buf + k, size - k, "\\x%02x", c);
+        else
+            buf[k++] = (char)c;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
 /* Parses one numeric field into v, or fails naming its position. */
 static sa_status parse_value(float *v, const field *fld, const char *text,
                              size_t len, sa_error *err)
@@ -162,9 +178,10 @@ static sa_status parse_value(float *v, const field *fld, const char *text,
     if (parsed && !looks_numeric(fld->text) && !isfinite(d))
         return sa_fail(err, SA_ERR_DATA, line, col,
                        "'%s' is not a finite number", fld->text);
+    char shown[64];
     if (!parsed || !looks_numeric(fld->text))
-        return sa_fail(err, SA_ERR_DATA, line, col, "'%.40s' is not a number",
-                       fld->text);
+        return sa_fail(err, SA_ERR_DATA, line, col, "'%s' is not a number",
+                       printable(shown, sizeof shown, fld->text));
     if (!isfinite(d) || fabs(d) > FLT_MAX)
         return sa_fail(err, SA_ERR_DATA, line, col,
                        "%s is out of float32 range", fld->text);
@@ -183,6 +200,11 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
     long line, col;
 
     memset(m, 0, sizeof *m);
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        sa_text_position(text, len, (size_t)(nul - text), &line, &col);
+        return sa_fail(err, SA_ERR_DATA, line, col, "a NUL byte in CSV text");
+    }
     size_t pos = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         pos = 3;  /* a UTF-8 byte order mark */

@@ -57,6 +57,27 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory parsing JSON");
     size_t offset = end && end >= text ? (size_t)(end - text) : 0;
     sa_text_position(text, len, offset, &line, &col);
+    /* cJSON stops at CJSON_NESTING_LIMIT levels: say so */
+    int depth = 0;
+    bool in_string = false;
+    for (size_t at = start; at < offset && at < len; at++) {
+        char c = text[at];
+        if (in_string) {
+            if (c == '\\')
+                at++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    if (depth >= CJSON_NESTING_LIMIT)
+        return sa_fail(err, SA_ERR_DATA, line, col, "JSON nested more than %d "
+                       "levels deep", CJSON_NESTING_LIMIT);
     if (offset >= len)
         return sa_fail(err, SA_ERR_DATA, line, col,
                        "invalid JSON: unexpected end of input");
@@ -83,6 +104,9 @@ sa_status sa_json_float(float *out, const cJSON *item, bool allow_bool,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: expected a number",
                        name, what);
     double v = item->valuedouble;
+    if (isinf(v))  /* JSON has no infinity: a literal beyond double's range */
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: the number is out of "
+                       "float32 range", name, what);
     if (!isfinite(v))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: value is not finite",
                        name, what);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "format.h"
 #include "selfattn.h"
 
 static const char *const math_keys[] = {"Wq", "Wk", "Wv", "Wo",
@@ -41,9 +42,15 @@ static sa_status get_matrix(float **data, size_t *rows, size_t *cols,
     *rows = *cols = 0;
     if (!t)
         return SA_OK;
-    if (t->ndim != 2 || t->shape[0] == 0 || t->shape[1] == 0)
+    if (t->ndim != 2)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s must be a non-empty matrix "
                        "(2 dimensions), not %zu-dimensional", name, t->ndim);
+    if (t->shape[0] == 0 || t->shape[1] == 0) {
+        char shape[96];
+        sa_format_shape(shape, sizeof shape, t->ndim, t->shape);
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s must be a non-empty matrix "
+                       "(2 dimensions), not %s", name, shape);
+    }
     *rows = t->shape[0];
     *cols = t->shape[1];
     return sa_tensor_floats(data, t, err);

@@ -58,9 +58,22 @@ static sa_status read_entry(sa_tensor *t, size_t *begin, size_t *end,
         if (!whole_number(d, &t->shape[t->ndim++]))
             return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the shape must hold "
                            "non-negative integers", name);
-    if (cJSON_GetArraySize(offsets) != 2 ||
-        !whole_number(offsets->child, begin) ||
-        !whole_number(offsets->child->next, end) || *begin > *end)
+    if (cJSON_GetArraySize(offsets) != 2 || !cJSON_IsNumber(offsets->child) ||
+        !cJSON_IsNumber(offsets->child->next))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets must be "
+                       "[begin, end] with begin <= end", name);
+    for (const cJSON *o = offsets->child; o; o = o->next) {
+        double v = o->valuedouble;
+        if (v < 0 || floor(v) != v)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets must be "
+                           "non-negative whole numbers, not %g", name, v);
+        if (v > (double)buffer_len)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets end at %.17g, "
+                           "past the %zu bytes of the buffer", name, v, buffer_len);
+    }
+    whole_number(offsets->child, begin);
+    whole_number(offsets->child->next, end);
+    if (*begin > *end)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets must be "
                        "[begin, end] with begin <= end", name);
     if (*end > buffer_len)

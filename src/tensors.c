@@ -253,7 +253,10 @@ sa_status sa_read_tensors(sa_tensor_set *set, const char *name,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "an .npy file holds one array; "
                        "weights need named arrays (.npz, .safetensors, JSON)");
     case SA_FILE_CSV:
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "weights cannot be CSV; use "
+        if (name && has_suffix(name, ".csv"))
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "weights cannot be CSV; use "
+                           "JSON, .npz or .safetensors");
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "unknown weights format; use "
                        "JSON, .npz or .safetensors");
     case SA_FILE_JSON:
         break;

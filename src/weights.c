@@ -82,14 +82,15 @@ sa_status sa_weights_check(const sa_weights *w, size_t d, size_t d_ctx,
                        "expects %zu", d, w->d_model, w->d_proj, w->d_model);
     }
     if (w->d_kv_in != d_ctx) {
-        const char *source = d_ctx == d ? "input" : "context";
+        /* with d_ctx == d the keys may come from the input or a context */
+        const char *source = d_ctx == d ? "keys and values have" : "context has";
         if (torch)
             return sa_fail(err, SA_ERR_DATA, 0, 0,
-                           "the %s has %zu columns but the key/value weights "
+                           "the %s %zu columns but the key/value weights "
                            "expect %zu (the columns of k_proj_weight)",
                            source, d_ctx, w->d_kv_in);
         return sa_fail(err, SA_ERR_DATA, 0, 0,
-                       "the %s has %zu columns but Wk is %zu x %zu, which "
+                       "the %s %zu columns but Wk is %zu x %zu, which "
                        "expects %zu", source, d_ctx, w->d_kv_in, w->d_kv,
                        w->d_kv_in);
     }
