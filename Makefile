@@ -22,9 +22,11 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completion
 # Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS, zlib for
 # .npz deflate), tests (bats-core with its assert and support libraries, jq
 # for JSON checks, NumPy to check that numpy.load reads what selfattn
-# writes, xmllint and rsvg-convert to validate and render the SVG).
+# writes, xmllint and rsvg-convert to validate and render the SVG, clang
+# and its runtime for libFuzzer, valgrind for make memcheck).
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
-	bats bats-assert bats-support jq python3-numpy libxml2-utils librsvg2-bin
+	bats bats-assert bats-support jq python3-numpy libxml2-utils librsvg2-bin \
+	clang libclang-rt-14-dev valgrind
 
 LIB_SRC = src/alloc.c src/attention.c src/attention_dense.c src/attention_stream.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
 	src/npy.c src/npz.c src/parallel.c src/positions.c src/safetensors.c src/tensors.c \
@@ -41,7 +43,7 @@ UNIT_TESTS = tests/unit/test_attention tests/unit/test_readers tests/unit/test_f
 TEST_TOOLS = tests/tools/jsoncmp
 
 .PHONY: all deps check test unit bats demo bench sanitize check-sanitize check-alloc \
-	memcheck install uninstall clean
+	memcheck fuzz fuzz-smoke install uninstall clean
 
 all: selfattn
 
@@ -77,7 +79,7 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 check: deps
-	@$(MAKE) --no-print-directory test check-sanitize
+	@$(MAKE) --no-print-directory test check-sanitize fuzz-smoke
 
 test: all $(UNIT_TESTS) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory unit bats
@@ -127,6 +129,18 @@ check-alloc: selfattn-allocfail
 memcheck: selfattn
 	tests/alloc/memcheck.sh ./selfattn
 
+# libFuzzer harnesses, one per reader (tests/fuzz/README.md): make fuzz runs
+# each for FUZZ_SECONDS and fails on any finding; make check runs a smoke:
+# every seed and reproducer, then 3 seconds of fuzzing per harness
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	tests/fuzz/run.sh 0
+	tests/fuzz/run.sh 3
+
 # a benchmark, not a test: selfattn against NumPy and torch (when
 # installed) on the same data; see README "Speed"
 bench: deps selfattn tests/bench/sgemm_peak
@@ -151,3 +165,4 @@ uninstall:
 clean:
 	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
 		$(TEST_TOOLS) tests/bench/sgemm_peak
+	rm -rf tests/fuzz/build

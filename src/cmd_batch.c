@@ -136,7 +136,9 @@ static char *line_id(const char *text, size_t len)
     char *id = NULL;
     if (item && cJSON_IsNumber(item)) {
         id = raw_id(text, len);
-        if (id && !strict_number(id)) {
+        /* the raw text must be the member cJSON found (not another "id"
+         * behind an escaped duplicate key) and strict JSON */
+        if (id && (!strict_number(id) || strtod(id, NULL) != item->valuedouble)) {
             free(id);
             id = NULL;
         }

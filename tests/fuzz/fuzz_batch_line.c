@@ -1,0 +1,237 @@
+/* fuzz_batch_line.c — one line of `selfattn batch`: the line (up to its
+ * first newline, without trailing CRs, NUL bytes kept, as cmd_batch.c gets
+ * it from getline) is parsed with sa_read_json_matrix; if it
+ * parses and is small (rows * cols <= 4096), weights are generated with
+ * sa_weights_generate and sa_attention_forward runs with a configuration
+ * drawn from a hash of the line (heads, kv heads, causal, window, mask,
+ * bias, softcap, ALiBi, RoPE, positions, threads, dense or streaming), so
+ * the attention code is fuzzed too (see fuzz_attend.h for the checks).
+ *
+ * With -DFUZZ_RAW_ID (run.sh copies the static value_end, raw_id,
+ * strict_number and line_id of src/cmd_batch.c into build/raw_id.inc) the
+ * CLI's "id" is checked too: for a line that parsed, line_id (raw_id
+ * without -DFUZZ_LINE_ID) must give an id exactly when cJSON finds a
+ * top-level "id" member, and its text, written as is into the output
+ * line, must be that same value and strict JSON (RFC 8259). */
+#include <cJSON.h>
+
+#include "fuzz_attend.h"
+
+#ifdef FUZZ_RAW_ID
+#include "raw_id.inc"
+
+/* a and b are the same JSON value.  cJSON_Compare would do, but it finds
+ * two infinite numbers (1e400 parses as inf) different. */
+static bool same_json(const cJSON *a, const cJSON *b)
+{
+    if (cJSON_IsNull(a) && cJSON_IsNumber(b) && !isfinite(b->valuedouble))
+        return true;  /* cJSON prints an infinite number as null */
+    if ((a->type & 0xff) != (b->type & 0xff))
+        return false;
+    if (cJSON_IsNumber(a))
+        return a->valuedouble == b->valuedouble ||
+               (isnan(a->valuedouble) && isnan(b->valuedouble));
+    if (cJSON_IsString(a))
+        return strcmp(a->valuestring, b->valuestring) == 0;
+    if (cJSON_IsArray(a) || cJSON_IsObject(a)) {
+        const cJSON *x = a->child, *y = b->child;
+        for (; x && y; x = x->next, y = y->next)
+            if ((cJSON_IsObject(a) && strcmp(x->string, y->string) != 0) ||
+                !same_json(x, y))
+                return false;
+        return !x && !y;
+    }
+    return true;  /* null, true, false */
+}
+
+/* RFC 8259, strictly: is s[*i ..] one JSON value (advancing *i past it)?
+ * The output line must parse with any JSON parser, not only with cJSON,
+ * which also takes every byte <= 0x20 as a blank and numbers such as 01,
+ * -.5 and 1. */
+static void strict_ws(const char *s, size_t *i)
+{
+    while (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\n' || s[*i] == '\r')
+        (*i)++;
+}
+
+static bool strict_value(const char *s, size_t *i, int depth)
+{
+    if (depth > 1000)
+        return false;
+    char c = s[*i];
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        (*i)++;
+        strict_ws(s, i);
+        if (s[*i] == close) {
+            (*i)++;
+            return true;
+        }
+        for (;;) {
+            if (c == '{') {
+                if (s[*i] != '"' || !strict_value(s, i, depth + 1))
+                    return false;
+                strict_ws(s, i);
+                if (s[(*i)++] != ':')
+                    return false;
+                strict_ws(s, i);
+            }
+            if (!strict_value(s, i, depth + 1))
+                return false;
+            strict_ws(s, i);
+            if (s[*i] == close) {
+                (*i)++;
+                return true;
+            }
+            if (s[(*i)++] != ',')
+                return false;
+            strict_ws(s, i);
+        }
+    }
+    if (c == '"') {
+        for ((*i)++; s[*i] != '"'; (*i)++) {
+            unsigned char u = (unsigned char)s[*i];
+            if (u < 0x20)
+                return false;  /* also the end of the text */
+            if (u == '\\') {
+                (*i)++;
+                if (s[*i] == 'u') {
+                    for (int k = 1; k <= 4; k++)
+                        if (!strchr("0123456789abcdefABCDEF", s[*i + k]) ||
+                            !s[*i + k])
+                            return false;
+                    *i += 4;
+                } else if (!s[*i] || !strchr("\"\\/bfnrt", s[*i])) {
+                    return false;
+                }
+            }
+        }
+        (*i)++;
+        return true;
+    }
+    for (const char *lit = "true\0false\0null\0"; *lit; lit += strlen(lit) + 1)
+        if (strncmp(s + *i, lit, strlen(lit)) == 0) {
+            *i += strlen(lit);
+            return true;
+        }
+    /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+    size_t k = *i;
+    if (s[k] == '-')
+        k++;
+    if (s[k] == '0')
+        k++;
+    else if (s[k] >= '1' && s[k] <= '9')
+        while (s[k] >= '0' && s[k] <= '9')
+            k++;
+    else
+        return false;
+    if (s[k] == '.') {
+        if (!(s[++k] >= '0' && s[k] <= '9'))
+            return false;
+        while (s[k] >= '0' && s[k] <= '9')
+            k++;
+    }
+    if (s[k] == 'e' || s[k] == 'E') {
+        k++;
+        if (s[k] == '+' || s[k] == '-')
+            k++;
+        if (!(s[k] >= '0' && s[k] <= '9'))
+            return false;
+        while (s[k] >= '0' && s[k] <= '9')
+            k++;
+    }
+    *i = k;
+    return true;
+}
+
+/* The id is written as is after "id": in the output line: it must be one
+ * strict JSON value with nothing around it. */
+static bool strict_json(const char *s)
+{
+    size_t i = 0;
+    return strict_value(s, &i, 0) && s[i] == '\0';
+}
+
+static void check_raw_id(const char *text, size_t len)
+{
+#ifdef FUZZ_LINE_ID
+    char *id = line_id(text, len);  /* what run_job echoes */
+#else
+    char *id = raw_id(text, len);
+#endif
+    size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    cJSON *root = cJSON_ParseWithOpts(text + start, NULL, true);
+    FUZZ_CHECK(root != NULL);  /* sa_read_json_matrix parsed it */
+    const cJSON *member = cJSON_IsObject(root)
+                              ? cJSON_GetObjectItemCaseSensitive(root, "id")
+                              : NULL;
+    FUZZ_CHECK(!member == !id);
+    if (id) {
+        FUZZ_CHECK(strict_json(id));
+        cJSON *value = cJSON_ParseWithOpts(id, NULL, true);
+        FUZZ_CHECK(value != NULL);
+        FUZZ_CHECK(same_json(value, member));
+        cJSON_Delete(value);
+    }
+    cJSON_Delete(root);
+    free(id);
+}
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    openblas_set_num_threads(1);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t len = 0;
+    while (len < size && data[len] != '\n')
+        len++;
+    while (len > 0 && data[len - 1] == '\r')
+        len--;
+    char *text = fuzz_text(data, len);
+    sa_matrix x;
+    sa_error err;
+    fuzz_reset_error(&err);
+    sa_status st = sa_read_json_matrix(&x, text, len, &err);
+    fuzz_check_matrix(st, &x, &err);
+    if (st) {
+        free(text);
+        return 0;
+    }
+#ifdef FUZZ_RAW_ID
+    check_raw_id(text, len);
+#endif
+    size_t n = x.rows, d = x.cols;
+    if (n * d <= 4096) {
+        uint64_t rng = fuzz_hash(text, len);
+        uint64_t bits = fuzz_next(&rng);
+        static const size_t head_counts[] = {1, 1, 2, 3, 4};
+        size_t H = head_counts[bits % 5];
+        if (H * n * n > (1u << 22))
+            H = 1;
+        size_t G = (bits >> 3) & 1 ? H : (H % 2 == 0 && (bits >> 4) & 1 ? H / 2 : 1);
+        /* the CLI's default head width d / H, or a drawn one */
+        size_t dh = d % H == 0 && ((bits >> 5) & 1) ? d / H : 1 + (bits >> 6) % 8;
+        bool out_proj = (bits >> 9) & 1;
+        /* keys: the rows themselves, or cross-attention to some of them */
+        bool cross = ((bits >> 10) & 3) == 0;
+        size_t m = cross ? 1 + (bits >> 12) % n : n;
+        sa_weights w;
+        fuzz_reset_error(&err);
+        st = sa_weights_generate(&w, d, d, H, G, dh, out_proj, bits >> 16, &err);
+        FUZZ_CHECK(st == SA_OK);
+        fuzz_reset_error(&err);
+        FUZZ_CHECK(sa_weights_check(&w, d, d, H, G, &err) == SA_OK);
+        fuzz_attend(x.data, n, d, cross ? x.data + (n - m) * d : NULL, m, d,
+                    &w, H, G, &rng);
+        sa_weights_free(&w);
+    }
+    sa_matrix_free(&x);
+    free(text);
+    return 0;
+}

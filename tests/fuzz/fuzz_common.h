@@ -1,0 +1,150 @@
+/* fuzz_common.h — helpers shared by the libFuzzer harnesses of libselfattn.
+ *
+ * Every harness feeds one reader of the public API (src/selfattn.h) with
+ * the fuzz input, checks the documented contract (a failing call returns a
+ * status and fills sa_error with a message; on failure the output is
+ * zeroed; on success the arrays are there), frees everything (a leak is a
+ * finding) and never prints.  A broken contract calls abort(), which
+ * libFuzzer reports as a crash. */
+#ifndef FUZZ_COMMON_H
+#define FUZZ_COMMON_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selfattn.h"
+
+/* A contract violation: abort so that libFuzzer keeps the input. */
+#define FUZZ_CHECK(cond) \
+    do { if (!(cond)) abort(); } while (0)
+
+/* A new copy of data[0 .. size) followed by a NUL, as sa_read_file gives
+ * the JSON and CSV readers. */
+static inline char *fuzz_text(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        abort();
+    if (size)
+        memcpy(text, data, size);
+    text[size] = '\0';
+    return text;
+}
+
+/* A new copy of data[0 .. size) with nothing after it, so that ASan sees a
+ * read of buf[size] (binary readers must stay within len). */
+static inline unsigned char *fuzz_bytes(const uint8_t *data, size_t size)
+{
+    unsigned char *buf = malloc(size ? size : 1);
+    if (!buf)
+        abort();
+    if (size)
+        memcpy(buf, data, size);
+    return buf;
+}
+
+/* An error must say why: a known status, the same in err, and a
+ * non-empty NUL-terminated message. */
+static inline void fuzz_check_error(sa_status status, const sa_error *err)
+{
+    FUZZ_CHECK(status > SA_OK && status <= SA_ERR_INTERNAL);
+    FUZZ_CHECK(err->status == status);
+    FUZZ_CHECK(memchr(err->message, '\0', sizeof err->message) != NULL);
+    FUZZ_CHECK(err->message[0] != '\0');
+    FUZZ_CHECK(err->line >= 0 && err->col >= 0);
+}
+
+/* A fresh, zeroed error, so that a reader that fails without setting the
+ * message is caught by fuzz_check_error. */
+static inline void fuzz_reset_error(sa_error *err)
+{
+    memset(err, 0, sizeof *err);
+}
+
+/* The documented contract of a matrix reader's result. */
+static inline void fuzz_check_matrix(sa_status status, const sa_matrix *m,
+                                     const sa_error *err)
+{
+    if (status) {
+        fuzz_check_error(status, err);
+        FUZZ_CHECK(m->data == NULL && m->tokens == NULL && m->rows == 0 &&
+                   m->cols == 0);
+        return;
+    }
+    FUZZ_CHECK(m->rows > 0 && m->cols > 0 && m->data != NULL);
+    /* every value a finite float32 (touches every element for ASan) */
+    for (size_t i = 0; i < m->rows * m->cols; i++)
+        FUZZ_CHECK(isfinite(m->data[i]));
+    if (m->tokens)
+        for (size_t i = 0; i < m->rows; i++)
+            FUZZ_CHECK(m->tokens[i] != NULL && strlen(m->tokens[i]) < SIZE_MAX);
+}
+
+/* Weights that sa_weights_from_tensors accepted must be self-consistent. */
+static inline void fuzz_check_weights(const sa_weights *w)
+{
+    FUZZ_CHECK(w->d_model && w->d_kv_in && w->d_proj && w->d_kv && w->d_out);
+    FUZZ_CHECK(w->wq && w->wk && w->wv);
+    volatile float sink = 0.0f;
+    /* touch every element of every array at its documented shape */
+    for (size_t i = 0; i < w->d_model * w->d_proj; i++) sink += w->wq[i];
+    for (size_t i = 0; i < w->d_kv_in * w->d_kv; i++) sink += w->wk[i] + w->wv[i];
+    if (w->wo) for (size_t i = 0; i < w->d_proj * w->d_out; i++) sink += w->wo[i];
+    if (w->bq) for (size_t i = 0; i < w->d_proj; i++) sink += w->bq[i];
+    if (w->bk) for (size_t i = 0; i < w->d_kv; i++) sink += w->bk[i];
+    if (w->bv) for (size_t i = 0; i < w->d_kv; i++) sink += w->bv[i];
+    if (w->bo) for (size_t i = 0; i < w->d_out; i++) sink += w->bo[i];
+    if (!w->wo)
+        FUZZ_CHECK(w->d_out == w->d_proj);
+    (void)sink;
+}
+
+/* Every tensor of a set that a reader accepted: named, converts (or fails
+ * properly) with sa_tensor_floats. */
+static inline void fuzz_check_tensor_set(const sa_tensor_set *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        const sa_tensor *t = &set->items[i];
+        sa_error err;
+        float *f = NULL;
+        FUZZ_CHECK(t->name != NULL);
+        FUZZ_CHECK(t->ndim <= SA_MAX_DIMS);
+        FUZZ_CHECK(sa_tensor_find(set, t->name) != NULL);
+        fuzz_reset_error(&err);
+        sa_status st = sa_tensor_floats(&f, t, &err);
+        if (st) {
+            fuzz_check_error(st, &err);
+            FUZZ_CHECK(f == NULL);
+        } else {
+            size_t n = sa_tensor_numel(t);
+            for (size_t k = 0; k < n; k++)
+                FUZZ_CHECK(isfinite(f[k]));
+            free(f);
+        }
+    }
+}
+
+/* A small deterministic PRNG for choices made from the input (splitmix64
+ * seeded with FNV-1a of the bytes), so a crash input reproduces. */
+static inline uint64_t fuzz_hash(const void *data, size_t size)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < size; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static inline uint64_t fuzz_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+#endif

@@ -1,0 +1,25 @@
+/* fuzz_csv.c — sa_read_csv_matrix: comma-separated rows with optional
+ * header, label column, quotes, comments and a byte order mark; and
+ * sa_read_matrix on text whose kind is guessed from the content. */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    sa_matrix m;
+    sa_error err;
+    fuzz_reset_error(&err);
+    sa_status st = sa_read_csv_matrix(&m, text, size, &err);
+    fuzz_check_matrix(st, &m, &err);
+    if (!st && m.tokens)
+        for (size_t i = 0; i < m.rows; i++)
+            FUZZ_CHECK(strlen(m.tokens[i]) <= size);
+    sa_matrix_free(&m);
+    /* no name: JSON, CSV or .npy by content */
+    fuzz_reset_error(&err);
+    st = sa_read_matrix(&m, NULL, text, size, &err);
+    fuzz_check_matrix(st, &m, &err);
+    sa_matrix_free(&m);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* fuzz_result.c — sa_read_result, the JSON result of `selfattn run` that
+ * `selfattn plot` reads back, asked for what = NULL (weights if printed,
+ * else the softmax step), "weights", "scores" and "softmax". */
+#include "fuzz_common.h"
+
+static void read_as(const char *text, size_t len, const char *what)
+{
+    sa_saved_result r;
+    sa_error err;
+    fuzz_reset_error(&err);
+    sa_status st = sa_read_result(&r, text, len, what, &err);
+    if (st) {
+        fuzz_check_error(st, &err);
+        FUZZ_CHECK(r.data == NULL && r.row_labels == NULL &&
+                   r.col_labels == NULL && r.mask_name == NULL);
+        return;
+    }
+    FUZZ_CHECK(r.data && r.heads >= 1 && r.rows >= 1 && r.cols >= 1);
+    FUZZ_CHECK(r.what && (strcmp(r.what, "weights") == 0 ||
+                          strcmp(r.what, "scores") == 0 ||
+                          strcmp(r.what, "softmax") == 0));
+    FUZZ_CHECK(r.heads == (r.averaged ? 1 : r.config_heads));
+    volatile float sink = 0.0f;
+    for (size_t i = 0; i < r.heads * r.rows * r.cols; i++)
+        sink += isnan(r.data[i]) ? 0.0f : r.data[i];
+    (void)sink;
+    for (size_t i = 0; r.row_labels && i < r.rows; i++)
+        FUZZ_CHECK(r.row_labels[i] != NULL);
+    for (size_t j = 0; r.col_labels && j < r.cols; j++)
+        FUZZ_CHECK(r.col_labels[j] != NULL);
+    sa_saved_result_free(&r);
+    sa_saved_result_free(&r);  /* safe twice */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    read_as(text, size, NULL);
+    read_as(text, size, "weights");
+    read_as(text, size, "scores");
+    read_as(text, size, "softmax");
+    free(text);
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* fuzz_safetensors.c — sa_read_safetensors, sa_tensor_floats on every
+ * tensor, and sa_weights_from_tensors (layers 0 and 1: GPT-2, BERT, torch
+ * and math layouts) on the set. */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned char *buf = fuzz_bytes(data, size);
+    sa_tensor_set set;
+    sa_error err;
+    fuzz_reset_error(&err);
+    sa_status st = sa_read_safetensors(&set, buf, size, &err);
+    if (st) {
+        fuzz_check_error(st, &err);
+        FUZZ_CHECK(set.items == NULL && set.count == 0);
+    } else {
+        for (size_t i = 0; i < set.count; i++) {
+            const sa_tensor *t = &set.items[i];
+            size_t bytes = sa_tensor_numel(t) * sa_dtype_size(t->dtype);
+            /* the bytes lie inside the file's buffer */
+            FUZZ_CHECK(t->raw >= buf && t->raw <= buf + size);
+            FUZZ_CHECK(bytes <= (size_t)(buf + size - t->raw));
+        }
+        fuzz_check_tensor_set(&set);
+        for (long layer = 0; layer <= 1; layer++) {
+            sa_weights w;
+            fuzz_reset_error(&err);
+            st = sa_weights_from_tensors(&w, &set, layer, &err);
+            if (st) {
+                fuzz_check_error(st, &err);
+                FUZZ_CHECK(w.wq == NULL && w.wk == NULL && w.wv == NULL);
+            } else {
+                fuzz_check_weights(&w);
+            }
+            sa_weights_free(&w);
+        }
+    }
+    sa_tensor_set_free(&set);
+    free(buf);
+    return 0;
+}
