@@ -37,7 +37,7 @@ sa_status sa_attend_dense(float *weights, float *scores, const sa_pass *p,
         // columns [g*dh, (g+1)*dh) of K (row stride Pkv)
         sa_sgemm_rows(cfg->threads, CblasTrans, n, m, dh, cfg->scale, qh, p->P,
                       kg, p->Pkv, 0.0f, a, m);
-        if (!sa_all_finite(a, nm))  // an infinity would pass for a mask
+        if (!sa_scores_finite(a, n, m, m, 0, 0, p))  // would pass for a mask
             return sa_fail(err, SA_ERR_DATA, 0, 0, "the scores overflow "
                            "float32; scale the input or weights down");
         sa_finish_scores(a, n, m, m, 0, 0, h, p);

@@ -39,6 +39,17 @@ static inline size_t sa_kv_head(const sa_pass *p, size_t h)
 void sa_finish_scores(float *s, size_t rows, size_t cols, size_t ld,
                       size_t i0, size_t j0, size_t h, const sa_pass *p);
 
+/* True if every raw score of s (rows, cols; row stride ld; queries from
+ * i0, keys from j0) that causal, window and mask leave visible is finite:
+ * q.k overflowed float32 otherwise. */
+bool sa_scores_finite(const float *s, size_t rows, size_t cols, size_t ld,
+                      size_t i0, size_t j0, const sa_pass *p);
+
+/* One query row computed on its own, in double: the fallback of the
+ * streaming path when its unnormalised sums overflow float32 though the
+ * weighted mean fits.  Writes out (dh); false if memory ran out. */
+bool sa_attend_row(float *out, const sa_pass *p, size_t h, size_t i);
+
 /* False if no key of [j0, j1) can be visible to any query of [i0, i1)
  * under causal and window (the tile can be skipped). */
 bool sa_tile_may_be_visible(size_t i0, size_t i1, size_t j0, size_t j1,

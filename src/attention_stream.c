@@ -58,7 +58,7 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
                     (int)cols, (int)dh, cfg->scale, qh, (int)p->P, kg,
                     (int)p->Pkv, 0.0f, w->s, (int)cols);
-        if (!sa_all_finite(w->s, rows * cols)) {
+        if (!sa_scores_finite(w->s, rows, cols, cols, i0, j0, p)) {
             w->overflow = true;  // an infinity would pass for a mask
             return;
         }
@@ -100,9 +100,49 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
             continue;
         }
         float inv = (float)(1.0 / w->row_sum[r]);
-        for (size_t t = 0; t < dh; t++)
+        bool finite = true;
+        for (size_t t = 0; t < dh; t++) {
             out[t] = w->acc[r * dh + t] * inv;
+            finite &= isfinite(out[t]) != 0;
+        }
+        // values near FLT_MAX: the unnormalised sum overflowed, the mean
+        // may not; recompute the row alone, normalising as it goes
+        if (!finite && !sa_attend_row(out, p, h, i0 + r))
+            w->overflow = true;
     }
+}
+
+bool sa_attend_row(float *out, const sa_pass *p, size_t h, size_t i)
+{
+    size_t m = p->m, dh = p->dh, g = sa_kv_head(p, h);
+    float *s = malloc(m * sizeof *s);
+    double *o = calloc(dh, sizeof *o);
+    if (!s || !o) {
+        free(s);
+        free(o);
+        return false;
+    }
+    const float *q = p->q + i * p->P + h * dh;
+    for (size_t j = 0; j < m; j++) {
+        const float *k = p->k + j * p->Pkv + g * dh;
+        double dot = 0.0;
+        for (size_t t = 0; t < dh; t++)
+            dot += (double)q[t] * k[t];
+        s[j] = (float)(p->cfg->scale * dot);
+    }
+    sa_finish_scores(s, 1, m, m, i, 0, h, p);
+    double sum = sa_exp_shifted(s, m, sa_max(s, m));
+    for (size_t j = 0; j < m; j++) {
+        const float *v = p->v + j * p->Pkv + g * dh;
+        double weight = s[j] / sum;
+        for (size_t t = 0; t < dh; t++)
+            o[t] += weight * v[t];
+    }
+    for (size_t t = 0; t < dh; t++)
+        out[t] = (float)o[t];
+    free(s);
+    free(o);
+    return true;
 }
 
 static void *work(void *arg)

@@ -85,7 +85,8 @@ sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s' "
                        "(selfattn reads <f4, <f8, <f2, big-endian ones and |b1)",
                        type);
-    if (!strchr("<>=|", order) || (order == '|' && t->dtype != SA_DTYPE_BOOL))
+    if (!order || !strchr("<>=|", order) ||
+        (order == '|' && t->dtype != SA_DTYPE_BOOL))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s'", type);
     t->big_endian = order == '>';
 

@@ -55,6 +55,32 @@ void sa_finish_scores(float *s, size_t rows, size_t cols, size_t ld,
     }
 }
 
+bool sa_scores_finite(const float *s, size_t rows, size_t cols, size_t ld,
+                      size_t i0, size_t j0, const sa_pass *p)
+{
+    const sa_config *cfg = p->cfg;
+    if (!cfg->causal && cfg->window < 0 && !cfg->mask) {
+        for (size_t r = 0; r < rows; r++)
+            if (!sa_all_finite(s + r * ld, cols))
+                return false;
+        return true;
+    }
+    // only the scores a query can see matter: a hidden overflow is masked
+    for (size_t r = 0; r < rows; r++) {
+        size_t i = i0 + r;
+        const unsigned char *mask_row = cfg->mask ? cfg->mask + i * p->m + j0 : NULL;
+        for (size_t c = 0; c < cols; c++) {
+            size_t j = j0 + c;
+            bool hidden = (cfg->causal && j > i) ||
+                          (cfg->window >= 0 && (i > j ? i - j : j - i) > (size_t)cfg->window) ||
+                          (mask_row && !mask_row[c]);
+            if (!hidden && !isfinite(s[r * ld + c]))
+                return false;
+        }
+    }
+    return true;
+}
+
 bool sa_tile_may_be_visible(size_t i0, size_t i1, size_t j0, size_t j1,
                             const sa_config *cfg)
 {

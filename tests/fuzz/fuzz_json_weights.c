@@ -2,8 +2,15 @@
  * math convention or torch names), sa_weights_check for a few widths and
  * head counts, a forward pass with the weights when they fit, and the
  * round trip through sa_weights_write_json, which must give the same bits
- * back. */
+ * back.
+ *
+ * The readers skip keys that start with '_', so the input may also carry
+ * the forward pass's query rows "_x" (n x d), key rows "_ctx" (m x d_ctx)
+ * and fixed choices "_heads", "_window", "_causal", "_compare" (run both
+ * paths); otherwise they are drawn from a hash of the input. */
 #include <stdio.h>
+
+#include <cJSON.h>
 
 #include "fuzz_attend.h"
 
@@ -98,8 +105,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* a forward pass when the weights are small enough */
     uint64_t rng = fuzz_hash(data, size);
     size_t H, G;
+    cJSON *root = cJSON_Parse(text);  /* it parsed: sa_weights_load took it */
+    const cJSON *fixed_heads = cJSON_GetObjectItemCaseSensitive(root, "_heads");
+    const cJSON *window = cJSON_GetObjectItemCaseSensitive(root, "_window");
+    const cJSON *causal = cJSON_GetObjectItemCaseSensitive(root, "_causal");
+    memset(&fuzz_fixed, 0, sizeof fuzz_fixed);
+    fuzz_fixed.compare = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "_compare"));
+    if (cJSON_IsNumber(window) && window->valuedouble >= -1 &&
+        window->valuedouble <= 1e6) {
+        fuzz_fixed.has_window = true;
+        fuzz_fixed.window = (long)window->valuedouble;
+    }
+    if (cJSON_IsBool(causal)) {
+        fuzz_fixed.has_causal = true;
+        fuzz_fixed.causal = cJSON_IsTrue(causal);
+    }
+    uint64_t pick = fuzz_next(&rng);
+    if (cJSON_IsNumber(fixed_heads) && fixed_heads->valuedouble >= 1 &&
+        fixed_heads->valuedouble <= 64)
+        pick = (uint64_t)fixed_heads->valuedouble - 1;  /* the pick-th fitting H */
     if (w.d_model * w.d_proj <= 65536 && w.d_kv_in * w.d_kv <= 65536 &&
-        w.d_proj * w.d_out <= 65536 && fuzz_pick_heads(&H, &G, &w, fuzz_next(&rng))) {
+        w.d_proj * w.d_out <= 65536 && fuzz_pick_heads(&H, &G, &w, pick)) {
         fuzz_reset_error(&err);
         FUZZ_CHECK(sa_weights_check(&w, w.d_model, w.d_kv_in, H, G, &err) == SA_OK);
         size_t n = 1 + fuzz_next(&rng) % 6, m = 1 + fuzz_next(&rng) % 6;
@@ -112,11 +138,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < m * w.d_kv_in; i++)
             ctx[i] = fuzz_uniform(&rng, -2.0f, 2.0f);
         bool self = w.d_model == w.d_kv_in && (fuzz_next(&rng) & 1);
+        /* rows given in the input replace the drawn ones */
+        sa_matrix given_x = {0}, given_ctx = {0};
+        const cJSON *jx = cJSON_GetObjectItemCaseSensitive(root, "_x");
+        const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "_ctx");
+        char *t;
+        if (jx && (t = cJSON_PrintUnformatted(jx))) {
+            if (sa_read_json_matrix(&given_x, t, strlen(t), &err) == SA_OK &&
+                given_x.cols == w.d_model && given_x.rows <= 4096) {
+                free(x);
+                x = given_x.data;
+                given_x.data = NULL;
+                n = given_x.rows;
+                self = true;
+            }
+            free(t);
+        }
+        if (jc && (t = cJSON_PrintUnformatted(jc))) {
+            if (sa_read_json_matrix(&given_ctx, t, strlen(t), &err) == SA_OK &&
+                given_ctx.cols == w.d_kv_in && given_ctx.rows <= 4096) {
+                free(ctx);
+                ctx = given_ctx.data;
+                given_ctx.data = NULL;
+                m = given_ctx.rows;
+                self = false;
+            }
+            free(t);
+        }
+        sa_matrix_free(&given_x);
+        sa_matrix_free(&given_ctx);
+        if (w.d_model != w.d_kv_in)
+            self = false;
         fuzz_attend(x, n, w.d_model, self ? NULL : ctx, m, w.d_kv_in, &w, H,
                     G, &rng);
         free(x);
         free(ctx);
     }
+    cJSON_Delete(root);
 
     if (size < 16384)
         round_trip(&w);

@@ -199,6 +199,10 @@ add("json_weights", "config_and_comment", json.dumps({
 add("json_weights", "gqa", json.dumps({
     "Wq": [[1, 0, 0, 1], [0, 1, 1, 0]], "Wk": [[1, 0], [0, 1]], "Wv": [[1, 2], [3, 4]],
     "Wo": [[1], [2], [3], [4]], "bo": [0.25]}))
+add("json_weights", "with_rows", json.dumps({
+    "Wq": [[1, 0], [0, 1]], "Wk": [[0, 1], [1, 0]], "Wv": [[1, 2], [3, 4]],
+    "_x": [[1, 2], [3, -4], [0.5, 0], [-1, 1]], "_ctx": [[1, 1], [2, -2]],
+    "_heads": 2, "_window": 1, "_causal": False, "_compare": True}))
 add("json_weights", "cross", json.dumps({
     "Wq": [[1, 0], [0, 1], [1, 1]], "Wk": [[1, 0]], "Wv": [[2, 2]]}))
 
@@ -278,7 +282,6 @@ for i, line in enumerate(l for l in lines if l.strip()):
 add("batch_line", "id_escapes", r'{"id": "a\"b\\", "tokens": ["x", "y"], "embeddings": [[1, 2], [3, 4]]}')
 add("batch_line", "id_nested", '{"embeddings": [[1], [2], [3]], "meta": {"id": 1}, "id": [1, {"x": "]"}]}')
 add("batch_line", "id_bigint", '{ "id" :12345678901234567890 ,"embeddings":[[0.5,-0.5,2]]}\r\n')
-add("batch_line", "id_key_escaped", '{"\\u0069d": 5, "embeddings": [[1, 2]]}')
 add("batch_line", "tiles_130x1", json.dumps([[((i * 37) % 17 - 8) / 4] for i in range(130)]))
 add("batch_line", "tiles_300x2", json.dumps([[(i % 7) / 8, -(i % 5) / 4] for i in range(300)]))
 add("batch_line", "wide_1x64", json.dumps([[(j % 9 - 4) / 2 for j in range(64)]]))

@@ -15,8 +15,9 @@
 # Prints one line per harness: executions, seconds, coverage, peak memory.
 # Exits 1 if any harness found a crash, a leak, a timeout or an OOM; the
 # input is kept in tests/fuzz/findings/NAME-{crash,leak,timeout,oom}-SHA1
-# and the end of the log (the stack) is printed.  Logs are in
-# tests/fuzz/build/logs/.  Exits 2 on a usage or build error.
+# and the sanitizer's report (the stack) is printed.  Logs are in
+# tests/fuzz/build/logs/.  Exits 2 on a usage or build error.  Runs may
+# overlap: builds take turns (flock), each run fuzzes in its own directory.
 #
 # To reproduce or minimise a finding:
 #   tests/fuzz/build/fuzz_NAME FILE
@@ -76,6 +77,13 @@ done
 LIB_SRC=${LIB_SRC# }
 mkdir -p "$BUILD/obj" "$BUILD/logs" "$FUZZ/findings" || exit 2
 "$CC" --version >/dev/null 2>&1 || { echo "run.sh: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
+
+# One build at a time in $BUILD (make check's smoke may run beside a
+# make fuzz): hold a lock until the binaries are linked.
+if command -v flock >/dev/null 2>&1; then
+    exec 9> "$BUILD/.lock"
+    flock -n 9 || { echo "run.sh: waiting for another run.sh to finish building in $BUILD"; flock 9; }
+fi
 
 # Compile an object when its source or any header is newer than it.
 newest_header=$(ls -t "$SRC"/*.h | head -n 1)
@@ -139,6 +147,7 @@ for h in $HARNESSES; do
         "$BUILD"/obj/*.o $LIBS || { echo "run.sh: building $bin failed" >&2; exit 2; }
     echo "$flags" > "$bin.flags"
 done
+[ -e /dev/fd/9 ] && exec 9>&-   # the build is done: release the lock
 
 # ---- run -----------------------------------------------------------------
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1}"
@@ -151,13 +160,14 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 run_one() {
     h=$1
     bin=$BUILD/fuzz_$h
-    log=$BUILD/logs/$h.log
+    log=$WORK/$h.log            # copied to $BUILD/logs/ at the end
+    artifacts=$WORK/artifacts_$h
     corpus=$WORK/corpus_$h
+    mkdir -p "$artifacts"
     mkdir -p "$corpus"
     [ -d "$FUZZ/corpus/$h" ] && cp "$FUZZ/corpus/$h"/* "$corpus"/ 2>/dev/null
     dict=""
     [ -f "$FUZZ/$h.dict" ] && dict="-dict=$FUZZ/$h.dict"
-    before=$(ls "$FUZZ/findings" | wc -l)
     start=$(date +%s)
     if [ "$SECONDS_EACH" -eq 0 ]; then
         # replay: every seed and every reproducer once
@@ -167,10 +177,8 @@ run_one() {
             echo "no seeds and no reproducers" > "$log"
             rc=0
         else
-            # the reproducers are in git already: keep no copies of them
-            mkdir -p "$WORK/artifacts_$h"
             "$bin" -timeout=10 -rss_limit_mb=2048 \
-                -artifact_prefix="$WORK/artifacts_$h/" "$@" > "$log" 2>&1
+                -artifact_prefix="$artifacts/" "$@" > "$log" 2>&1
             rc=$?
         fi
         execs=$(grep -c '^Running: ' "$log")
@@ -178,7 +186,7 @@ run_one() {
         # shellcheck disable=SC2086
         "$bin" -max_total_time="$SECONDS_EACH" $dict -max_len=65536 -timeout=10 \
             -rss_limit_mb=2048 -print_final_stats=1 \
-            -artifact_prefix="$FUZZ/findings/$h-" ${FUZZ_FLAGS:-} \
+            -artifact_prefix="$artifacts/" ${FUZZ_FLAGS:-} \
             "$corpus" > "$log" 2>&1
         rc=$?
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -186,14 +194,28 @@ run_one() {
     elapsed=$(( $(date +%s) - start ))
     cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
     rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -n 1)
-    after=$(ls "$FUZZ/findings" | wc -l)
+    # new inputs of crashes, leaks, timeouts, OOMs (not slow units) go to
+    # findings/ when fuzzing; a replay's are seeds or reproducers already
+    kept=""
+    for a in "$artifacts"/*; do
+        [ -f "$a" ] || continue
+        case ${a##*/} in slow-unit-*) continue ;; esac
+        if [ "$SECONDS_EACH" -eq 0 ]; then
+            kept="$kept replay"  # a seed or a reproducer: named in the log
+        else
+            cp "$a" "$FUZZ/findings/$h-${a##*/}"
+            kept="$kept $FUZZ/findings/$h-${a##*/}"
+        fi
+    done
+    cp "$log" "$BUILD/logs/$h.log.new" && mv "$BUILD/logs/$h.log.new" "$BUILD/logs/$h.log"
+    log=$BUILD/logs/$h.log
     if grep -q '^ParseDictionaryFile: error' "$log"; then
         verdict="ERROR: $FUZZ/$h.dict does not parse"
         echo "run.sh: $(grep -A1 '^ParseDictionaryFile' "$log" | tr -s ' \t\n' ' ')" >&2
         printf '%-13s %s\n' "$h" "$verdict" > "$WORK/$h.sum"
         echo "$h: bad dictionary" > "$WORK/$h.error"
         return 2
-    elif [ "$rc" -eq 0 ] && [ "$after" -eq "$before" ]; then
+    elif [ "$rc" -eq 0 ] && [ -z "$kept" ]; then
         verdict=ok
     else
         kind=$(grep -Eo 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): [a-z-]+|runtime error|deadly signal|out-of-memory|timeout' "$log" | head -n 1)
@@ -209,9 +231,10 @@ run_one() {
             awk '/ERROR: |runtime error|^==[0-9]+==|^SUMMARY:/ { on = 1 }
                  /^Shadow bytes around/ { on = 0 }
                  on && !/ in fuzzer::|^  0x|^=>0x/ { print; if (++k >= 45) exit }' "$log"
-            grep -E '^(MS:|artifact_prefix|Base64:)' "$log" | tail -n 3
-            ls -t "$FUZZ/findings" | head -n $((after - before > 0 ? after - before : 1)) |
-                sed "s|^|---- $h: input kept in $FUZZ/findings/|"
+            grep -E '^(MS:|Running:|Base64:)' "$log" | tail -n 3
+            for k in $kept; do
+                [ "$k" = replay ] || echo "---- $h: input kept in $k"
+            done
         } > "$WORK/$h.finding"
         return 1
     fi
