@@ -121,7 +121,7 @@ bool cli_parse_float(float *out, const char *option, const char *arg)
         cli_usage_error("%s: '%s' is not a finite number", option, arg);
         return false;
     }
-    if (fabs(v) > FLT_MAX) {
+    if (isinf((float)v)) {  /* beyond float32 even after rounding */
         cli_usage_error("%s: '%s' is out of float32 range", option, arg);
         return false;
     }

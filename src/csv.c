@@ -182,7 +182,7 @@ static sa_status parse_value(float *v, const field *fld, const char *text,
     if (!parsed || !looks_numeric(fld->text))
         return sa_fail(err, SA_ERR_DATA, line, col, "'%s' is not a number",
                        printable(shown, sizeof shown, fld->text));
-    if (!isfinite(d) || fabs(d) > FLT_MAX)
+    if (!isfinite(d) || isinf((float)d))  /* FLT_MAX printed short rounds up */
         return sa_fail(err, SA_ERR_DATA, line, col,
                        "%s is out of float32 range", fld->text);
     *v = (float)d;

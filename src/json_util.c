@@ -110,7 +110,7 @@ sa_status sa_json_float(float *out, const cJSON *item, bool allow_bool,
     if (!isfinite(v))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: value is not finite",
                        name, what);
-    if (fabs(v) > FLT_MAX)
+    if (isinf((float)v))  /* "3.4028235e+38", FLT_MAX written short, is fine */
         return sa_fail(err, SA_ERR_DATA, 0, 0,
                        "%s, %s: %g is out of float32 range", name, what, v);
     *out = (float)v;
