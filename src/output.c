@@ -26,6 +26,16 @@ static void remove_pending(int sig)
     raise(sig);
 }
 
+/* Installs remove_pending for sig, unless sig was ignored when selfattn
+ * started (a background job's SIGINT): that choice is the caller's. */
+static void catch_signal(int sig)
+{
+    struct sigaction old;
+    if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+        return;
+    signal(sig, remove_pending);
+}
+
 static int cannot_create(const char *path, int e)
 {
     fprintf(stderr, "selfattn: %s: cannot create: %s\n", path, strerror(e));
@@ -71,7 +81,22 @@ int cli_output_open(cli_output *o, const char *path)
     memcpy(o->tmp_path, o->target, dir_len);
     snprintf(o->tmp_path + dir_len, len + 16 - dir_len, ".%s.XXXXXX",
              o->target + dir_len);
+    /* SIGINT and SIGTERM wait while the file is made and registered, so
+     * no signal can leave it behind unregistered */
+    sigset_t block, saved;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &saved);
+    catch_signal(SIGINT);
+    catch_signal(SIGTERM);
+    /* registered before it exists: a signal taken by another thread in
+     * the meantime finds the name mkstemp writes in place */
+    pending_tmp = o->tmp_path;
     int fd = mkstemp(o->tmp_path);
+    if (fd < 0)
+        pending_tmp = NULL;
+    sigprocmask(SIG_SETMASK, &saved, NULL);
     if (fd < 0) {
         int e = errno;
         free(o->tmp_path);
@@ -79,9 +104,6 @@ int cli_output_open(cli_output *o, const char *path)
         cli_output_abort(o);
         return cannot_create(path, e);
     }
-    pending_tmp = o->tmp_path;
-    signal(SIGINT, remove_pending);
-    signal(SIGTERM, remove_pending);
     /* mkstemp makes 0600: keep an existing file's mode, else 0666 & ~umask */
     mode_t mask = umask(0);
     umask(mask);

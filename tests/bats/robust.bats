@@ -15,7 +15,11 @@ np.save('$T/long.npy', np.random.default_rng(1).standard_normal((12000, 64)).ast
 @test "SIGINT and SIGTERM during a run with -o: no output, no temporary file" {
     make_long_input
     for signal in INT TERM; do
-        "$SELFATTN" run -t 1 -o "$T/out.json" "$T/long.npy" &
+        # a shell's background job ignores SIGINT (and selfattn keeps a
+        # caller's ignore): start it with the default disposition
+        /usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$SELFATTN" run -t 1 -o "$T/out.json" "$T/long.npy" &
         local pid=$!
         sleep 0.3
         kill -s "$signal" "$pid"
