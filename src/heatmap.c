@@ -33,9 +33,7 @@ bool sa_heatmap_masked(const sa_heatmaps *maps, const sa_panel *p, size_t i,
 {
     if (!isfinite(p->data[i * p->cols + j]))
         return true;
-    if (maps->causal && j > i)
-        return true;
-    if (maps->window >= 0 && (i > j ? i - j : j - i) > (size_t)maps->window)
+    if (sa_key_hidden(maps->causal, maps->window, i, j))
         return true;
     return maps->mask && !maps->mask[i * p->cols + j];
 }

@@ -71,8 +71,7 @@ bool sa_scores_finite(const float *s, size_t rows, size_t cols, size_t ld,
         const unsigned char *mask_row = cfg->mask ? cfg->mask + i * p->m + j0 : NULL;
         for (size_t c = 0; c < cols; c++) {
             size_t j = j0 + c;
-            bool hidden = (cfg->causal && j > i) ||
-                          (cfg->window >= 0 && (i > j ? i - j : j - i) > (size_t)cfg->window) ||
+            bool hidden = sa_key_hidden(cfg->causal, cfg->window, i, j) ||
                           (mask_row && !mask_row[c]);
             if (!hidden && !isfinite(s[r * ld + c]))
                 return false;

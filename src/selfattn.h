@@ -395,6 +395,15 @@ void sa_result_free(sa_result *result);
 void sa_average_heads(float *avg, const float *weights, size_t heads,
                       size_t n, size_t m);
 
+/* True if key j is hidden from query i by causal (j > i) or by a window
+ * (|i - j| > window; window < 0 means none): the one rule the scores and
+ * the pictures share. */
+static inline bool sa_key_hidden(bool causal, long window, size_t i, size_t j)
+{
+    return (causal && j > i) ||
+           (window >= 0 && (i > j ? i - j : j - i) > (size_t)window);
+}
+
 /* ---- positions --------------------------------------------------------- */
 
 /* x (n, d) += PE (n, d) with PE[p, 2i] = sin(p / 10000^(2i/d)) and
