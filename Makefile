@@ -11,6 +11,16 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
 LIBS = $(PKG_LIBS) -lm
+# The selfattn binary links OpenBLAS statically: loading the shared library
+# (its relocations and first-touch page faults) was 4-5 ms of a 9 ms run of
+# a small example (README "Speed and memory").  Tests and tools link it
+# dynamically.  STATIC_BLAS=0 links it dynamically everywhere.
+STATIC_BLAS ?= 1
+comma = ,
+BLAS_STATIC_LIBS = $(patsubst -lopenblas,-Wl$(comma)-Bstatic -lopenblas -Wl$(comma)-Bdynamic,\
+	$(shell pkg-config --static --libs openblas))
+BIN_LIBS = $(if $(filter 1,$(STATIC_BLAS)),$(shell pkg-config --libs libcjson zlib) \
+	$(BLAS_STATIC_LIBS) -lm,$(LIBS))
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
@@ -48,7 +58,7 @@ TEST_TOOLS = tests/tools/jsoncmp
 all: selfattn
 
 selfattn: $(CLI_OBJ) libselfattn.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(BIN_LIBS)
 
 libselfattn.a: $(LIB_OBJ)
 	rm -f $@

@@ -5,6 +5,7 @@
  * fails harmlessly and pages fault in as usual).  Measured: huge pages
  * (MADV_HUGEPAGE) made runs twice slower there, as the kernel compacted
  * memory on every fault, so they are not used. */
+#define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE is outside _XOPEN_SOURCE */
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
