@@ -1,29 +1,36 @@
 /* alloc.c — memory for the large arrays (files, projections, results).
- * On the 2-core virtual machine each first touch of a 4 KiB page costs a
- * trap of about 10 us, so a large buffer is pre-faulted with one
- * madvise(MADV_POPULATE_WRITE) call (Linux 5.14+; on older kernels the call
- * fails harmlessly and pages fault in as usual).  Measured: huge pages
- * (MADV_HUGEPAGE) made runs twice slower there, as the kernel compacted
- * memory on every fault, so they are not used. */
-#define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE is outside _XOPEN_SOURCE */
+ * On the 2-core development machine (a paravirtualised VM) the first write
+ * to each fresh 4 KiB page costs 7-12 us: a trap into the guest kernel
+ * and another into the hypervisor to map it.  Measured there (README
+ * "Speed and memory"): touching 64 MiB of fresh 4 KiB pages took 197 ms,
+ * pre-faulting them with madvise(MADV_POPULATE_WRITE) took 11 ms but the
+ * first write after it still 110 ms, while transparent huge pages that the
+ * kernel had recently used took 4-8 ms.  So a large buffer is aligned to
+ * 2 MiB, asked for huge pages (MADV_HUGEPAGE) and pre-faulted.  Where the
+ * kernel has no huge pages to give or the calls are unknown (kernels
+ * before 5.14), they fail harmlessly and pages fault in as usual. */
+#define _DEFAULT_SOURCE /* MADV_* beyond POSIX are outside _XOPEN_SOURCE */
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "alloc.h"
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
 void *sa_alloc_large(size_t bytes)
 {
-    void *p = malloc(bytes ? bytes : 1);
+    if (bytes < HUGE_PAGE || bytes > SIZE_MAX - HUGE_PAGE)
+        return malloc(bytes ? bytes : 1);
+    size_t rounded = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, rounded);
+    if (!p)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, rounded, MADV_HUGEPAGE);
+#endif
 #ifdef MADV_POPULATE_WRITE
-    if (p && bytes >= (1u << 20)) {
-        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-        uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
-        uintptr_t end = ((uintptr_t)p + bytes) & ~(page - 1);
-        if (end > start)
-            madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-    }
+    madvise(p, rounded, MADV_POPULATE_WRITE);
 #endif
     return p;
 }

@@ -186,9 +186,12 @@ sa_status sa_attend_stream(const sa_pass *p, size_t threads, sa_error *err)
                               base + TILE_Q * TILE_K + TILE_Q * p->dh,
                               sums + t * TILE_Q, false};
     }
-    // tiles are small: one BLAS thread per tile, our threads across tiles
+    // tiles are small: one BLAS thread per tile, our threads across tiles.
+    // Only a change calls openblas_set_num_threads: it restarts a pool
+    // that the caller had stopped, whose threads then spin on the cores.
     int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    if (blas_threads != 1)
+        openblas_set_num_threads(1);
     size_t started = 1;
     for (size_t t = 1; t < threads; t++, started++)
         if (pthread_create(&ids[t], NULL, work, &workers[t]) != 0)
@@ -199,7 +202,8 @@ sa_status sa_attend_stream(const sa_pass *p, size_t threads, sa_error *err)
         pthread_join(ids[t], NULL);
         overflow |= workers[t].overflow;
     }
-    openblas_set_num_threads(blas_threads);
+    if (blas_threads != 1)
+        openblas_set_num_threads(blas_threads);
     free(scratch);
     free(sums);
     free(workers);

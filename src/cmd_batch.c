@@ -3,7 +3,6 @@
  * Memory stays constant in the number of lines: at most --jobs lines are
  * held at once.  A bad line gives {"line": N, "error": "..."} in its place. */
 #include <cJSON.h>
-#include <cblas.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -284,8 +283,6 @@ int cmd_batch(int argc, char **argv)
         run_session_close(&s);
         return code;
     }
-    if (o.jobs > 1)
-        openblas_set_num_threads(1);  /* parallel across lines instead */
 
     progress p = {.on = !o.quiet && isatty(STDERR_FILENO),
                   .total = S_ISREG(st.st_mode) ? st.st_size : 0};

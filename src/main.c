@@ -91,8 +91,10 @@ const char cli_usage[] =
 
 /* OpenBLAS's own thread pool, started when the library loads, spins on
  * the cores for a while even when never used; selfattn runs BLAS from its
- * own threads (see parallel.c), so the pool is stopped at once.  Weak: an
- * OpenBLAS without this internal function simply keeps its pool. */
+ * own threads (see parallel.c), so the pool is stopped at once, after
+ * setting OpenBLAS to one thread: any later openblas_set_num_threads call
+ * would start the pool again.  Weak: an OpenBLAS without this internal
+ * function simply keeps its pool. */
 extern int blas_thread_shutdown_(void) __attribute__((weak));
 
 int main(int argc, char **argv)

@@ -1,6 +1,5 @@
 /* run_session.c — load the files of a run once, then compute attention for
  * each sequence: what `run` does once and `batch` once per line. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +27,6 @@ int run_session_open(run_session *s, const run_options *o)
     memset(s, 0, sizeof *s);
     s->o = o;
     pthread_mutex_init(&s->lock, NULL);
-    /* the library splits the work over its own threads; OpenBLAS's pool
-     * would only spin beside them */
-    openblas_set_num_threads(1);
     if (o->context) {
         if ((code = read_text(&text, &len, o->context)))
             return code;
