@@ -109,9 +109,11 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     r->d_head = dh;
     r->d_out = d_out;
 
-    // one block for Q (n, P), concat (n, P), K and V (m, Pkv)
-    size_t nm = n * m;
-    block = sa_alloc_large((2 * n * P + 2 * m * Pkv) * sizeof(float));
+    // one block for Q (n, P), concat (n, P; on the streaming path the
+    // output of each query tile replaces its Q: none), K and V (m16, Pkv)
+    size_t nm = n * m, m16 = (m + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
+    size_t concat_len = keep_all ? n * P : 0;
+    block = sa_alloc_large((n * P + concat_len + 2 * m16 * Pkv) * sizeof(float));
     r->output = sa_alloc_large(n * d_out * sizeof(float));
     empty = calloc(n, sizeof *empty);
     slopes = malloc(H * sizeof *slopes);
@@ -129,7 +131,10 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
         (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)) ||
         (cfg->pos_sinusoidal && !x_pos))
         goto nomem;
-    float *q = block, *concat = q + n * P, *k = concat + n * P, *v = k + m * Pkv;
+    float *q = block, *concat = keep_all ? q + n * P : q;
+    float *k = q + n * P + concat_len, *v = k + m16 * Pkv;
+    memset(k + m * Pkv, 0, (m16 - m) * Pkv * sizeof *k);
+    memset(v + m * Pkv, 0, (m16 - m) * Pkv * sizeof *v);
 
     double start = now();
     // positions: x + PE, which is also the key source in self-attention
@@ -157,7 +162,7 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     }
 
     double projected = now();
-    sa_pass pass = {cfg, n, m, H, G, dh, P, Pkv, q, k, v, slopes, concat, empty};
+    sa_pass pass = {cfg, n, m, H, G, dh, P, Pkv, q, k, v, false, slopes, concat, empty};
     status = keep_all ? sa_attend_dense(r->weights, r->scores, &pass, err)
                       : sa_attend_stream(&pass, cfg->threads, err);
     if (status)

@@ -18,14 +18,15 @@
 
 #include "attention_internal.h"
 
-#define TILE_Q 128
-#define TILE_K 256
+#define TILE_Q 120  /* a multiple of SA_TILE_ROWS */
+#define TILE_K 256  /* a multiple of SA_KEY_BLOCK */
 
 /* One thread's scratch. */
 typedef struct {
     const sa_pass *p;
     atomic_size_t *next;   /* the next work item to take */
     size_t items, q_tiles;
+    float *qt;             /* (Bq, dh) the query tile for the tile kernels */
     float *s;              /* (Bq, Bk) scores, then probabilities */
     float *acc;            /* (Bq, dh) unnormalised output */
     float *row_max;        /* (Bq) running maximum */
@@ -38,35 +39,60 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
 {
     const sa_pass *p = w->p;
     const sa_config *cfg = p->cfg;
-    size_t dh = p->dh, g = sa_kv_head(p, h);
+    size_t dh = p->dh, g = sa_kv_head(p, h), ld_q = p->P, done = rows;
+    bool plain = sa_scores_plain(cfg);
     const float *qh = p->q + i0 * p->P + h * dh;
+    if (p->blocked) {
+        // the kernels take whole blocks of rows: a zero-padded copy
+        done = (rows + SA_TILE_ROWS - 1) / SA_TILE_ROWS * SA_TILE_ROWS;
+        for (size_t r = 0; r < rows; r++)
+            memcpy(w->qt + r * dh, qh + r * p->P, dh * sizeof *w->qt);
+        memset(w->qt + rows * dh, 0, (done - rows) * dh * sizeof *w->qt);
+        qh = w->qt;
+        ld_q = dh;
+    }
 
     for (size_t r = 0; r < rows; r++) {
         w->row_max[r] = -INFINITY;
         w->row_sum[r] = 0.0;
     }
-    memset(w->acc, 0, rows * dh * sizeof *w->acc);
+    // padded rows stay zero: their q, so their scores and probabilities, are 0
+    memset(w->acc, 0, done * dh * sizeof *w->acc);
 
     for (size_t j0 = 0; j0 < p->m; j0 += TILE_K) {
         size_t cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
         if (!sa_tile_may_be_visible(i0, i0 + rows, j0, j0 + cols, cfg))
             continue;
-        const float *kg = p->k + j0 * p->Pkv + g * dh;
-        const float *vg = p->v + j0 * p->Pkv + g * dh;
-        // S (rows, cols) = scale * Q_h tile (rows, dh; NoTrans) @ K_g tile^T
-        // (dh, cols; Trans), row strides P and Pkv
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
-                    (int)cols, (int)dh, cfg->scale, qh, (int)p->P, kg,
-                    (int)p->Pkv, 0.0f, w->s, (int)cols);
-        if (!sa_scores_finite(w->s, rows, cols, cols, i0, j0, p)) {
-            w->overflow = true;  // an infinity would pass for a mask
-            return;
+        // rows j0.. and columns [g*dh, (g+1)*dh) of K and V, in either layout
+        size_t at = j0 * p->Pkv + g * dh * (p->blocked ? SA_BLOCK : 1);
+        const float *kg = p->k + at, *vg = p->v + at;
+        // S (rows, cols; row stride Bk) = scale * Q_h tile (rows, dh) @
+        // K_g tile^T (dh, cols)
+        if (p->blocked)
+            sa_tile_scores(w->s, TILE_K, qh, ld_q, done, kg, p->Pkv, cols, dh,
+                           cfg->scale);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
+                        (int)cols, (int)dh, cfg->scale, qh, (int)ld_q, kg,
+                        (int)p->Pkv, 0.0f, w->s, TILE_K);
+        // an infinity would pass for a mask: overflow is checked on the raw
+        // scores, in the pass for the maximum when nothing modifies them
+        if (!plain) {
+            if (!sa_scores_finite(w->s, rows, cols, TILE_K, i0, j0, p)) {
+                w->overflow = true;
+                return;
+            }
+            sa_finish_scores(w->s, rows, cols, TILE_K, i0, j0, h, p);
         }
-        sa_finish_scores(w->s, rows, cols, cols, i0, j0, h, p);
         for (size_t r = 0; r < rows; r++) {
-            float *row = w->s + r * cols;
+            float *row = w->s + r * TILE_K;
             // pass 1: this tile's maximum
-            float tile_max = sa_max(row, cols);
+            bool finite;
+            float tile_max = sa_max_finite(row, cols, &finite);
+            if (plain && !finite) {
+                w->overflow = true;
+                return;
+            }
             if (tile_max == -INFINITY) {
                 memset(row, 0, cols * sizeof *row);  // nothing visible here
                 continue;
@@ -83,10 +109,13 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
             // pass 3: probabilities relative to the running maximum
             w->row_sum[r] += sa_exp_shifted(row, cols, max);
         }
-        // acc (rows, dh) += P (rows, cols; NoTrans) @ V_g tile (cols, dh)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows,
-                    (int)dh, (int)cols, 1.0f, w->s, (int)cols, vg, (int)p->Pkv,
-                    1.0f, w->acc, (int)dh);
+        // acc (rows, dh) += P (rows, cols; row stride Bk) @ V_g tile (cols, dh)
+        if (p->blocked)
+            sa_tile_values(w->acc, w->s, TILE_K, vg, p->Pkv, done, cols, dh);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows,
+                        (int)dh, (int)cols, 1.0f, w->s, TILE_K, vg, (int)p->Pkv,
+                        1.0f, w->acc, (int)dh);
     }
 
     // normalise into columns [h*dh, (h+1)*dh) of concat
@@ -101,14 +130,17 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
         }
         float inv = (float)(1.0 / w->row_sum[r]);
         bool finite = true;
-        for (size_t t = 0; t < dh; t++) {
-            out[t] = w->acc[r * dh + t] * inv;
-            finite &= isfinite(out[t]) != 0;
-        }
-        // values near FLT_MAX: the unnormalised sum overflowed, the mean
-        // may not; recompute the row alone, normalising as it goes
-        if (!finite && !sa_attend_row(out, p, h, i0 + r))
+        for (size_t t = 0; t < dh; t++)
+            finite &= isfinite(w->acc[r * dh + t] * inv) != 0;
+        if (finite) {
+            for (size_t t = 0; t < dh; t++)
+                out[t] = w->acc[r * dh + t] * inv;
+        } else if (!sa_attend_row(out, p, h, i0 + r)) {
+            // values near FLT_MAX: the unnormalised sum overflowed, the mean
+            // may not; recompute the row alone (before out, which may be
+            // this query's q, is written), normalising as it goes
             w->overflow = true;
+        }
     }
 }
 
@@ -124,19 +156,23 @@ bool sa_attend_row(float *out, const sa_pass *p, size_t h, size_t i)
     }
     const float *q = p->q + i * p->P + h * dh;
     for (size_t j = 0; j < m; j++) {
-        const float *k = p->k + j * p->Pkv + g * dh;
         double dot = 0.0;
-        for (size_t t = 0; t < dh; t++)
-            dot += (double)q[t] * k[t];
+        for (size_t t = 0; t < dh; t++) {
+            size_t col = g * dh + t;
+            dot += (double)q[t] * (p->blocked ? sa_blocked_key(p->k, p->Pkv, j, col)
+                                              : p->k[j * p->Pkv + col]);
+        }
         s[j] = (float)(p->cfg->scale * dot);
     }
     sa_finish_scores(s, 1, m, m, i, 0, h, p);
     double sum = sa_exp_shifted(s, m, sa_max(s, m));
     for (size_t j = 0; j < m; j++) {
-        const float *v = p->v + j * p->Pkv + g * dh;
         double weight = s[j] / sum;
-        for (size_t t = 0; t < dh; t++)
-            o[t] += weight * v[t];
+        for (size_t t = 0; t < dh; t++) {
+            size_t col = g * dh + t;
+            o[t] += weight * (p->blocked ? sa_blocked_value(p->v, p->Pkv, j, col)
+                                         : p->v[j * p->Pkv + col]);
+        }
     }
     for (size_t t = 0; t < dh; t++)
         out[t] = (float)o[t];
@@ -158,14 +194,14 @@ static void *work(void *arg)
     }
 }
 
-sa_status sa_attend_stream(const sa_pass *p, size_t threads, sa_error *err)
+sa_status sa_attend_stream(sa_pass *p, size_t threads, sa_error *err)
 {
     size_t q_tiles = (p->n + TILE_Q - 1) / TILE_Q, items = q_tiles * p->H;
     if (threads == 0)
         threads = 1;
     if (threads > items)
         threads = items;
-    size_t per_thread = TILE_Q * TILE_K + TILE_Q * p->dh + TILE_Q;
+    size_t per_thread = TILE_Q * TILE_K + 2 * TILE_Q * p->dh + TILE_Q;
     float *scratch = malloc(threads * per_thread * sizeof(float));
     double *sums = malloc(threads * TILE_Q * sizeof(double));
     worker *workers = calloc(threads, sizeof *workers);
@@ -178,13 +214,27 @@ sa_status sa_attend_stream(const sa_pass *p, size_t threads, sa_error *err)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for the "
                        "attention tiles");
     }
+    // the tile kernels read K and V blocked, rearranged here in place
+    // (without memory for one block's rows, the BLAS products run instead)
+    float *tmp = NULL;
+    if (!p->blocked && sa_tile_kernels_usable(p->dh) &&
+        (tmp = malloc(SA_BLOCK * p->Pkv * sizeof *tmp))) {
+        size_t m16 = (p->m + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
+        sa_block_keys(p->k, m16, p->Pkv, tmp);
+        sa_block_values(p->v, m16, p->Pkv, tmp);
+        p->blocked = true;
+    }
+    free(tmp);
     atomic_size_t next = 0;
     for (size_t t = 0; t < threads; t++) {
         float *base = scratch + t * per_thread;
-        workers[t] = (worker){p, &next, items, q_tiles, base,
-                              base + TILE_Q * TILE_K,
-                              base + TILE_Q * TILE_K + TILE_Q * p->dh,
-                              sums + t * TILE_Q, false};
+        workers[t] = (worker){.p = p, .next = &next, .items = items,
+                              .q_tiles = q_tiles,
+                              .s = base,
+                              .acc = base + TILE_Q * TILE_K,
+                              .qt = base + TILE_Q * TILE_K + TILE_Q * p->dh,
+                              .row_max = base + TILE_Q * TILE_K + 2 * TILE_Q * p->dh,
+                              .row_sum = sums + t * TILE_Q};
     }
     // tiles are small: one BLAS thread per tile, our threads across tiles.
     // Only a change calls openblas_set_num_threads: it restarts a pool

@@ -1,94 +1,181 @@
-/* fastexp.c — exp over arrays for the softmax, written so the compiler
- * vectorises it: e^x = 2^k * e^f with k = round(x log2 e), f = x - k ln 2
- * (Cody-Waite) and a degree-7 Taylor polynomial for e^f on |f| <= ln(2)/2
- * (relative error below 1e-8, under float32's 6e-8 rounding); built for
- * AVX2 and for plain x86-64 with the faster one chosen at run time.  The
- * sum uses eight fixed double lanes, so it is vectorised too and its
- * result does not depend on the machine. */
+/* fastexp.c — the softmax's row operations: exp(x - shift) with its sum,
+ * the maximum, and the finiteness check.  e^x = 2^k * e^f with
+ * k = round(x log2 e), f = x - k ln 2 (Cody-Waite) and a degree-7 Taylor
+ * polynomial for e^f on |f| <= ln(2)/2 (relative error below 1e-8, under
+ * float32's 6e-8 rounding).  Sums use eight fixed double lanes, so the
+ * result does not depend on the machine.  On x86-64 with AVX2 and FMA
+ * the same formulas run on eight floats at a time, exp and sum in one
+ * pass; the plain loops (the _ref functions) are the portable versions and
+ * the reference of the unit tests. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "attention_internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2,fma", "default"), \
-                                      optimize("O3", "no-trapping-math")))
-#else
-#define VECTOR_CLONES
-#endif
-
 #define LANES 8
 
-VECTOR_CLONES
-double sa_exp_shifted(float *x, size_t n, float shift)
+/* exp(v) for v >= -87, the scalar form of the vector code below. */
+static float exp_reduced(float v)
 {
-    // pass 1: x[j] = exp(x[j] - shift), below -87 (and -INFINITY) -> 0
-    for (size_t j = 0; j < n; j++) {
-        float v = x[j] - shift;
-        float keep = (float)(v >= -87.0f);              // exp(-87) ~ 1.6e-38
-        float c = v >= -87.0f ? v : -87.0f;
-        float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-        float f = c - k * 0.693145751953125f - k * 1.42860682030941723212e-6f;
-        float p = 1.0f / 5040.0f;
-        p = p * f + 1.0f / 720.0f;
-        p = p * f + 1.0f / 120.0f;
-        p = p * f + 1.0f / 24.0f;
-        p = p * f + 1.0f / 6.0f;
-        p = p * f + 0.5f;
-        p = p * f + 1.0f;
-        p = p * f + 1.0f;
-        int32_t bits = ((int32_t)k + 127) << 23;        // 2^k
-        float scale;
-        memcpy(&scale, &bits, sizeof scale);
-        x[j] = p * scale * keep;
-    }
-    // pass 2: the sum, in LANES fixed double lanes, then the lanes in order
+    float c = v >= -87.0f ? v : -87.0f;
+    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float f = c - k * 0.693145751953125f - k * 1.42860682030941723212e-6f;
+    float p = 1.0f / 5040.0f;
+    p = p * f + 1.0f / 720.0f;
+    p = p * f + 1.0f / 120.0f;
+    p = p * f + 1.0f / 24.0f;
+    p = p * f + 1.0f / 6.0f;
+    p = p * f + 0.5f;
+    p = p * f + 1.0f;
+    p = p * f + 1.0f;
+    int32_t bits = ((int32_t)k + 127) << 23;        // 2^k
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return v >= -87.0f ? p * scale : 0.0f;          // exp(-87) ~ 1.6e-38
+}
+
+double sa_exp_shifted_ref(float *x, size_t n, float shift)
+{
     double lane[LANES] = {0};
     size_t j = 0;
     for (; j + LANES <= n; j += LANES)
-        for (size_t l = 0; l < LANES; l++)
+        for (size_t l = 0; l < LANES; l++) {
+            x[j + l] = exp_reduced(x[j + l] - shift);
             lane[l] += x[j + l];
+        }
     double sum = 0.0;
     for (size_t l = 0; l < LANES; l++)
         sum += lane[l];
-    for (; j < n; j++)
+    for (; j < n; j++) {
+        x[j] = exp_reduced(x[j] - shift);
         sum += x[j];
+    }
     return sum;
 }
 
-VECTOR_CLONES
-float sa_max(const float *x, size_t n)
+float sa_max_finite_ref(const float *x, size_t n, bool *finite)
 {
-    // LANES fixed lanes so the compiler can vectorise the comparisons
-    float lane[LANES];
-    for (size_t l = 0; l < LANES; l++)
-        lane[l] = -INFINITY;
-    size_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (size_t l = 0; l < LANES; l++)
-            lane[l] = x[j + l] > lane[l] ? x[j + l] : lane[l];
-    float max = -INFINITY;
-    for (size_t l = 0; l < LANES; l++)
-        max = lane[l] > max ? lane[l] : max;
-    for (; j < n; j++)
+    float max = -INFINITY, zero = 0.0f;
+    for (size_t j = 0; j < n; j++) {
         max = x[j] > max ? x[j] : max;
+        zero += x[j] - x[j];  // 0 for finite x, NaN for infinities and NaN
+    }
+    *finite = zero == 0.0f;
     return max;
 }
 
-VECTOR_CLONES
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define KERNEL __attribute__((target("avx2,fma")))
+
+KERNEL static double exp_shifted_avx2(float *x, size_t n, float shift)
+{
+    const __m256 vshift = _mm256_set1_ps(shift), low = _mm256_set1_ps(-87.0f);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES) {
+        __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + j), vshift);
+        __m256 keep = _mm256_cmp_ps(v, low, _CMP_GE_OQ);
+        __m256 c = _mm256_max_ps(v, low);
+        __m256 k = _mm256_sub_ps(
+            _mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
+        __m256 f = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), c);
+        f = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.42860682030941723212e-6f), f);
+        __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 720.0f));
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+        __m256i bits = _mm256_slli_epi32(
+            _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+        __m256 e = _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(bits)), keep);
+        _mm256_storeu_ps(x + j, e);
+        sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double lane[LANES];
+    _mm256_storeu_pd(lane, sum_lo);
+    _mm256_storeu_pd(lane + 4, sum_hi);
+    double sum = 0.0;
+    for (size_t l = 0; l < LANES; l++)
+        sum += lane[l];
+    for (; j < n; j++) {
+        x[j] = exp_reduced(x[j] - shift);
+        sum += x[j];
+    }
+    return sum;
+}
+
+KERNEL static float max_finite_avx2(const float *x, size_t n, bool *finite)
+{
+    __m256 max = _mm256_set1_ps(-INFINITY), zero = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES) {
+        __m256 v = _mm256_loadu_ps(x + j);
+        max = _mm256_max_ps(v, max);  // a NaN v keeps max, as x > max does
+        zero = _mm256_add_ps(zero, _mm256_sub_ps(v, v));
+    }
+    float lane[LANES], zeros[LANES], m = -INFINITY, z = 0.0f;
+    _mm256_storeu_ps(lane, max);
+    _mm256_storeu_ps(zeros, zero);
+    for (size_t l = 0; l < LANES; l++) {
+        m = lane[l] > m ? lane[l] : m;
+        z += zeros[l];
+    }
+    for (; j < n; j++) {
+        m = x[j] > m ? x[j] : m;
+        z += x[j] - x[j];
+    }
+    *finite = z == 0.0f;
+    return m;
+}
+
+static bool have_avx2_fma(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+double sa_exp_shifted(float *x, size_t n, float shift)
+{
+    return have_avx2_fma() ? exp_shifted_avx2(x, n, shift)
+                           : sa_exp_shifted_ref(x, n, shift);
+}
+
+float sa_max_finite(const float *x, size_t n, bool *finite)
+{
+    return have_avx2_fma() ? max_finite_avx2(x, n, finite)
+                           : sa_max_finite_ref(x, n, finite);
+}
+
+#else
+
+double sa_exp_shifted(float *x, size_t n, float shift)
+{
+    return sa_exp_shifted_ref(x, n, shift);
+}
+
+float sa_max_finite(const float *x, size_t n, bool *finite)
+{
+    return sa_max_finite_ref(x, n, finite);
+}
+
+#endif
+
+float sa_max(const float *x, size_t n)
+{
+    bool finite;
+    return sa_max_finite(x, n, &finite);
+}
+
 bool sa_all_finite(const float *x, size_t n)
 {
-    // x - x is 0 for a finite x and NaN for an infinity or NaN
-    float lane[LANES] = {0};
-    size_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (size_t l = 0; l < LANES; l++)
-            lane[l] += x[j + l] - x[j + l];
-    float total = 0.0f;
-    for (size_t l = 0; l < LANES; l++)
-        total += lane[l];
-    for (; j < n; j++)
-        total += x[j] - x[j];
-    return total == 0.0f;
+    bool finite;
+    sa_max_finite(x, n, &finite);
+    return finite;
 }

@@ -4,6 +4,12 @@
 
 #include "attention_internal.h"
 
+bool sa_scores_plain(const sa_config *cfg)
+{
+    return cfg->softcap <= 0 && !cfg->alibi && !cfg->bias && !cfg->mask &&
+           !cfg->causal && cfg->window < 0;
+}
+
 void sa_finish_scores(float *s, size_t rows, size_t cols, size_t ld,
                       size_t i0, size_t j0, size_t h, const sa_pass *p)
 {
@@ -11,9 +17,8 @@ void sa_finish_scores(float *s, size_t rows, size_t cols, size_t ld,
     const float *bias = cfg->bias ? cfg->bias + (cfg->bias_per_head ? h * p->n * p->m : 0)
                                   : NULL;
     float slope = p->slopes[h];
-    if (cfg->softcap <= 0 && !cfg->alibi && !bias && !cfg->mask && !cfg->causal &&
-        cfg->window < 0)
-        return;  // plain attention: nothing to do
+    if (sa_scores_plain(cfg))
+        return;  // nothing to do
     for (size_t r = 0; r < rows; r++) {
         size_t i = i0 + r;
         float *row = s + r * ld;

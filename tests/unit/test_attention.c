@@ -199,6 +199,13 @@ static void test_random_cases(void)
          .window = 200 + 1},
         {700, 16, 4, 4, 16, true, true, true, false, 0, .kv_heads = 2, .alibi = true,
          .window = 300 + 1},
+        /* head widths of the tile kernels (multiples of 16), edge tiles */
+        {250, 64, 1, 64, 64, true, true, false, false, 0, .m = 0},
+        {130, 64, 2, 32, 64, true, true, true, true, 0, .kv_heads = 1},
+        {70, 32, 2, 16, 32, true, true, false, false, 0, .m = 300, .d_ctx = 24,
+         .alibi = true, .bias = 2, .softcap = 3.0f},
+        {45, 128, 1, 128, 0, false, false, false, false, 0, .rope = true,
+         .window = 10 + 1},
     };
     printf("random cases against the float64 naive reference:\n");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -421,6 +428,40 @@ static void test_overflow_is_an_error(void)
     sa_weights_free(&w);
 }
 
+/* Unnormalised sums that overflow float32 though the mean fits: the
+ * streaming path recomputes such rows alone, reading K and V in whichever
+ * layout they are (blocked for the tile kernels at dh = 16, row-major at
+ * dh = 5).  Zero Wq, Wk make every weight 1/n; Wv = I, so each output row
+ * is the mean of the rows of x, all 3e38. */
+static void test_row_fallback(void)
+{
+    static const size_t widths[] = {16, 5};
+    for (size_t c = 0; c < 2; c++) {
+        size_t n = 7, d = widths[c];
+        sa_weights w = {.d_model = d, .d_kv_in = d, .d_proj = d, .d_kv = d, .d_out = d};
+        w.wq = calloc(d * d, sizeof(float));
+        w.wk = calloc(d * d, sizeof(float));
+        w.wv = calloc(d * d, sizeof(float));
+        float *x = malloc(n * d * sizeof *x);
+        for (size_t i = 0; i < d; i++)
+            w.wv[i * d + i] = 1.0f;
+        for (size_t i = 0; i < n * d; i++)
+            x[i] = 3e38f;
+        sa_config cfg = {.heads = 1, .scale = 1.0f, .window = -1, .threads = 2};
+        sa_result r;
+        sa_error err;
+        CHECK(sa_attention_forward(&r, x, n, d, NULL, 0, 0, &w, &cfg, &err) == SA_OK,
+              "dh=%zu: %s", d, err.message);
+        bool exact = r.output != NULL;
+        for (size_t i = 0; exact && i < n * d; i++)
+            exact = r.output[i] == 3e38f;
+        CHECK(exact, "dh=%zu: the mean of 3e38 rows is not 3e38", d);
+        sa_result_free(&r);
+        sa_weights_free(&w);
+        free(x);
+    }
+}
+
 int main(void)
 {
     test_random_cases();
@@ -428,5 +469,6 @@ int main(void)
     test_reference_dir("tests/reference/variants", 26);
     test_average_heads();
     test_overflow_is_an_error();
+    test_row_fallback();
     return check_summary("test_attention");
 }
