@@ -47,21 +47,13 @@ static double now(void)
 static void project(float *y, const float *x, const float *w, const float *b,
                     size_t rows, size_t inner, size_t cols, size_t threads)
 {
-    // sgemm: Y = 1 * X (NoTrans) @ W (NoTrans) + 0 * Y, rows across threads
-    sa_sgemm_rows(threads, CblasNoTrans, rows, cols, inner, 1.0f, x, inner, w,
-                  cols, 0.0f, y, cols);
+    // Y = b in every row, then sgemm Y = 1 * X @ W + 1 * Y (rows across
+    // threads): the bias costs the pass that clearing Y would
     if (b)
         for (size_t i = 0; i < rows; i++)
-            for (size_t j = 0; j < cols; j++)
-                y[i * cols + j] += b[j];
-}
-
-static bool all_finite(const float *a, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (!isfinite(a[i]))
-            return false;
-    return true;
+            memcpy(y + i * cols, b, cols * sizeof *y);
+    sa_sgemm_rows(threads, CblasNoTrans, rows, cols, inner, 1.0f, x, inner, w,
+                  cols, b ? 1.0f : 0.0f, y, cols);
 }
 
 /* Copies columns [first, first + dh) of src (rows, ld) into dst (rows, dh). */
@@ -155,7 +147,8 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     }
     sa_alibi_slopes(slopes, H);
     // a NaN in the scores would pass for a masked key: stop overflow here
-    if (!all_finite(q, n * P) || !all_finite(k, m * Pkv) || !all_finite(v, m * Pkv)) {
+    if (!sa_all_finite(q, n * P) || !sa_all_finite(k, m * Pkv) ||
+        !sa_all_finite(v, m * Pkv)) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "the projections overflow "
                          "float32; scale the input or weights down");
         goto fail;
@@ -191,7 +184,8 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
                       2.0 * (double)H * n * m * dh);
 
     // overflow check; NaN rows are expected only where masked_rows_nan put them
-    for (size_t i = 0; i < n * d_out; i++)
+    bool finite = sa_all_finite(r->output, n * d_out);
+    for (size_t i = 0; !finite && i < n * d_out; i++)
         if (!isfinite(r->output[i]) && !(cfg->masked_rows_nan && empty[i / d_out])) {
             status = sa_fail(err, SA_ERR_DATA, 0, 0,
                              "the result overflows float32 in query row %zu "

@@ -65,6 +65,8 @@ int cmd_run(int argc, char **argv)
         code = cli_fail(o.input, &err);
         goto done;
     }
+    free(text);  // now: the attention's buffers can take its pages
+    text = NULL;
     double read_done = now();
     if (run_sequence(&out, &s, &x, &blame, &err)) {
         code = cli_fail(blame, &err);

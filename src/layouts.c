@@ -77,15 +77,20 @@ static sa_status get_vector(float **data, const sa_tensor_set *set,
 }
 
 /* A new (cols, count) array: the transpose of rows [first, first + count)
- * of src (any rows, cols). */
+ * of src (any rows, cols), in 32 x 32 blocks so that reads and writes both
+ * stay within a few cache lines (a 512 x 1536 torch in_proj_weight took
+ * 10 ms element by element). */
 static float *transpose_rows(const float *src, size_t first, size_t count,
                              size_t cols)
 {
+    enum { B = 32 };
     float *dst = sa_alloc_large(count * cols * sizeof *dst);
     if (dst)
-        for (size_t i = 0; i < count; i++)
-            for (size_t j = 0; j < cols; j++)
-                dst[j * count + i] = src[(first + i) * cols + j];
+        for (size_t i0 = 0; i0 < count; i0 += B)
+            for (size_t j0 = 0; j0 < cols; j0 += B)
+                for (size_t i = i0; i < i0 + B && i < count; i++)
+                    for (size_t j = j0; j < j0 + B && j < cols; j++)
+                        dst[j * count + i] = src[(first + i) * cols + j];
     return dst;
 }
 
