@@ -31,8 +31,81 @@ typedef struct {
     float *acc;            /* (Bq, dh) unnormalised output */
     float *row_max;        /* (Bq) running maximum */
     double *row_sum;       /* (Bq) running sum of exp(s - row_max) */
+    size_t rows;           /* rows of the current query tile */
     bool overflow;         /* q.k overflowed float32 */
 } worker;
+
+/* One key tile [j0, j0 + cols) for rows [r0, r0 + rows) of the query tile
+ * at i0 (head h, kv head g): scores into w->s, the online softmax, and the
+ * probabilities times V into w->acc.  The BLAS products take the whole
+ * tile at once; the kernels a strip of SA_TILE_ROWS rows, whose scores stay
+ * in L1 from the product through exp to the next product (rows past the
+ * tile are padding, with zero q).  qh: (rows, dh; row stride ld_q) from
+ * row r0.  False if the scores overflow. */
+static bool attend_band(worker *w, size_t h, size_t g, size_t i0, size_t r0,
+                        size_t rows, const float *qh, size_t ld_q, size_t j0,
+                        size_t cols, bool plain)
+{
+    const sa_pass *p = w->p;
+    const sa_config *cfg = p->cfg;
+    size_t dh = p->dh, real = rows;
+    float *s = w->s + r0 * TILE_K, *acc = w->acc + r0 * dh;
+    // rows j0.. and columns [g*dh, (g+1)*dh) of K and V, in either layout
+    size_t at = j0 * p->Pkv + g * dh * (p->blocked ? SA_BLOCK : 1);
+    const float *kg = p->k + at, *vg = p->v + at;
+
+    // S (rows, cols; row stride Bk) = scale * Q (rows, dh) @ K_g tile^T (dh, cols)
+    if (p->blocked) {
+        sa_tile_scores(s, TILE_K, qh, ld_q, SA_TILE_ROWS, kg, p->Pkv, cols, dh,
+                       cfg->scale);
+        if (real > w->rows - r0)
+            real = w->rows - r0;  // padding below the query tile
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
+                    (int)cols, (int)dh, cfg->scale, qh, (int)ld_q, kg,
+                    (int)p->Pkv, 0.0f, s, TILE_K);
+    }
+    // an infinity would pass for a mask: overflow is checked on the raw
+    // scores, in the pass for the maximum when nothing modifies them
+    if (!plain) {
+        if (!sa_scores_finite(s, real, cols, TILE_K, i0 + r0, j0, p))
+            return false;
+        sa_finish_scores(s, real, cols, TILE_K, i0 + r0, j0, h, p);
+    }
+    for (size_t r = 0; r < real; r++) {
+        float *row = s + r * TILE_K, *acc_row = acc + r * dh;
+        float *row_max = &w->row_max[r0 + r];
+        double *row_sum = &w->row_sum[r0 + r];
+        // pass 1: this tile's maximum
+        bool finite;
+        float tile_max = sa_max_finite(row, cols, &finite);
+        if (plain && !finite)
+            return false;
+        if (tile_max == -INFINITY) {
+            memset(row, 0, cols * sizeof *row);  // nothing visible here
+            continue;
+        }
+        // pass 2: a new maximum rescales what was summed so far
+        float old = *row_max, max = old > tile_max ? old : tile_max;
+        if (old != max && old != -INFINITY) {
+            float alpha = expf(old - max);
+            *row_sum *= alpha;
+            for (size_t t = 0; t < dh; t++)
+                acc_row[t] *= alpha;
+        }
+        *row_max = max;
+        // pass 3: probabilities relative to the running maximum
+        *row_sum += sa_exp_shifted(row, cols, max);
+    }
+    // acc (rows, dh) += P (rows, cols; row stride Bk) @ V_g tile (cols, dh)
+    if (p->blocked)
+        sa_tile_values(acc, s, TILE_K, vg, p->Pkv, SA_TILE_ROWS, cols, dh);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows,
+                    (int)dh, (int)cols, 1.0f, s, TILE_K, vg, (int)p->Pkv,
+                    1.0f, acc, (int)dh);
+    return true;
+}
 
 /* Attends query tile [i0, i0 + rows) of head h. */
 static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
@@ -40,11 +113,14 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
     const sa_pass *p = w->p;
     const sa_config *cfg = p->cfg;
     size_t dh = p->dh, g = sa_kv_head(p, h), ld_q = p->P, done = rows;
+    size_t band = rows;
     bool plain = sa_scores_plain(cfg);
     const float *qh = p->q + i0 * p->P + h * dh;
+    w->rows = rows;
     if (p->blocked) {
-        // the kernels take whole blocks of rows: a zero-padded copy
+        // the kernels take strips of SA_TILE_ROWS rows: a zero-padded copy
         done = (rows + SA_TILE_ROWS - 1) / SA_TILE_ROWS * SA_TILE_ROWS;
+        band = SA_TILE_ROWS;
         for (size_t r = 0; r < rows; r++)
             memcpy(w->qt + r * dh, qh + r * p->P, dh * sizeof *w->qt);
         memset(w->qt + rows * dh, 0, (done - rows) * dh * sizeof *w->qt);
@@ -63,59 +139,12 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
         size_t cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
         if (!sa_tile_may_be_visible(i0, i0 + rows, j0, j0 + cols, cfg))
             continue;
-        // rows j0.. and columns [g*dh, (g+1)*dh) of K and V, in either layout
-        size_t at = j0 * p->Pkv + g * dh * (p->blocked ? SA_BLOCK : 1);
-        const float *kg = p->k + at, *vg = p->v + at;
-        // S (rows, cols; row stride Bk) = scale * Q_h tile (rows, dh) @
-        // K_g tile^T (dh, cols)
-        if (p->blocked)
-            sa_tile_scores(w->s, TILE_K, qh, ld_q, done, kg, p->Pkv, cols, dh,
-                           cfg->scale);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
-                        (int)cols, (int)dh, cfg->scale, qh, (int)ld_q, kg,
-                        (int)p->Pkv, 0.0f, w->s, TILE_K);
-        // an infinity would pass for a mask: overflow is checked on the raw
-        // scores, in the pass for the maximum when nothing modifies them
-        if (!plain) {
-            if (!sa_scores_finite(w->s, rows, cols, TILE_K, i0, j0, p)) {
+        for (size_t r0 = 0; r0 < done; r0 += band)
+            if (!attend_band(w, h, g, i0, r0, band, qh + r0 * ld_q, ld_q, j0,
+                             cols, plain)) {
                 w->overflow = true;
                 return;
             }
-            sa_finish_scores(w->s, rows, cols, TILE_K, i0, j0, h, p);
-        }
-        for (size_t r = 0; r < rows; r++) {
-            float *row = w->s + r * TILE_K;
-            // pass 1: this tile's maximum
-            bool finite;
-            float tile_max = sa_max_finite(row, cols, &finite);
-            if (plain && !finite) {
-                w->overflow = true;
-                return;
-            }
-            if (tile_max == -INFINITY) {
-                memset(row, 0, cols * sizeof *row);  // nothing visible here
-                continue;
-            }
-            // pass 2: a new maximum rescales what was summed so far
-            float old = w->row_max[r], max = old > tile_max ? old : tile_max;
-            if (old != max && old != -INFINITY) {
-                float alpha = expf(old - max);
-                w->row_sum[r] *= alpha;
-                for (size_t t = 0; t < dh; t++)
-                    w->acc[r * dh + t] *= alpha;
-            }
-            w->row_max[r] = max;
-            // pass 3: probabilities relative to the running maximum
-            w->row_sum[r] += sa_exp_shifted(row, cols, max);
-        }
-        // acc (rows, dh) += P (rows, cols; row stride Bk) @ V_g tile (cols, dh)
-        if (p->blocked)
-            sa_tile_values(w->acc, w->s, TILE_K, vg, p->Pkv, done, cols, dh);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows,
-                        (int)dh, (int)cols, 1.0f, w->s, TILE_K, vg, (int)p->Pkv,
-                        1.0f, w->acc, (int)dh);
     }
 
     // normalise into columns [h*dh, (h+1)*dh) of concat
