@@ -101,12 +101,16 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     r->d_head = dh;
     r->d_out = d_out;
 
-    // one block for Q (n, P), concat (n, P; on the streaming path the
-    // output of each query tile replaces its Q: none), K and V (m16, Pkv)
+    // one block for K and V (m16, Pkv), Q (n, P) and concat (n, P; on the
+    // streaming path the output of each query tile replaces its Q: none).
+    // The output goes where K and V were when it fits there: on this
+    // machine every MiB of memory not used before costs 2-3 ms (alloc.c)
     size_t nm = n * m, m16 = (m + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
     size_t concat_len = keep_all ? n * P : 0;
-    block = sa_alloc_large((n * P + concat_len + 2 * m16 * Pkv) * sizeof(float));
-    r->output = sa_alloc_large(n * d_out * sizeof(float));
+    bool out_in_block = n * d_out <= 2 * m16 * Pkv;
+    block = sa_alloc_large((2 * m16 * Pkv + n * P + concat_len) * sizeof(float));
+    if (!out_in_block)
+        r->output = sa_alloc_large(n * d_out * sizeof(float));
     empty = calloc(n, sizeof *empty);
     slopes = malloc(H * sizeof *slopes);
     if (keep_all)
@@ -119,12 +123,12 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     }
     if (cfg->pos_sinusoidal)
         x_pos = malloc(n * d * sizeof(float));
-    if (!block || !r->output || !empty || !slopes || (keep_all && !r->weights) ||
+    if (!block || (!out_in_block && !r->output) || !empty || !slopes || (keep_all && !r->weights) ||
         (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)) ||
         (cfg->pos_sinusoidal && !x_pos))
         goto nomem;
-    float *q = block, *concat = keep_all ? q + n * P : q;
-    float *k = q + n * P + concat_len, *v = k + m16 * Pkv;
+    float *k = block, *v = k + m16 * Pkv, *q = v + m16 * Pkv;
+    float *concat = keep_all ? q + n * P : q;
     memset(k + m * Pkv, 0, (m16 - m) * Pkv * sizeof *k);
     memset(v + m * Pkv, 0, (m16 - m) * Pkv * sizeof *v);
 
@@ -170,12 +174,19 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
 
     double attended = now();
     // output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo, or concat + bo
+    if (out_in_block)
+        r->output = block;  // over K and V, before concat
     if (w->wo)
         project(r->output, concat, w->wo, w->bo, n, P, d_out, cfg->threads);
     else
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < P; j++)
                 r->output[i * P + j] = concat[i * P + j] + (w->bo ? w->bo[j] : 0.0f);
+    if (out_in_block) {  // the result keeps the block's start
+        float *shrunk = realloc(block, n * d_out * sizeof(float));
+        r->output = shrunk ? shrunk : block;
+        block = NULL;
+    }
 
     r->seconds_project = (projected - start) + (now() - attended);
     r->seconds_attend = attended - projected;

@@ -61,11 +61,11 @@ int cmd_run(int argc, char **argv)
     if ((code = run_session_open(&s, &o)))
         goto done;
     if (sa_read_file(&text, &len, o.input, &err) ||
-        sa_read_matrix(&x, o.input, text, len, &err)) {
+        sa_read_matrix_take(&x, o.input, &text, len, &err)) {
         code = cli_fail(o.input, &err);
         goto done;
     }
-    free(text);  // now: the attention's buffers can take its pages
+    free(text);  // if still ours, now: the attention's buffers can take its pages
     text = NULL;
     double read_done = now();
     if (run_sequence(&out, &s, &x, &blame, &err)) {

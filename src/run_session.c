@@ -30,7 +30,7 @@ int run_session_open(run_session *s, const run_options *o)
     if (o->context) {
         if ((code = read_text(&text, &len, o->context)))
             return code;
-        if (sa_read_matrix(&s->context, o->context, text, len, &err))
+        if (sa_read_matrix_take(&s->context, o->context, &text, len, &err))
             code = cli_fail(o->context, &err);
         free(text);
         if (code)

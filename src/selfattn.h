@@ -93,6 +93,14 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
 sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
                          size_t len, sa_error *err);
 
+/* As sa_read_matrix on a buffer *text from sa_read_file, but a 2-D .npy of
+ * little-endian float32 in C order (on a little-endian machine) becomes
+ * m's data without a copy: its numbers move to the start of *text, which
+ * m takes over, and *text is set to NULL.  Otherwise, and on errors,
+ * *text stays the caller's. */
+sa_status sa_read_matrix_take(sa_matrix *m, const char *name, char **text,
+                              size_t len, sa_error *err);
+
 /* Parses an (n, m) attention mask (JSON, CSV or .npy as sa_read_matrix;
  * values 0 or 1, JSON false/true, or a bool .npy; 1 = may attend) into mask, a new (n, m) array of
  * 0/1 bytes the caller frees.  A mask of another shape is SA_ERR_DATA naming
@@ -158,6 +166,11 @@ const char *sa_dtype_name(sa_dtype dtype);
  * it) in *out.  Every value must be finite (SA_ERR_DATA naming the tensor
  * and the flat index otherwise). */
 sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err);
+
+/* SA_OK if f[0 .. n) are all finite, else SA_ERR_DATA naming name and the
+ * first bad index as sa_tensor_floats does. */
+sa_status sa_floats_finite(const float *f, size_t n, const char *name,
+                           sa_error *err);
 
 /* Reads a whole .npy array as float32: *data (the caller frees it), its
  * rank *ndim and shape (SA_MAX_DIMS entries).  An empty array is an error. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "attention_internal.h"
 #include "json_util.h"
 
 void sa_tensor_free(sa_tensor *t)
@@ -147,16 +148,25 @@ sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err)
                 idx[k] = 0;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(f[i])) {
-            bool nan = isnan(f[i]);
-            free(f);
-            return sa_fail(err, SA_ERR_DATA, 0, 0,
-                           "%s, element %zu (counting from 0): %s", t->name, i,
-                           nan ? "NaN is not allowed" : "not finite in float32");
-        }
+    sa_status status = sa_floats_finite(f, n, t->name, err);
+    if (status) {
+        free(f);
+        return status;
+    }
     *out = f;
     return SA_OK;
+}
+
+sa_status sa_floats_finite(const float *f, size_t n, const char *name,
+                           sa_error *err)
+{
+    if (sa_all_finite(f, n))
+        return SA_OK;
+    size_t i = 0;
+    while (isfinite(f[i]))
+        i++;
+    return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, element %zu (counting from 0): %s",
+                   name, i, isnan(f[i]) ? "NaN is not allowed" : "not finite in float32");
 }
 
 sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,

@@ -207,6 +207,70 @@ static void test_text_position(void)
     CHECK(line == 2 && col == 3, "UTF-8 column: %ld:%ld", line, col);
 }
 
+/* A v1 .npy of (2, 3) float32 in the given byte order and memory order. */
+static char *npy_2x3(size_t *len, const char *descr, const char *fortran)
+{
+    char header[128];
+    int h = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': %s, "
+                     "'shape': (2, 3), }", descr, fortran);
+    while ((10 + h + 1) % 64)
+        header[h++] = ' ';
+    header[h++] = '\n';
+    const float values[6] = {1.5f, -2.0f, 3.25f, 0.0f, 4.0f, -0.5f};
+    *len = 10 + (size_t)h + sizeof values;
+    char *buf = malloc(*len + 1);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (char)(h & 0xff);
+    buf[9] = (char)(h >> 8);
+    memcpy(buf + 10, header, (size_t)h);
+    for (int i = 0; i < 6; i++) {
+        unsigned char b[4];
+        memcpy(b, &values[i], 4);
+        for (int k = 0; k < 4; k++)  // this test runs on little-endian x86-64
+            buf[10 + h + 4 * i + k] = (char)(descr[0] == '>' ? b[3 - k] : b[k]);
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* sa_read_matrix_take: the plain .npy case takes the buffer, the others
+ * leave it and read as sa_read_matrix does. */
+static void test_matrix_take(void)
+{
+    static const struct { const char *descr, *fortran; bool taken; } cases[] = {
+        {"<f4", "False", true}, {">f4", "False", false}, {"<f4", "True", false},
+    };
+    for (size_t c = 0; c < 3; c++) {
+        size_t len;
+        char *text = npy_2x3(&len, cases[c].descr, cases[c].fortran);
+        sa_matrix m;
+        sa_error err;
+        CHECK(sa_read_matrix_take(&m, "x.npy", &text, len, &err) == SA_OK,
+              "take %s %s: %s", cases[c].descr, cases[c].fortran, err.message);
+        CHECK((text == NULL) == cases[c].taken, "take %s %s: buffer %s",
+              cases[c].descr, cases[c].fortran, text ? "kept" : "taken");
+        bool fortran = cases[c].fortran[0] == 'T';
+        float want[6] = {1.5f, -2.0f, 3.25f, 0.0f, 4.0f, -0.5f};
+        bool same = m.rows == 2 && m.cols == 3;
+        for (size_t i = 0; same && i < 6; i++)  // Fortran order: columns first
+            same = m.data[i] == (fortran ? want[(i % 3) * 2 + i / 3] : want[i]);
+        CHECK(same, "take %s %s: wrong matrix", cases[c].descr, cases[c].fortran);
+        sa_matrix_free(&m);
+        free(text);
+    }
+    // a NaN: the message of sa_read_matrix, and the buffer stays the caller's
+    size_t len;
+    char *text = npy_2x3(&len, "<f4", "False");
+    float nan = NAN;
+    memcpy(text + len - 8, &nan, 4);
+    sa_matrix m;
+    sa_error err;
+    CHECK(sa_read_matrix_take(&m, "x.npy", &text, len, &err) == SA_ERR_DATA && text &&
+          strcmp(err.message, "the .npy array, element 4 (counting from 0): NaN "
+                 "is not allowed") == 0, "take NaN: %s", err.message);
+    free(text);
+}
+
 int main(void)
 {
     test_csv();
@@ -216,5 +280,6 @@ int main(void)
     test_rng_and_generated_weights();
     test_format_float();
     test_text_position();
+    test_matrix_take();
     return check_summary("test_readers");
 }
