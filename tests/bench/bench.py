@@ -13,7 +13,7 @@ Workloads (see README "Speed"):
      python3 + NumPy process doing the same
   D  n = 65536, d = 64, output only; time and peak memory (NumPy would need
      a 16 GiB score matrix)
-Times are medians.  This is a benchmark, not a test: it fails only if a
+Times are medians after one untimed run.  This is a benchmark, not a test: it fails only if a
 command fails.
 """
 import argparse
@@ -30,12 +30,16 @@ SELFATTN = os.path.join(ROOT, "selfattn")
 
 
 def run_timed(cmd, runs, env=None):
-    """Median wall time of running cmd, and the stderr of the last run."""
+    """Median wall time of running cmd, and the stderr of the last run,
+    after one untimed run: the first run after other work pays for memory
+    the virtual machine has not handed out lately (README "Speed and
+    memory"), as NumPy's first in-process run does."""
     times, err = [], ""
-    for _ in range(runs):
+    for run in range(runs + 1):
         t = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        times.append(time.perf_counter() - t)
+        if run > 0:
+            times.append(time.perf_counter() - t)
         if p.returncode != 0:
             sys.exit(f"bench: {' '.join(cmd)} failed: {p.stderr}")
         err = p.stderr

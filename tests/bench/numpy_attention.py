@@ -56,6 +56,9 @@ def numpy_single(x, w):
 
 
 def median_time(fn, runs):
+    """The median of runs timed calls, after one untimed call (as bench.py
+    does for whole processes)."""
+    fn()
     times = []
     for _ in range(runs):
         t = time.perf_counter()
