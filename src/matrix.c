@@ -1,5 +1,4 @@
 /* matrix.c — the sa_matrix type and choosing a reader for a matrix file. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,19 +79,18 @@ sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
 sa_status sa_read_matrix_take(sa_matrix *m, const char *name, char **text,
                               size_t len, sa_error *err)
 {
-    const uint16_t one = 1;
     sa_error ignored;
     sa_tensor t;
+    const float *native;
     memset(m, 0, sizeof *m);
     // anything but the plain case (or a broken file) takes the usual way
     if (sa_guess_file_kind(name, *text, len) != SA_FILE_NPY ||
         sa_read_npy(&t, (const unsigned char *)*text, len, &ignored) != SA_OK ||
-        t.dtype != SA_DTYPE_F32 || t.big_endian || t.fortran_order || t.ndim != 2 ||
-        *(const unsigned char *)&one != 1 || sa_tensor_numel(&t) == 0)
+        t.ndim != 2 || sa_tensor_numel(&t) == 0 || !(native = sa_tensor_native_f32(&t)))
         return sa_read_matrix(m, name, *text, len, err);
     size_t n = sa_tensor_numel(&t);
     float *data = (float *)(void *)*text;  // malloc'd: aligned for float
-    memmove(data, t.raw, n * sizeof *data);
+    memmove(data, native, n * sizeof *data);
     sa_status status = sa_floats_finite(data, n, "the .npy array", err);
     if (status)
         return status;

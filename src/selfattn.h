@@ -167,6 +167,10 @@ const char *sa_dtype_name(sa_dtype dtype);
  * and the flat index otherwise). */
 sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err);
 
+/* t's raw bytes as float32 if they already are (little-endian float32 on
+ * a little-endian machine, row-major, aligned), else NULL. */
+const float *sa_tensor_native_f32(const sa_tensor *t);
+
 /* SA_OK if f[0 .. n) are all finite, else SA_ERR_DATA naming name and the
  * first bad index as sa_tensor_floats does. */
 sa_status sa_floats_finite(const float *f, size_t n, const char *name,

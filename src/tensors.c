@@ -116,6 +116,17 @@ static float raw_element(const sa_tensor *t, size_t i)
     return 0.0f;
 }
 
+const float *sa_tensor_native_f32(const sa_tensor *t)
+{
+    const uint16_t one = 1;
+    bool little_host = *(const unsigned char *)&one == 1;
+    if (t->data || !t->raw || t->dtype != SA_DTYPE_F32 || t->big_endian ||
+        !little_host || (t->fortran_order && t->ndim >= 2) ||
+        (uintptr_t)t->raw % sizeof(float) != 0)
+        return NULL;
+    return (const float *)(const void *)t->raw;
+}
+
 sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err)
 {
     size_t n = sa_tensor_numel(t);
