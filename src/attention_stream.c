@@ -5,10 +5,13 @@
  * window masking hides entirely are skipped.  Work items (head, query
  * tile) are shared by threads; each item is computed by one thread in a
  * fixed order, so the result does not depend on the number of threads.
- * Legend as in attention_internal.h; Bq = TILE_Q, Bk = TILE_K, chosen by
- * measurement (tests/bench): the (Bq, Bk) scores of a thread stay in its
- * L2 cache, and Bq is large enough that packing K and V for BLAS costs
- * little against the products. */
+ * The tile products are the AVX2 kernels of tile_kernel.c on K and V
+ * blocked in place, where they apply, else cblas_sgemm.  Legend as in
+ * attention_internal.h; Bq = TILE_Q, Bk = TILE_K, chosen by measurement
+ * (tests/bench; 128 x 256, 256 x 256, 256 x 128, 512 x 256 and 256 x 512
+ * were within the noise of each other): a thread's (Bq, Bk) scores stay in
+ * its L2 cache, and with BLAS, Bq is large enough that packing K and V
+ * costs little against the products. */
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
@@ -19,7 +22,7 @@
 #include "attention_internal.h"
 
 #define TILE_Q 120  /* a multiple of SA_TILE_ROWS */
-#define TILE_K 256  /* a multiple of SA_KEY_BLOCK */
+#define TILE_K 256  /* a multiple of SA_BLOCK */
 
 /* One thread's scratch. */
 typedef struct {

@@ -2,11 +2,13 @@
  * the maximum, and the finiteness check.  e^x = 2^k * e^f with
  * k = round(x log2 e), f = x - k ln 2 (Cody-Waite) and a degree-7 Taylor
  * polynomial for e^f on |f| <= ln(2)/2 (relative error below 1e-8, under
- * float32's 6e-8 rounding).  Sums use eight fixed double lanes, so the
- * result does not depend on the machine.  On x86-64 with AVX2 and FMA
- * the same formulas run on eight floats at a time, exp and sum in one
- * pass; the plain loops (the _ref functions) are the portable versions and
- * the reference of the unit tests. */
+ * float32's 6e-8 rounding).  Sums use eight fixed double lanes, so they
+ * do not depend on the number of threads.  On x86-64 with AVX2 and FMA the
+ * same formulas run on eight floats at a time, exp and sum in one pass
+ * (adding two groups of eight in float before the double lanes, so its
+ * last bits can differ from the plain version's); the plain loops (the
+ * _ref functions) are the portable versions and the reference of the unit
+ * tests. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
