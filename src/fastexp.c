@@ -72,46 +72,58 @@ float sa_max_finite_ref(const float *x, size_t n, bool *finite)
 
 #define KERNEL __attribute__((target("avx2,fma")))
 
+/* exp(v) on eight floats, as exp_reduced; inlined into the loop below. */
+KERNEL static inline __attribute__((always_inline)) __m256 exp8(__m256 v)
+{
+    const __m256 low = _mm256_set1_ps(-87.0f), magic = _mm256_set1_ps(12582912.0f);
+    __m256 keep = _mm256_cmp_ps(v, low, _CMP_GE_OQ);
+    __m256 c = _mm256_max_ps(v, low);
+    __m256 k = _mm256_sub_ps(
+        _mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
+    __m256 f = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), c);
+    f = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.42860682030941723212e-6f), f);
+    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 720.0f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(bits)), keep);
+}
+
+/* Adds the eight floats of e to the double lanes (lo: 0-3, hi: 4-7). */
+KERNEL static inline __attribute__((always_inline)) void add_lanes(
+    __m256d *lo, __m256d *hi, __m256 e)
+{
+    *lo = _mm256_add_pd(*lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    *hi = _mm256_add_pd(*hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+}
+
 KERNEL static double exp_shifted_avx2(float *x, size_t n, float shift)
 {
-    const __m256 vshift = _mm256_set1_ps(shift), low = _mm256_set1_ps(-87.0f);
-    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256 vshift = _mm256_set1_ps(shift);
     __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
-    __m256 pending = _mm256_setzero_ps();  // the previous eight, not yet summed
     size_t j = 0;
-    for (; j + LANES <= n; j += LANES) {
-        __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + j), vshift);
-        __m256 keep = _mm256_cmp_ps(v, low, _CMP_GE_OQ);
-        __m256 c = _mm256_max_ps(v, low);
-        __m256 k = _mm256_sub_ps(
-            _mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
-        __m256 f = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), c);
-        f = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.42860682030941723212e-6f), f);
-        __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 720.0f));
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-        p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-        __m256i bits = _mm256_slli_epi32(
-            _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-        __m256 e = _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(bits)), keep);
-        _mm256_storeu_ps(x + j, e);
-        // pairs of groups are added in float first (one rounding, 6e-8),
-        // halving the conversions to double
-        if ((j / LANES) % 2 == 0) {
-            pending = e;
-            continue;
-        }
-        e = _mm256_add_ps(pending, e);
-        pending = _mm256_setzero_ps();
-        sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-        sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    // two groups of eight at a time: two independent chains keep the FMA
+    // units busy through the polynomial's latency, and their sum is added
+    // in float first (one rounding, 6e-8), halving the conversions to double
+    for (; j + 2 * LANES <= n; j += 2 * LANES) {
+        __m256 e0 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j), vshift));
+        __m256 e1 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j + LANES), vshift));
+        _mm256_storeu_ps(x + j, e0);
+        _mm256_storeu_ps(x + j + LANES, e1);
+        add_lanes(&sum_lo, &sum_hi, _mm256_add_ps(e0, e1));
     }
-    sum_lo = _mm256_add_pd(sum_lo, _mm256_cvtps_pd(_mm256_castps256_ps128(pending)));
-    sum_hi = _mm256_add_pd(sum_hi, _mm256_cvtps_pd(_mm256_extractf128_ps(pending, 1)));
+    if (j + LANES <= n) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j), vshift));
+        _mm256_storeu_ps(x + j, e);
+        add_lanes(&sum_lo, &sum_hi, e);
+        j += LANES;
+    }
     double lane[LANES];
     _mm256_storeu_pd(lane, sum_lo);
     _mm256_storeu_pd(lane + 4, sum_hi);
