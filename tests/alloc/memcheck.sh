@@ -10,10 +10,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 f=$root/tests/formats
 printf '[[1,0,1,0],[0,2,0,2]]\n{"id": 7, "embeddings": [[1,1,1,1]]}\nbad\n' > "$work/lines.jsonl"
+"$bin" run -f npy -o "$work/x.npy" "$root/data/sentence.json"  # a float32 .npy input
 cases=(
     "run --scale 1 -w $root/data/classic.weights.json -p weights,output,steps -f table $root/data/classic.json"
     "run -H 2 --causal -p steps -f csv $root/data/sentence.csv"
     "run -H 2 -t 2 $root/data/sentence.json"
+    "run -H 2 --d-head 16 --causal $root/data/sentence.json"
+    "run -H 3 --d-head 32 --kv-heads 1 -t 2 $work/x.npy"
     "run -H 2 -w $f/weights_deflated.npz -f npz -o $work/out.npz $f/input_v2_be_f8_F.npy"
     "run -H 2 --kv-heads 1 --rope --alibi --window 2 --bias $f/bias3.npy --mask $f/mask_bool.npy $f/input.json"
     "run -H 2 -w $f/weights_BF16.safetensors -p weights -f svg -o $work/out.svg $f/input.json"
