@@ -21,6 +21,7 @@ commands=(
     "run -H 2 -w $f/weights_deflated.npz -f npz -o {OUT} $f/input_v2_be_f8_F.npy"
     "run -H 2 --kv-heads 1 --rope --alibi --window 2 --bias $f/bias2.npy --mask $f/mask_bool.npy $f/input.json"
     "run -H 2 --context $root/data/sentence.json --pos sinusoidal $f/input.json"
+    "run -H 2 --d-head 16 --causal -f npy -o {OUT} $f/input_v1_le_f4_C.npy"
     "run -H 2 -w $f/weights_F16.safetensors -p weights -f svg -o {OUT} $f/input.json"
     "run -H 2 --layer 1 -w $f/bert.safetensors $f/input.json"
     "batch --jobs 2 $work/lines.jsonl"
