@@ -13,7 +13,7 @@ Workloads (see README "Speed"):
      python3 + NumPy process doing the same
   D  n = 65536, d = 64, output only; time and peak memory (NumPy would need
      a 16 GiB score matrix)
-Times are medians after one untimed run.  This is a benchmark, not a test: it fails only if a
+Times are medians after a 5-second pause and one untimed run.  This is a benchmark, not a test: it fails only if a
 command fails.
 """
 import argparse
@@ -29,11 +29,23 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SELFATTN = os.path.join(ROOT, "selfattn")
 
 
+SETTLE = 5.0  # seconds of quiet before each measurement
+
+
+def settle():
+    """Waits SETTLE seconds.  On the development VM, after a process frees
+    gigabytes (torch on A), other processes run 10-20% slower for a few
+    seconds while the host takes the memory back; every measurement, of
+    selfattn or of the libraries, starts after this pause."""
+    time.sleep(SETTLE)
+
+
 def run_timed(cmd, runs, env=None):
     """Median wall time of running cmd, and the stderr of the last run,
-    after one untimed run: the first run after other work pays for memory
-    the virtual machine has not handed out lately (README "Speed and
-    memory"), as NumPy's first in-process run does."""
+    after a pause (settle) and one untimed run: the first run after other
+    work pays for memory the virtual machine has not handed out lately
+    (README "Speed and memory"), as NumPy's first in-process run does."""
+    settle()
     times, err = [], ""
     for run in range(runs + 1):
         t = time.perf_counter()
@@ -58,6 +70,7 @@ def flops(n, d, heads, dh, d_out, out_proj):
 
 
 def library_times(folder, workload, runs):
+    settle()
     out = subprocess.run([sys.executable, os.path.join(HERE, "numpy_attention.py"),
                           folder, workload, str(runs)],
                          capture_output=True, text=True, check=True).stdout
