@@ -1,7 +1,7 @@
 /* tile_kernel.c — the streaming path's two tile products without BLAS,
  * for head widths that are multiples of 16 on x86-64 with AVX2 and FMA.
  * Through cblas_sgemm, OpenBLAS packs both operands and clears the result
- * on every (Bq, Bk) tile; with 64-wide heads that was about 15% of the
+ * on every (Bq, Bk) tile; with 64-wide heads that was about 12% of the
  * attention (README "Speed and memory").  Here K and V are rearranged
  * once per pass, in place, into blocks of 16 rows that the kernels read in
  * order (sa_block_keys, sa_block_values); queries and probabilities are
