@@ -13,7 +13,9 @@ Workloads (see README "Speed"):
      python3 + NumPy process doing the same
   D  n = 65536, d = 64, output only; time and peak memory (NumPy would need
      a 16 GiB score matrix)
-Times are medians after a 5-second pause and one untimed run.  This is a benchmark, not a test: it fails only if a
+Times are medians after a 5-second pause and one untimed run; for A and B
+the rounds interleave one selfattn run with one timed NumPy and torch call,
+so a slow spell of the machine hits both.  This is a benchmark, not a test: it fails only if a
 command fails.
 """
 import argparse
@@ -40,22 +42,24 @@ def settle():
     time.sleep(SETTLE)
 
 
-def run_timed(cmd, runs, env=None):
-    """Median wall time of running cmd, and the stderr of the last run,
-    after a pause (settle) and one untimed run: the first run after other
-    work pays for memory the virtual machine has not handed out lately
-    (README "Speed and memory"), as NumPy's first in-process run does."""
-    settle()
+def run_timed(cmd, runs, pause=True):
+    """Median wall time of runs runs of cmd (None for none), and the stderr
+    of the last, after a pause (settle) and one untimed run: the first run
+    after other work pays for memory the virtual machine has not handed out
+    lately (README "Speed and memory"), as NumPy's first in-process call
+    does."""
+    if pause:
+        settle()
     times, err = [], ""
-    for run in range(runs + 1):
+    for run in range(runs + pause):
         t = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if run > 0:
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if run > 0 or not pause:
             times.append(time.perf_counter() - t)
         if p.returncode != 0:
             sys.exit(f"bench: {' '.join(cmd)} failed: {p.stderr}")
         err = p.stderr
-    return statistics.median(times), err
+    return (statistics.median(times) if times else None), err
 
 
 def peak_mib(stats):
@@ -69,8 +73,24 @@ def flops(n, d, heads, dh, d_out, out_proj):
         + 4 * heads * n * n * dh
 
 
-def library_times(folder, workload, runs):
+def interleaved(cmd, folder, workload, runs):
+    """A and B: rounds of one selfattn run and one timed NumPy (and torch)
+    call, so that a slow spell of the machine (they last seconds here) hits
+    both sides; the medians over the rounds, after a pause and one untimed
+    run of each."""
     settle()
+    run_timed(cmd, 1, pause=False)  # untimed
+    ours, theirs, err = [], {}, ""
+    for _ in range(runs):
+        t, err = run_timed(cmd, 1, pause=False)
+        ours.append(t)
+        for lib, seconds in library_times(folder, workload, 1).items():
+            theirs.setdefault(lib, []).append(seconds)
+    return (statistics.median(ours), {k: statistics.median(v) for k, v in theirs.items()},
+            err)
+
+
+def library_times(folder, workload, runs):
     out = subprocess.run([sys.executable, os.path.join(HERE, "numpy_attention.py"),
                           folder, workload, str(runs)],
                          capture_output=True, text=True, check=True).stdout
@@ -111,14 +131,14 @@ def main():
     # A: full nn.MultiheadAttention, whole process against in-process compute
     cmd = [SELFATTN, "run", "--stats", "-H", "8", "-w", f"{folder}/a_w.safetensors",
            "-f", "npy", "-o", f"{folder}/a_out.npy", f"{folder}/a_x.npy"]
-    t, stats = run_timed(cmd, args.runs)
-    row("A", t, library_times(folder, "A", args.runs), flops(4096, 512, 8, 64, 512, True), stats)
+    t, libs, stats = interleaved(cmd, folder, "A", args.runs)
+    row("A", t, libs, flops(4096, 512, 8, 64, 512, True), stats)
 
     # B: one head, d = 64, output only
     cmd = [SELFATTN, "run", "--stats", "-w", f"{folder}/bd_w.npz", "-f", "npy",
            "-o", f"{folder}/b_out.npy", f"{folder}/b_x.npy"]
-    t, stats = run_timed(cmd, args.runs)
-    row("B", t, library_times(folder, "B", args.runs), flops(16384, 64, 1, 64, 64, False), stats)
+    t, libs, stats = interleaved(cmd, folder, "B", args.runs)
+    row("B", t, libs, flops(16384, 64, 1, 64, 64, False), stats)
 
     # C: the classic example, whole processes
     cmd = [SELFATTN, "run", "--stats", "--scale", "1", "-w",
