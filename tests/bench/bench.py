@@ -13,9 +13,9 @@ Workloads (see README "Speed"):
      python3 + NumPy process doing the same
   D  n = 65536, d = 64, output only; time and peak memory (NumPy would need
      a 16 GiB score matrix)
-Times are medians after a 5-second pause and one untimed run; for A and B
-the rounds interleave one selfattn run with one timed NumPy and torch call,
-so a slow spell of the machine hits both.  This is a benchmark, not a test: it fails only if a
+Times are medians after a 5-second pause, each timed run after an untimed
+one; for A and B, rounds alternate selfattn with NumPy and torch, so a slow
+spell of the machine hits both.  This is a benchmark, not a test: it fails only if a
 command fails.
 """
 import argparse
@@ -43,43 +43,32 @@ def settle():
 
 
 def run_timed(cmd, runs, pause=True):
-    """Median wall time of runs runs of cmd (None for none), and the stderr
-    of the last, after a pause (settle) and one untimed run: the first run
-    after other work pays for memory the virtual machine has not handed out
-    lately (README "Speed and memory"), as NumPy's first in-process call
-    does."""
+    """Median wall time of runs runs of cmd, and the stderr of the last,
+    after a pause (settle, unless pause is False) and one untimed run: the
+    first run after other work pays for memory the virtual machine has not
+    handed out lately (README "Speed and memory"), as NumPy's first
+    in-process call does (numpy_attention.py makes one untimed call too)."""
     if pause:
         settle()
     times, err = [], ""
-    for run in range(runs + pause):
+    for run in range(runs + 1):
         t = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True)
-        if run > 0 or not pause:
+        if run > 0:
             times.append(time.perf_counter() - t)
         if p.returncode != 0:
             sys.exit(f"bench: {' '.join(cmd)} failed: {p.stderr}")
         err = p.stderr
-    return (statistics.median(times) if times else None), err
-
-
-def peak_mib(stats):
-    m = re.search(r"peak memory ([0-9.]+) MiB", stats)
-    return float(m.group(1)) if m else float("nan")
-
-
-def flops(n, d, heads, dh, d_out, out_proj):
-    P = heads * dh
-    return 2 * (n * d * P + 2 * n * d * P + (n * P * d_out if out_proj else 0)) \
-        + 4 * heads * n * n * dh
+    return statistics.median(times), err
 
 
 def interleaved(cmd, folder, workload, runs):
-    """A and B: rounds of one selfattn run and one timed NumPy (and torch)
-    call, so that a slow spell of the machine (they last seconds here) hits
-    both sides; the medians over the rounds, after a pause and one untimed
-    run of each."""
+    """A and B: runs rounds, each one untimed and one timed selfattn run,
+    then one untimed and one timed NumPy (and torch) call, so that a slow
+    spell of the machine (they last minutes here) hits both sides, and each
+    side's timed run follows its own warm-up; the medians over the rounds,
+    after a pause."""
     settle()
-    run_timed(cmd, 1, pause=False)  # untimed
     ours, theirs, err = [], {}, ""
     for _ in range(runs):
         t, err = run_timed(cmd, 1, pause=False)
