@@ -62,6 +62,17 @@ def run_timed(cmd, runs, pause=True):
     return statistics.median(times), err
 
 
+def peak_mib(stats):
+    m = re.search(r"peak memory ([0-9.]+) MiB", stats)
+    return float(m.group(1)) if m else float("nan")
+
+
+def flops(n, d, heads, dh, d_out, out_proj):
+    P = heads * dh
+    return 2 * (n * d * P + 2 * n * d * P + (n * P * d_out if out_proj else 0)) \
+        + 4 * heads * n * n * dh
+
+
 def interleaved(cmd, folder, workload, runs):
     """A and B: runs rounds, each one untimed and one timed selfattn run,
     then one untimed and one timed NumPy (and torch) call, so that a slow
