@@ -4,7 +4,9 @@
  * held at once.  A bad line gives {"line": N, "error": "..."} in its place. */
 #include <cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,8 +127,9 @@ static bool strict_number(const char *s)
 }
 
 /* The id of a line as JSON text to echo, or NULL: a number exactly as
- * written (so 64-bit integers keep every digit), anything else as cJSON
- * prints it (escaped, valid JSON whatever the line held). */
+ * written (so 64-bit integers keep every digit), a number written loosely
+ * with 17 significant digits, anything else as cJSON prints it (escaped,
+ * valid JSON whatever the line held). */
 static char *line_id(const char *text, size_t len)
 {
     cJSON *root = cJSON_ParseWithLength(text, len);
@@ -141,6 +144,14 @@ static char *line_id(const char *text, size_t len)
             free(id);
             id = NULL;
         }
+    }
+    if (item && !id && cJSON_IsNumber(item) && isfinite(item->valuedouble)) {
+        /* not strict as written (01, 1.): cJSON would print 15 digits
+         * whenever they come within its tolerance of the number, not
+         * always the same double; 17 digits always give it back */
+        char digits[32];
+        snprintf(digits, sizeof digits, "%.17g", item->valuedouble);
+        id = strdup(digits);
     }
     if (item && !id)
         id = cJSON_PrintUnformatted(item);
