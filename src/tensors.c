@@ -116,13 +116,19 @@ static float raw_element(const sa_tensor *t, size_t i)
     return 0.0f;
 }
 
-const float *sa_tensor_native_f32(const sa_tensor *t)
+/* True if t's raw bytes are float32 as this machine stores them, in
+ * row-major order (aligned or not). */
+static bool raw_is_native_f32(const sa_tensor *t)
 {
     const uint16_t one = 1;
     bool little_host = *(const unsigned char *)&one == 1;
-    if (t->data || !t->raw || t->dtype != SA_DTYPE_F32 || t->big_endian ||
-        !little_host || (t->fortran_order && t->ndim >= 2) ||
-        (uintptr_t)t->raw % sizeof(float) != 0)
+    return !t->data && t->raw && t->dtype == SA_DTYPE_F32 && !t->big_endian &&
+           little_host && !(t->fortran_order && t->ndim >= 2);
+}
+
+const float *sa_tensor_native_f32(const sa_tensor *t)
+{
+    if (!raw_is_native_f32(t) || (uintptr_t)t->raw % sizeof(float) != 0)
         return NULL;
     return (const float *)(const void *)t->raw;
 }
@@ -136,12 +142,9 @@ sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err)
     float *f = sa_alloc_large(n * sizeof *f);
     if (!f)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", t->name);
-    const uint16_t one = 1;
-    bool little_host = *(const unsigned char *)&one == 1;
     if (t->data) {
         memcpy(f, t->data, n * sizeof *f);
-    } else if (t->dtype == SA_DTYPE_F32 && !t->big_endian && little_host &&
-               (!t->fortran_order || t->ndim < 2)) {
+    } else if (raw_is_native_f32(t)) {
         memcpy(f, t->raw, n * sizeof *f);  /* already what we want */
     } else if (!t->fortran_order || t->ndim < 2) {
         for (size_t i = 0; i < n; i++)

@@ -296,4 +296,13 @@ static inline bool fuzz_pick_heads(size_t *H, size_t *G, const sa_weights *w,
     return true;
 }
 
+/* Every harness that attends: BLAS on one thread, as selfattn runs it. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    openblas_set_num_threads(1);
+    return 0;
+}
+
 #endif

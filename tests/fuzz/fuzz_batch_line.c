@@ -178,14 +178,6 @@ static void check_raw_id(const char *text, size_t len)
 }
 #endif
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    openblas_set_num_threads(1);
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t len = 0;

@@ -126,6 +126,26 @@ static inline void fuzz_check_tensor_set(const sa_tensor_set *set)
     }
 }
 
+/* sa_weights_from_tensors on a set a reader accepted, for layers 0 and 1:
+ * a failure is a proper error that leaves no arrays, a success passes
+ * fuzz_check_weights. */
+static inline void fuzz_check_weights_from_set(const sa_tensor_set *set)
+{
+    for (long layer = 0; layer <= 1; layer++) {
+        sa_weights w;
+        sa_error err;
+        fuzz_reset_error(&err);
+        sa_status st = sa_weights_from_tensors(&w, set, layer, &err);
+        if (st) {
+            fuzz_check_error(st, &err);
+            FUZZ_CHECK(w.wq == NULL && w.wk == NULL && w.wv == NULL);
+        } else {
+            fuzz_check_weights(&w);
+        }
+        sa_weights_free(&w);
+    }
+}
+
 /* A small deterministic PRNG for choices made from the input (splitmix64
  * seeded with FNV-1a of the bytes), so a crash input reproduces. */
 static inline uint64_t fuzz_hash(const void *data, size_t size)

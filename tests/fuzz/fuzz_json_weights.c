@@ -53,14 +53,6 @@ static void round_trip(const sa_weights *w)
     free(text);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    openblas_set_num_threads(1);
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const size_t heads[] = {1, 2, 3, 4, 8};

@@ -22,18 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(bytes <= (size_t)(buf + size - t->raw));
         }
         fuzz_check_tensor_set(&set);
-        for (long layer = 0; layer <= 1; layer++) {
-            sa_weights w;
-            fuzz_reset_error(&err);
-            st = sa_weights_from_tensors(&w, &set, layer, &err);
-            if (st) {
-                fuzz_check_error(st, &err);
-                FUZZ_CHECK(w.wq == NULL && w.wk == NULL && w.wv == NULL);
-            } else {
-                fuzz_check_weights(&w);
-            }
-            sa_weights_free(&w);
-        }
+        fuzz_check_weights_from_set(&set);
     }
     sa_tensor_set_free(&set);
     free(buf);
