@@ -41,7 +41,7 @@ DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
 LIB_SRC = src/alloc.c src/attention.c src/attention_dense.c src/attention_stream.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
 	src/npy.c src/npz.c src/parallel.c src/positions.c src/safetensors.c src/tensors.c \
 	src/heatmap.c src/json_matrix.c src/json_util.c src/mask.c src/matrix.c src/report.c \
-	src/read_result.c src/rng.c src/scores.c src/fastexp.c src/tile_kernel.c src/weights.c src/write_csv.c src/write_json.c src/write_npz.c \
+	src/read_result.c src/rng.c src/scores.c src/fastexp.c src/isa.c src/kernels_avx2.c src/kernels_avx512.c src/tile_kernel.c src/weights.c src/write_csv.c src/write_json.c src/write_npz.c \
 	src/write_heatmap.c src/write_svg.c src/write_table.c
 CLI_SRC = src/main.c src/cli.c src/output.c src/run_options.c src/run_session.c \
 	src/cmd_run.c src/cmd_batch.c src/cmd_init.c src/cmd_inspect.c src/cmd_plot.c \

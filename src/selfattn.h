@@ -408,6 +408,11 @@ sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
 
 void sa_result_free(sa_result *result);
 
+/* The vector kernels the streaming path uses on this CPU for head widths
+ * that are multiples of 16: "AVX-512", "AVX2" or "plain loops" (other
+ * widths take cblas_sgemm per tile).  A static string. */
+const char *sa_kernels_name(void);
+
 /* avg (n, m) = mean over h of weights (H, n, m). */
 void sa_average_heads(float *avg, const float *weights, size_t heads,
                       size_t n, size_t m);

@@ -9,6 +9,7 @@
 #include <cJSON.h>
 
 #include "check.h"
+#include "kernels.h"
 #include "naive.h"
 
 #define RTOL 1e-5
@@ -144,6 +145,25 @@ static void check_random_case(const random_case *c, uint64_t seed)
     CHECK(memcmp(threaded.output, lean.output, n * d_out * sizeof(float)) == 0,
           "%s: 3 threads give other bits than 1", what);
     sa_result_free(&threaded);
+
+    /* each lesser set of kernels: the AVX2 ones give the AVX-512 bits, the
+     * plain loops (another exp and sum order) agree with the reference */
+    cfg.threads = 1;
+    for (sa_isa isa = SA_ISA_PLAIN; isa < sa_isa_supported(); isa++) {
+        sa_isa previous = sa_isa_limit(isa);
+        sa_result lesser;
+        CHECK(sa_attention_forward(&lesser, x, n, d, ctx, m, d_ctx, &w, &cfg, &err) ==
+              SA_OK, "%s: %s", what, err.message);
+        sa_isa_limit(previous);
+        if (isa == SA_ISA_AVX2) {
+            CHECK(memcmp(lesser.output, lean.output, n * d_out * sizeof(float)) == 0,
+                  "%s: AVX2 kernels give other bits than AVX-512", what);
+        } else {
+            worst = naive_worst(lesser.output, out, n * d_out, RTOL, ATOL, &max_abs);
+            CHECK(worst <= 1, "%s: plain-loop output off by %g", what, max_abs);
+        }
+        sa_result_free(&lesser);
+    }
 
     sa_result_free(&r);
     sa_result_free(&lean);

@@ -1,14 +1,16 @@
 /* test_kernels.c — the streaming path's fast pieces against their plain
  * loops and float64: the tile products (sa_tile_scores, sa_tile_values),
- * exp with its sum, and the maximum with the finiteness check.  On a CPU
- * without AVX2 and FMA the fast functions are the plain loops and the
- * comparisons hold trivially. */
+ * exp with its sum, and the maximum with the finiteness check; each set
+ * of kernels this CPU has (plain loops, AVX2, AVX-512) in turn, and the
+ * AVX-512 kernels against the AVX2 ones bit for bit.  A set the CPU lacks
+ * is reported as not tested. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attention_internal.h"
 #include "check.h"
+#include "kernels.h"
 
 static float *random_floats(sa_rng *rng, size_t len, float amplitude)
 {
@@ -110,8 +112,6 @@ static void test_tiles(void)
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         check_tiles(&rng, shapes[i][0], shapes[i][1], shapes[i][2]);
-    printf("tile kernels: %s\n", sa_tile_kernels_usable(64) ? "AVX2 and FMA"
-                                                            : "plain loops");
     CHECK(!sa_tile_kernels_usable(0) && !sa_tile_kernels_usable(8) &&
           !sa_tile_kernels_usable(24), "kernels offered for a width not a multiple of 16");
 }
@@ -182,10 +182,82 @@ static void test_max_finite(void)
         }
 }
 
+/* One run of every kernel on fixed random data, its outputs kept. */
+typedef struct {
+    float s[18 * 272], acc[18 * 80], e[1003], max[40];
+    double sum;
+    bool finite[40];
+} kernel_outputs;
+
+static void run_kernels(kernel_outputs *o)
+{
+    sa_rng rng;
+    sa_rng_seed(&rng, 9);
+    // 18 rows against 250 keys (an odd block of 16 last), head width 80
+    // (an odd group of 16 columns last), of a kv width of 160
+    size_t rows = 18, cols = 250, dh = 80, Pkv = 160, ld_s = 272, m16 = 256;
+    float *q = random_floats(&rng, rows * dh, 1.0f);
+    float *k = random_floats(&rng, m16 * Pkv, 1.0f);
+    float *v = random_floats(&rng, m16 * Pkv, 1.0f);
+    float *x = random_floats(&rng, 1003, 30.0f), tmp[SA_BLOCK * 160];
+    sa_block_keys(k, m16, Pkv, tmp);
+    sa_block_values(v, m16, Pkv, tmp);
+    memset(o, 0, sizeof *o);
+    sa_tile_scores(o->s, ld_s, q, dh, rows, k + dh * SA_BLOCK, Pkv, cols, dh, 0.1f);
+    for (size_t i = 0; i < rows * dh; i++)
+        o->acc[i] = 0.5f;
+    sa_tile_values(o->acc, o->s, ld_s, v + dh * SA_BLOCK, Pkv, rows, cols, dh);
+    memcpy(o->e, x, sizeof o->e);
+    o->sum = sa_exp_shifted(o->e, 1003, 20.0f);
+    x[500] = NAN;
+    for (size_t n = 0; n < 40; n++)  // every tail length, a NaN past 32
+        o->max[n] = sa_max_finite(x + 480, n, &o->finite[n]);
+    free(q);
+    free(k);
+    free(v);
+    free(x);
+}
+
+/* The AVX-512 kernels give the AVX2 kernels' bits. */
+static void test_same_bits(void)
+{
+    if (sa_isa_supported() < SA_ISA_AVX512) {
+        printf("AVX-512 against AVX2: not tested, this CPU lacks AVX-512\n");
+        return;
+    }
+    static kernel_outputs avx2, avx512;
+    sa_isa previous = sa_isa_limit(SA_ISA_AVX2);
+    run_kernels(&avx2);
+    sa_isa_limit(SA_ISA_AVX512);
+    run_kernels(&avx512);
+    sa_isa_limit(previous);
+    CHECK(memcmp(avx2.s, avx512.s, sizeof avx2.s) == 0, "AVX-512 scores differ from AVX2's");
+    CHECK(memcmp(avx2.acc, avx512.acc, sizeof avx2.acc) == 0,
+          "AVX-512 values differ from AVX2's");
+    CHECK(memcmp(avx2.e, avx512.e, sizeof avx2.e) == 0 && avx2.sum == avx512.sum,
+          "AVX-512 exp differs from AVX2's (sums %.17g %.17g)", avx2.sum, avx512.sum);
+    CHECK(memcmp(avx2.max, avx512.max, sizeof avx2.max) == 0 &&
+          memcmp(avx2.finite, avx512.finite, sizeof avx2.finite) == 0,
+          "AVX-512 max differs from AVX2's");
+    CHECK(avx512.finite[20] && !avx512.finite[21], "the NaN at 20 of the max test");
+}
+
 int main(void)
 {
-    test_tiles();
-    test_exp();
-    test_max_finite();
+    static const char *const names[] = {"plain loops", "AVX2", "AVX-512"};
+    sa_isa best = sa_isa_supported();
+    for (int isa = SA_ISA_PLAIN; isa <= SA_ISA_AVX512; isa++) {
+        if (isa > (int)best) {
+            printf("%s kernels: not tested, this CPU lacks them\n", names[isa]);
+            continue;
+        }
+        sa_isa previous = sa_isa_limit((sa_isa)isa);
+        printf("%s kernels\n", names[isa]);
+        test_tiles();
+        test_exp();
+        test_max_finite();
+        sa_isa_limit(previous);
+    }
+    test_same_bits();
     return check_summary("test_kernels");
 }
