@@ -1,7 +1,11 @@
 /* kernels_avx512.c — the kernels of kernels_avx2.c on AVX-512F: one zmm
  * register holds a whole block of 16 keys or value columns, so a strip of
- * 6 query rows takes 6 x 32 of the result at once (twelve zmm
- * accumulators, two blocks) and exp runs on sixteen floats per step.  On
+ * 6 query rows takes 6 x 32 scores at once (twelve zmm accumulators, two
+ * blocks of keys) or 6 x 64 of its output (24, four groups of columns).
+ * On one core, strips of 6 x 256 x 64 (best of 5): scores 199-202 GFLOP/s
+ * (four blocks of keys at once: 156-162), values 198-206 (6 x 32 at a
+ * time: 195-206), of the 217 that chains of independent FMAs reach.  exp
+ * runs on sixteen floats per step.  On
  * CPUs with 512-bit FMA units (AMD Zen 5, Intel server parts) this is
  * twice the arithmetic per instruction of AVX2; on Zen 4, which splits
  * each 512-bit operation in two, it costs the same.  Each element sees
@@ -19,27 +23,27 @@
 #define INLINE static inline __attribute__((always_inline))
 
 /* s (6, 16 * NB; row stride ld_s) = scale * q (6, dh; row stride ld_q) @
- * NB blocks of keys (dh, 16 each; block b at kb + b * 16 * Pkv), NB = 1
- * or 2: a[r][b] accumulates row r's scores for block b over t in order. */
+ * NB blocks of keys (dh, 16 each; block b at kb + b * 16 * Pkv), NB from
+ * 1 to 4: a[r][b] accumulates row r's scores for block b over t in order. */
 KERNEL INLINE void scores_blocks(float *s, size_t ld_s, const float *q,
                                  size_t ld_q, const float *kb, size_t Pkv,
                                  size_t dh, float scale, int NB)
 {
-    __m512 a[SA_TILE_ROWS][2];
+    __m512 a[SA_TILE_ROWS][4];
 #pragma GCC unroll 6
     for (int r = 0; r < SA_TILE_ROWS; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             a[r][b] = _mm512_setzero_ps();
     for (size_t t = 0; t < dh; t++) {
-        __m512 k[2];
-#pragma GCC unroll 2
+        __m512 k[4];
+#pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             k[b] = _mm512_loadu_ps(kb + b * SA_BLOCK * Pkv + t * SA_BLOCK);
 #pragma GCC unroll 6
         for (int r = 0; r < SA_TILE_ROWS; r++) {
             __m512 x = _mm512_set1_ps(q[r * ld_q + t]);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int b = 0; b < NB; b++)
                 a[r][b] = _mm512_fmadd_ps(x, k[b], a[r][b]);
         }
@@ -47,41 +51,41 @@ KERNEL INLINE void scores_blocks(float *s, size_t ld_s, const float *q,
     __m512 f = _mm512_set1_ps(scale);
 #pragma GCC unroll 6
     for (int r = 0; r < SA_TILE_ROWS; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             _mm512_storeu_ps(s + r * ld_s + b * SA_BLOCK, _mm512_mul_ps(a[r][b], f));
 }
 
 /* acc (6, 16 * NB; row stride ld_acc) += p (6, cols; row stride ld_p) @
  * NB groups of 16 columns of blocked values (group g of row k at vb +
- * (k / 16) * 16 * Pkv + g * 256 + (k % 16) * 16), NB = 1 or 2. */
+ * (k / 16) * 16 * Pkv + g * 256 + (k % 16) * 16), NB from 1 to 4. */
 KERNEL INLINE void values_blocks(float *acc, size_t ld_acc, const float *p,
                                  size_t ld_p, const float *vb, size_t Pkv,
                                  size_t cols, int NB)
 {
-    __m512 a[SA_TILE_ROWS][2];
+    __m512 a[SA_TILE_ROWS][4];
 #pragma GCC unroll 6
     for (int r = 0; r < SA_TILE_ROWS; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             a[r][b] = _mm512_loadu_ps(acc + r * ld_acc + b * SA_BLOCK);
     for (size_t k = 0; k < cols; k++) {
         const float *row = vb + k / SA_BLOCK * SA_BLOCK * Pkv + k % SA_BLOCK * SA_BLOCK;
-        __m512 v[2];
-#pragma GCC unroll 2
+        __m512 v[4];
+#pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             v[b] = _mm512_loadu_ps(row + b * SA_BLOCK * SA_BLOCK);
 #pragma GCC unroll 6
         for (int r = 0; r < SA_TILE_ROWS; r++) {
             __m512 x = _mm512_set1_ps(p[r * ld_p + k]);
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int b = 0; b < NB; b++)
                 a[r][b] = _mm512_fmadd_ps(x, v[b], a[r][b]);
         }
     }
 #pragma GCC unroll 6
     for (int r = 0; r < SA_TILE_ROWS; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             _mm512_storeu_ps(acc + r * ld_acc + b * SA_BLOCK, a[r][b]);
 }
@@ -106,9 +110,13 @@ KERNEL void sa_tile_values_avx512(float *acc, const float *p, size_t ld_p,
                                   const float *vb, size_t Pkv, size_t rows,
                                   size_t cols, size_t dh)
 {
-    // pairs of column groups outside, so their (cols, 32) slice of v stays
-    // in L1; an odd group alone
+    // four column groups at a time, then two, then one, each call reading
+    // its (cols, 16 * NB) slice of v in order
     size_t c = 0;
+    for (; c + 4 * SA_BLOCK <= dh; c += 4 * SA_BLOCK)
+        for (size_t r = 0; r < rows; r += SA_TILE_ROWS)
+            values_blocks(acc + r * dh + c, dh, p + r * ld_p, ld_p,
+                          vb + c * SA_BLOCK, Pkv, cols, 4);
     for (; c + 2 * SA_BLOCK <= dh; c += 2 * SA_BLOCK)
         for (size_t r = 0; r < rows; r += SA_TILE_ROWS)
             values_blocks(acc + r * dh + c, dh, p + r * ld_p, ld_p,

@@ -629,3 +629,46 @@ output (3 × 3)"
     assert_equal "$stderr" ""
     assert_output --regexp '^selfattn [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+# ---- --stats and --threads -------------------------------------------------
+
+# A 100 x 32 input of sines, enough for several tiles of 6 queries.
+wide_input() {
+    awk 'BEGIN { printf "["; for (i = 0; i < 100; i++) { printf "%s[", i ? "," : "";
+                 for (c = 0; c < 32; c++) printf "%s%.6f", c ? "," : "", sin(i * 7 + c);
+                 printf "]" } print "]" }' > "$T/wide.json"
+}
+
+@test "--stats: three lines on stderr, the report on stdout unchanged" {
+    wide_input
+    run --separate-stderr selfattn run -H 2 --seed 3 -t 2 "$T/wide.json"
+    assert_success
+    local plain="$output"
+    run --separate-stderr selfattn run --stats -H 2 --seed 3 -t 2 "$T/wide.json"
+    assert_success
+    assert_equal "$output" "$plain"
+    assert_equal "$(wc -l <<< "$stderr")" 3
+    assert_regex "$stderr" '^selfattn: stats: read [0-9.]+ s, project [0-9.]+ s, attend [0-9.]+ s, write [0-9.]+ s, total [0-9.]+ s'
+    assert_regex "$stderr" $'\nselfattn: stats: [0-9.e+-]+ GFLOP, [0-9.]+ GFLOP/s in project \+ attend, streaming path, 2 threads, peak memory [0-9.]+ MiB\n'
+    assert_regex "$stderr" $'\nselfattn: stats: tile kernels (AVX-512|AVX2|plain loops), OpenBLAS [A-Za-z0-9]+$'
+    run --separate-stderr selfattn run --stats --print weights -t 1 classic.json
+    assert_success
+    assert_regex "$stderr" 'dense path, 1 thread, peak memory'
+}
+
+@test "--threads: 1, 2 and 3 threads give the same bits; OPENBLAS_NUM_THREADS is the default" {
+    wide_input
+    run --separate-stderr selfattn run -H 2 --seed 3 -t 1 -f npy -o "$T/one.npy" "$T/wide.json"
+    assert_success
+    run --separate-stderr selfattn run -H 2 --seed 3 --threads 2 -f npy -o "$T/two.npy" "$T/wide.json"
+    assert_success
+    run --separate-stderr selfattn run -H 2 --seed 3 -t 3 -f npy -o "$T/three.npy" "$T/wide.json"
+    assert_success
+    cmp "$T/one.npy" "$T/two.npy"
+    cmp "$T/one.npy" "$T/three.npy"
+    OPENBLAS_NUM_THREADS=3 run --separate-stderr selfattn run --stats -H 2 --seed 3 "$T/wide.json"
+    assert_success
+    assert_regex "$stderr" 'streaming path, 3 threads'
+    run --separate-stderr selfattn run -t 0 classic.json
+    assert_usage_error "--threads: '0' is not an integer from 1 to 1024"
+}

@@ -15,8 +15,11 @@ Workloads (see README "Speed"):
      a 16 GiB score matrix)
 Times are medians after a 5-second pause, each timed run after an untimed
 one; for A and B, rounds alternate selfattn with NumPy and torch, so a slow
-spell of the machine hits both.  This is a benchmark, not a test: it fails only if a
-command fails.
+spell of the machine hits both.  When the environment names OpenBLAS's
+kernels (OPENBLAS_CORETYPE, as on the development machine), the sgemm peak
+and NumPy are also measured with the kernels OpenBLAS would choose itself
+("own" below), and the fraction of peak is of the faster sgemm.  This is a
+benchmark, not a test: it fails only if a command fails.
 """
 import argparse
 import os
@@ -90,11 +93,38 @@ def interleaved(cmd, folder, workload, runs):
             err)
 
 
+def own_blas_env():
+    """The environment without OPENBLAS_CORETYPE (OpenBLAS then picks its
+    kernels for the CPU), or None if it is not set."""
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        return None
+    return {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+
+
 def library_times(folder, workload, runs):
-    out = subprocess.run([sys.executable, os.path.join(HERE, "numpy_attention.py"),
-                          folder, workload, str(runs)],
-                         capture_output=True, text=True, check=True).stdout
-    return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
+    """NumPy's and torch's times, and NumPy's with OpenBLAS's own kernels
+    ("numpy-own") when the environment names others."""
+    script = [sys.executable, os.path.join(HERE, "numpy_attention.py"), folder,
+              workload, str(runs)]
+    out = subprocess.run(script, capture_output=True, text=True, check=True).stdout
+    times = {k: float(v) for k, v in (line.split() for line in out.splitlines())}
+    if own_blas_env() is not None:
+        out = subprocess.run(script + ["numpy"], capture_output=True, text=True,
+                             check=True, env=own_blas_env()).stdout
+        times["numpy-own"] = float(out.split()[1])
+    return times
+
+
+def sgemm_peak(env=None):
+    return float(subprocess.run([os.path.join(HERE, "sgemm_peak")], capture_output=True,
+                                text=True, check=True, env=env).stdout)
+
+
+def blas_core(env=None):
+    """The kernels OpenBLAS and selfattn use here, from --stats."""
+    err = subprocess.run([SELFATTN, "run", "--stats", os.path.join(ROOT, "data/classic.json")],
+                         capture_output=True, text=True, check=True, env=env).stderr
+    return re.search(r"tile kernels (.*), OpenBLAS (\S+)", err).groups()
 
 
 def main():
@@ -106,22 +136,34 @@ def main():
     if not os.path.exists(os.path.join(folder, "d_x.npy")):
         subprocess.run([sys.executable, os.path.join(HERE, "make_data.py"), folder],
                        check=True)
-    peak = float(subprocess.run([os.path.join(HERE, "sgemm_peak")], capture_output=True,
-                                text=True, check=True).stdout)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                 if l.startswith("model name")), "unknown")
-    print(f"machine: {os.cpu_count()} cores, {cpu}; OpenBLAS sgemm 2048^3: "
-          f"{peak:.1f} GFLOP/s (median of 7)")
-    print(f"{'':3} {'selfattn':>10} {'numpy':>10} {'torch':>10} {'vs numpy':>9} "
-          f"{'vs torch':>9} {'GFLOP/s':>8} {'of peak':>8} {'peak MiB':>9}")
+    kernels, core = blas_core()
+    peak = sgemm_peak()
+    print(f"machine: {os.cpu_count()} cores, {cpu}; selfattn's tile kernels: {kernels}")
+    print(f"OpenBLAS sgemm 2048^3: {peak:.1f} GFLOP/s with its {core} kernels "
+          f"(median of 7)", end="")
+    if own_blas_env() is not None:
+        own_core = blas_core(own_blas_env())[1]
+        own_peak = sgemm_peak(own_blas_env())
+        print(f", as OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} asks; "
+              f"{own_peak:.1f} GFLOP/s with its own choice, {own_core}", end="")
+        peak = max(peak, own_peak)
+    print()
+    print(f"{'':3} {'selfattn':>10} {'numpy':>10} {'numpy-own':>10} {'torch':>10} "
+          f"{'vs numpy':>9} {'vs own':>8} {'vs torch':>9} {'GFLOP/s':>8} {'of peak':>8} "
+          f"{'peak MiB':>9}")
 
     def row(name, ours, others, work, stats):
-        np_t, th_t = others.get("numpy"), others.get("torch")
-        cells = [f"{ours:9.3f}s",
-                 f"{np_t:9.3f}s" if np_t else f"{'-':>10}",
-                 f"{th_t:9.3f}s" if th_t else f"{'-':>10}",
-                 f"{np_t / ours:8.2f}x" if np_t else f"{'-':>9}",
-                 f"{th_t / ours:8.2f}x" if th_t else f"{'-':>9}"]
+        def seconds(lib):
+            t = others.get(lib)
+            return f"{t:9.3f}s" if t else f"{'-':>10}"
+
+        def ratio(lib, width):
+            t = others.get(lib)
+            return f"{t / ours:{width - 1}.2f}x" if t else f"{'-':>{width}}"
+        cells = [f"{ours:9.3f}s", seconds("numpy"), seconds("numpy-own"), seconds("torch"),
+                 ratio("numpy", 9), ratio("numpy-own", 8), ratio("torch", 9)]
         rate = work / ours / 1e9 if work else 0
         cells += [f"{rate:8.1f}" if work else f"{'-':>8}",
                   f"{100 * rate / peak:7.0f}%" if work else f"{'-':>8}",

@@ -2,12 +2,12 @@
 """The NumPy and PyTorch side of `make bench`: the same attention as
 selfattn, computed in process on the same files, timed without the loading.
 
-    /usr/bin/python3 tests/bench/numpy_attention.py DIR WORKLOAD RUNS
+    /usr/bin/python3 tests/bench/numpy_attention.py DIR WORKLOAD RUNS [numpy]
 
-Prints one line per library: "numpy SECONDS" and, when torch imports,
-"torch SECONDS" (the median of RUNS runs) and the peak memory in MiB.
+Prints one line per library: "numpy SECONDS" and, when torch imports and
+the fourth argument does not ask for NumPy alone, "torch SECONDS" (the
+median of RUNS runs).
 """
-import resource
 import statistics
 import sys
 import time
@@ -77,6 +77,8 @@ def main():
         x = np.load(f"{folder}/{workload.lower()}_x.npy")
         w = dict(np.load(f"{folder}/bd_w.npz"))
         print(f"numpy {median_time(lambda: numpy_single(x, w), runs):.4f}")
+    if sys.argv[4:] == ["numpy"]:
+        return
     try:
         import torch
     except ImportError:
