@@ -54,3 +54,16 @@ os.execv(sys.argv[1], sys.argv[1:])' "$SELFATTN" run -t 1 -o "$T/out.json" "$T/l
     assert_equal "$status" 74
     assert_equal "$stderr" "selfattn: <stdout>: write error: No space left on device"
 }
+
+@test "weights that cannot fit in memory: 65 at once, naming the need, no output file" {
+    # 300000 one-number tokens: 360 GB of weights, 720 GB with steps
+    awk 'BEGIN { for (i = 0; i < 300000; i++) print (i % 7) / 7 }' > "$T/long.csv"
+    run --separate-stderr selfattn run --print weights -o "$T/out.json" "$T/long.csv"
+    assert_equal "$status" 65
+    assert_equal "$output" ""
+    assert_regex "$stderr" '^selfattn: printing weights needs 335\.3 GiB for 1 x 300000 x 300000 matrices but only [0-9.]+ GiB of memory are available; drop weights from --print to stream the attention in O\(n\) memory$'
+    [ ! -e "$T/out.json" ]
+    run --separate-stderr selfattn run --print steps "$T/long.csv"
+    assert_equal "$status" 65
+    assert_regex "$stderr" '^selfattn: printing weights and steps needs 670\.6 GiB for 1 x 300000 x 300000 matrices .*; drop weights and steps from --print'
+}
