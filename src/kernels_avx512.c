@@ -22,6 +22,20 @@
 #define KERNEL __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
+/* a[r][b] += x[r * ld_x] * w[b] for the 6 rows of a strip and NB blocks:
+ * one step of the inner dimension of both products. */
+KERNEL INLINE void fma_strip(__m512 a[SA_TILE_ROWS][4], const float *x,
+                             size_t ld_x, const __m512 w[4], int NB)
+{
+#pragma GCC unroll 6
+    for (int r = 0; r < SA_TILE_ROWS; r++) {
+        __m512 xr = _mm512_set1_ps(x[r * ld_x]);
+#pragma GCC unroll 4
+        for (int b = 0; b < NB; b++)
+            a[r][b] = _mm512_fmadd_ps(xr, w[b], a[r][b]);
+    }
+}
+
 /* s (6, 16 * NB; row stride ld_s) = scale * q (6, dh; row stride ld_q) @
  * NB blocks of keys (dh, 16 each; block b at kb + b * 16 * Pkv), NB from
  * 1 to 4: a[r][b] accumulates row r's scores for block b over t in order. */
@@ -40,13 +54,7 @@ KERNEL INLINE void scores_blocks(float *s, size_t ld_s, const float *q,
 #pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             k[b] = _mm512_loadu_ps(kb + b * SA_BLOCK * Pkv + t * SA_BLOCK);
-#pragma GCC unroll 6
-        for (int r = 0; r < SA_TILE_ROWS; r++) {
-            __m512 x = _mm512_set1_ps(q[r * ld_q + t]);
-#pragma GCC unroll 4
-            for (int b = 0; b < NB; b++)
-                a[r][b] = _mm512_fmadd_ps(x, k[b], a[r][b]);
-        }
+        fma_strip(a, q + t, ld_q, k, NB);
     }
     __m512 f = _mm512_set1_ps(scale);
 #pragma GCC unroll 6
@@ -75,13 +83,7 @@ KERNEL INLINE void values_blocks(float *acc, size_t ld_acc, const float *p,
 #pragma GCC unroll 4
         for (int b = 0; b < NB; b++)
             v[b] = _mm512_loadu_ps(row + b * SA_BLOCK * SA_BLOCK);
-#pragma GCC unroll 6
-        for (int r = 0; r < SA_TILE_ROWS; r++) {
-            __m512 x = _mm512_set1_ps(p[r * ld_p + k]);
-#pragma GCC unroll 4
-            for (int b = 0; b < NB; b++)
-                a[r][b] = _mm512_fmadd_ps(x, v[b], a[r][b]);
-        }
+        fma_strip(a, p + k, ld_p, v, NB);
     }
 #pragma GCC unroll 6
     for (int r = 0; r < SA_TILE_ROWS; r++)
