@@ -16,10 +16,11 @@ Workloads (see README "Speed"):
 Times are medians after a 5-second pause, each timed run after an untimed
 one; for A and B, rounds alternate selfattn with NumPy and torch, so a slow
 spell of the machine hits both.  When the environment names OpenBLAS's
-kernels (OPENBLAS_CORETYPE, as on the development machine), the sgemm peak
-and NumPy are also measured with the kernels OpenBLAS would choose itself
-("own" below), and the fraction of peak is of the faster sgemm.  This is a
-benchmark, not a test: it fails only if a command fails.
+kernels (OPENBLAS_CORETYPE, as on the development machine), A and B are
+measured again, selfattn and NumPy alike, with the kernels OpenBLAS chooses
+itself (rows A/own and B/own), as is the sgemm peak; the fraction of peak
+is of the faster sgemm.  This is a benchmark, not a test: it fails only if
+a command fails.
 """
 import argparse
 import os
@@ -45,7 +46,7 @@ def settle():
     time.sleep(SETTLE)
 
 
-def run_timed(cmd, runs, pause=True):
+def run_timed(cmd, runs, pause=True, env=None):
     """Median wall time of runs runs of cmd, and the stderr of the last,
     after a pause (settle, unless pause is False) and one untimed run: the
     first run after other work pays for memory the virtual machine has not
@@ -56,7 +57,7 @@ def run_timed(cmd, runs, pause=True):
     times, err = [], ""
     for run in range(runs + 1):
         t = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True, text=True)
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if run > 0:
             times.append(time.perf_counter() - t)
         if p.returncode != 0:
@@ -76,18 +77,18 @@ def flops(n, d, heads, dh, d_out, out_proj):
         + 4 * heads * n * n * dh
 
 
-def interleaved(cmd, folder, workload, runs):
+def interleaved(cmd, folder, workload, runs, env=None):
     """A and B: runs rounds, each one untimed and one timed selfattn run,
     then one untimed and one timed NumPy (and torch) call, so that a slow
     spell of the machine (they last minutes here) hits both sides, and each
     side's timed run follows its own warm-up; the medians over the rounds,
-    after a pause."""
+    after a pause.  With env (OpenBLAS's own kernels), NumPy alone."""
     settle()
     ours, theirs, err = [], {}, ""
     for _ in range(runs):
-        t, err = run_timed(cmd, 1, pause=False)
+        t, err = run_timed(cmd, 1, pause=False, env=env)
         ours.append(t)
-        for lib, seconds in library_times(folder, workload, 1).items():
+        for lib, seconds in library_times(folder, workload, 1, env).items():
             theirs.setdefault(lib, []).append(seconds)
     return (statistics.median(ours), {k: statistics.median(v) for k, v in theirs.items()},
             err)
@@ -101,18 +102,13 @@ def own_blas_env():
     return {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
 
 
-def library_times(folder, workload, runs):
-    """NumPy's and torch's times, and NumPy's with OpenBLAS's own kernels
-    ("numpy-own") when the environment names others."""
+def library_times(folder, workload, runs, env=None):
+    """NumPy's and torch's times; with env, NumPy's alone."""
     script = [sys.executable, os.path.join(HERE, "numpy_attention.py"), folder,
-              workload, str(runs)]
-    out = subprocess.run(script, capture_output=True, text=True, check=True).stdout
-    times = {k: float(v) for k, v in (line.split() for line in out.splitlines())}
-    if own_blas_env() is not None:
-        out = subprocess.run(script + ["numpy"], capture_output=True, text=True,
-                             check=True, env=own_blas_env()).stdout
-        times["numpy-own"] = float(out.split()[1])
-    return times
+              workload, str(runs)] + (["numpy"] if env is not None else [])
+    out = subprocess.run(script, capture_output=True, text=True, check=True,
+                         env=env).stdout
+    return {k: float(v) for k, v in (line.split() for line in out.splitlines())}
 
 
 def sgemm_peak(env=None):
@@ -150,9 +146,9 @@ def main():
               f"{own_peak:.1f} GFLOP/s with its own choice, {own_core}", end="")
         peak = max(peak, own_peak)
     print()
-    print(f"{'':3} {'selfattn':>10} {'numpy':>10} {'numpy-own':>10} {'torch':>10} "
-          f"{'vs numpy':>9} {'vs own':>8} {'vs torch':>9} {'GFLOP/s':>8} {'of peak':>8} "
-          f"{'peak MiB':>9}")
+    configs = [("", None)] + ([("/own", own_blas_env())] if own_blas_env() is not None else [])
+    print(f"{'':6} {'selfattn':>10} {'numpy':>10} {'torch':>10} {'vs numpy':>9} "
+          f"{'vs torch':>9} {'GFLOP/s':>8} {'of peak':>8} {'peak MiB':>9}")
 
     def row(name, ours, others, work, stats):
         def seconds(lib):
@@ -162,25 +158,27 @@ def main():
         def ratio(lib, width):
             t = others.get(lib)
             return f"{t / ours:{width - 1}.2f}x" if t else f"{'-':>{width}}"
-        cells = [f"{ours:9.3f}s", seconds("numpy"), seconds("numpy-own"), seconds("torch"),
-                 ratio("numpy", 9), ratio("numpy-own", 8), ratio("torch", 9)]
+        cells = [f"{ours:9.3f}s", seconds("numpy"), seconds("torch"),
+                 ratio("numpy", 9), ratio("torch", 9)]
         rate = work / ours / 1e9 if work else 0
         cells += [f"{rate:8.1f}" if work else f"{'-':>8}",
                   f"{100 * rate / peak:7.0f}%" if work else f"{'-':>8}",
                   f"{peak_mib(stats):9.1f}"]
-        print(f"{name:3} " + " ".join(cells))
+        print(f"{name:6} " + " ".join(cells))
 
     # A: full nn.MultiheadAttention, whole process against in-process compute
     cmd = [SELFATTN, "run", "--stats", "-H", "8", "-w", f"{folder}/a_w.safetensors",
            "-f", "npy", "-o", f"{folder}/a_out.npy", f"{folder}/a_x.npy"]
-    t, libs, stats = interleaved(cmd, folder, "A", args.runs)
-    row("A", t, libs, flops(4096, 512, 8, 64, 512, True), stats)
+    for suffix, env in configs:
+        t, libs, stats = interleaved(cmd, folder, "A", args.runs, env)
+        row("A" + suffix, t, libs, flops(4096, 512, 8, 64, 512, True), stats)
 
     # B: one head, d = 64, output only
     cmd = [SELFATTN, "run", "--stats", "-w", f"{folder}/bd_w.npz", "-f", "npy",
            "-o", f"{folder}/b_out.npy", f"{folder}/b_x.npy"]
-    t, libs, stats = interleaved(cmd, folder, "B", args.runs)
-    row("B", t, libs, flops(16384, 64, 1, 64, 64, False), stats)
+    for suffix, env in configs:
+        t, libs, stats = interleaved(cmd, folder, "B", args.runs, env)
+        row("B" + suffix, t, libs, flops(16384, 64, 1, 64, 64, False), stats)
 
     # C: the classic example, whole processes
     cmd = [SELFATTN, "run", "--stats", "--scale", "1", "-w",
@@ -202,6 +200,9 @@ def main():
     row("D", t, {}, flops(65536, 64, 1, 64, 64, False), stats)
     print("A, B: NumPy and torch timed in process without loading; selfattn as a "
           "whole process (start, read, compute, write).  C: both whole processes.")
+    if len(configs) > 1:
+        print("A/own, B/own: selfattn and NumPy with OpenBLAS's own choice of kernels "
+              "(OPENBLAS_CORETYPE unset).")
 
 
 if __name__ == "__main__":
