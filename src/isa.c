@@ -1,7 +1,8 @@
-/* isa.c — which vector kernels run: the best the CPU supports (asked of
- * the CPU once per call through GCC's __builtin_cpu_supports, which also
- * checks that the operating system saves the registers), lowered only by
- * the unit tests. */
+/* isa.c — which vector kernels run: the best the CPU supports, lowered
+ * only by the unit tests.  GCC's __builtin_cpu_supports reads flags its
+ * runtime set once at start-up from CPUID, counting AVX and AVX-512 only
+ * where the operating system saves their registers, so asking on every
+ * call costs a few loads. */
 #include "kernels.h"
 #include "selfattn.h"
 
