@@ -5,8 +5,9 @@
  * window masking hides entirely are skipped.  Work items (head, query
  * tile) are shared by threads; each item is computed by one thread in a
  * fixed order, so the result does not depend on the number of threads.
- * The tile products are the AVX2 kernels of tile_kernel.c on K and V
- * blocked in place, where they apply, else cblas_sgemm.  Legend as in
+ * The tile products are the vector kernels of tile_kernel.c (AVX2 or
+ * AVX-512) on K and V blocked in place, where they apply, else
+ * cblas_sgemm.  Legend as in
  * attention_internal.h; Bq = TILE_Q, Bk = TILE_K, chosen by measurement
  * (tests/bench; 128 x 256, 256 x 256, 256 x 128, 512 x 256 and 256 x 512
  * were within the noise of each other): a thread's (Bq, Bk) scores stay in

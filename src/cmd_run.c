@@ -1,6 +1,5 @@
 /* cmd_run.c — `selfattn run`: one sequence from INPUT, one report.  All
  * the math is in the library; the session loads the other files. */
-#include <cblas.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -32,8 +31,8 @@ static void print_stats(const run_options *o, const sa_result *r, double read,
             r->flops / 1e9, busy > 0 ? r->flops / busy / 1e9 : 0.0,
             o->print_weights || o->print_steps ? "dense" : "streaming",
             o->threads, o->threads == 1 ? "" : "s", (double)ru.ru_maxrss / 1024.0);
-    fprintf(stderr, "selfattn: stats: tile kernels %s, OpenBLAS %s\n",
-            sa_kernels_name(), openblas_get_corename());
+    fprintf(stderr, "selfattn: stats: vector kernels %s, OpenBLAS %s\n",
+            sa_kernels_name(), sa_blas_name());
 }
 
 int cmd_run(int argc, char **argv)

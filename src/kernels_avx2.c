@@ -9,7 +9,7 @@
  * the blocked layout (tile_kernel.c) in order. */
 #include "kernels.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if SA_X86_KERNELS
 #include <immintrin.h>
 #include <math.h>
 
@@ -108,19 +108,19 @@ KERNEL void sa_tile_values_avx2(float *acc, const float *p, size_t ld_p,
  * multiply-adds; inlined into the loop below. */
 KERNEL static inline __attribute__((always_inline)) __m256 exp8(__m256 v)
 {
-    const __m256 low = _mm256_set1_ps(-87.0f), magic = _mm256_set1_ps(12582912.0f);
+    const __m256 low = _mm256_set1_ps(SA_EXP_LOW), magic = _mm256_set1_ps(SA_EXP_ROUND);
     __m256 keep = _mm256_cmp_ps(v, low, _CMP_GE_OQ);
     __m256 c = _mm256_max_ps(v, low);
     __m256 k = _mm256_sub_ps(
-        _mm256_fmadd_ps(c, _mm256_set1_ps(1.44269504088896341f), magic), magic);
-    __m256 f = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), c);
-    f = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.42860682030941723212e-6f), f);
-    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 720.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
+        _mm256_fmadd_ps(c, _mm256_set1_ps(SA_EXP_LOG2E), magic), magic);
+    __m256 f = _mm256_fnmadd_ps(k, _mm256_set1_ps(SA_EXP_LN2_HI), c);
+    f = _mm256_fnmadd_ps(k, _mm256_set1_ps(SA_EXP_LN2_LO), f);
+    __m256 p = _mm256_set1_ps(SA_EXP_C7);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C6));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C5));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C4));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C3));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C2));
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
     __m256i bits = _mm256_slli_epi32(
@@ -136,7 +136,7 @@ KERNEL static inline __attribute__((always_inline)) void add_lanes(
     *hi = _mm256_add_pd(*hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
 }
 
-KERNEL size_t sa_exp_shifted_avx2(float *x, size_t n, float shift, double lanes[8])
+KERNEL size_t sa_exp_prefix_avx2(float *x, size_t n, float shift, double lanes[8])
 {
     const __m256 vshift = _mm256_set1_ps(shift);
     __m256d sum_lo = _mm256_loadu_pd(lanes), sum_hi = _mm256_loadu_pd(lanes + 4);
@@ -162,7 +162,7 @@ KERNEL size_t sa_exp_shifted_avx2(float *x, size_t n, float shift, double lanes[
     return j;
 }
 
-KERNEL size_t sa_max_finite_avx2(const float *x, size_t n, float *max_out,
+KERNEL size_t sa_max_prefix_avx2(const float *x, size_t n, float *max_out,
                                  bool *finite)
 {
     __m256 max = _mm256_set1_ps(-INFINITY), max2 = max;

@@ -1,19 +1,19 @@
 /* kernels_avx512.c — the kernels of kernels_avx2.c on AVX-512F: one zmm
  * register holds a whole block of 16 keys or value columns, so a strip of
  * 6 query rows takes 6 x 32 scores at once (twelve zmm accumulators, two
- * blocks of keys) or 6 x 64 of its output (24, four groups of columns).
- * On one core, strips of 6 x 256 x 64 (best of 5): scores 199-202 GFLOP/s
- * (four blocks of keys at once: 156-162), values 198-206 (6 x 32 at a
- * time: 195-206), of the 217 that chains of independent FMAs reach.  exp
- * runs on sixteen floats per step.  On
- * CPUs with 512-bit FMA units (AMD Zen 5, Intel server parts) this is
- * twice the arithmetic per instruction of AVX2; on Zen 4, which splits
- * each 512-bit operation in two, it costs the same.  Each element sees
+ * blocks of keys) or 6 x 64 of its output (24, four groups of columns),
+ * and exp runs on sixteen floats per step.  On one core, on strips of
+ * 6 x 256 x 64 (best of 5, three runs), both products reach 200-201
+ * GFLOP/s of the 217 that chains of independent FMAs reach; four blocks
+ * of keys at once were slower (156-162), and 6 x 32 of the output about
+ * the same (195-206).  That is on CPUs with two 512-bit FMA units (AMD
+ * Zen 5, Intel Xeons with two); with one, or on Zen 4, which splits each
+ * 512-bit operation in two, the rate is that of AVX2.  Each element sees
  * the AVX2 kernels' float operations in their order, so the results are
  * the same bits.  Legend and layouts as in attention_internal.h. */
 #include "kernels.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if SA_X86_KERNELS
 #include <immintrin.h>
 #include <math.h>
 
@@ -37,8 +37,8 @@ KERNEL INLINE void fma_strip(__m512 a[SA_TILE_ROWS][4], const float *x,
 }
 
 /* s (6, 16 * NB; row stride ld_s) = scale * q (6, dh; row stride ld_q) @
- * NB blocks of keys (dh, 16 each; block b at kb + b * 16 * Pkv), NB from
- * 1 to 4: a[r][b] accumulates row r's scores for block b over t in order. */
+ * NB blocks of keys (dh, 16 each; block b at kb + b * 16 * Pkv), NB 1 or
+ * 2: a[r][b] accumulates row r's scores for block b over t in order. */
 KERNEL INLINE void scores_blocks(float *s, size_t ld_s, const float *q,
                                  size_t ld_q, const float *kb, size_t Pkv,
                                  size_t dh, float scale, int NB)
@@ -133,19 +133,19 @@ KERNEL void sa_tile_values_avx512(float *acc, const float *p, size_t ld_p,
  * operation (masked multiply in place of its and with the comparison). */
 KERNEL INLINE __m512 exp16(__m512 v)
 {
-    const __m512 low = _mm512_set1_ps(-87.0f), magic = _mm512_set1_ps(12582912.0f);
+    const __m512 low = _mm512_set1_ps(SA_EXP_LOW), magic = _mm512_set1_ps(SA_EXP_ROUND);
     __mmask16 keep = _mm512_cmp_ps_mask(v, low, _CMP_GE_OQ);
     __m512 c = _mm512_max_ps(v, low);
     __m512 k = _mm512_sub_ps(
-        _mm512_fmadd_ps(c, _mm512_set1_ps(1.44269504088896341f), magic), magic);
-    __m512 f = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), c);
-    f = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.42860682030941723212e-6f), f);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
+        _mm512_fmadd_ps(c, _mm512_set1_ps(SA_EXP_LOG2E), magic), magic);
+    __m512 f = _mm512_fnmadd_ps(k, _mm512_set1_ps(SA_EXP_LN2_HI), c);
+    f = _mm512_fnmadd_ps(k, _mm512_set1_ps(SA_EXP_LN2_LO), f);
+    __m512 p = _mm512_set1_ps(SA_EXP_C7);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C6));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C5));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C4));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C3));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C2));
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
     __m512i bits = _mm512_slli_epi32(
@@ -159,7 +159,7 @@ KERNEL INLINE __m256 upper8(__m512 e)
     return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1));
 }
 
-KERNEL size_t sa_exp_shifted_avx512(float *x, size_t n, float shift, double lanes[8])
+KERNEL size_t sa_exp_prefix_avx512(float *x, size_t n, float shift, double lanes[8])
 {
     const __m512 vshift = _mm512_set1_ps(shift);
     __m512d sum = _mm512_loadu_pd(lanes);
@@ -193,7 +193,7 @@ KERNEL size_t sa_exp_shifted_avx512(float *x, size_t n, float shift, double lane
     return j;
 }
 
-KERNEL size_t sa_max_finite_avx512(const float *x, size_t n, float *max_out,
+KERNEL size_t sa_max_prefix_avx512(const float *x, size_t n, float *max_out,
                                    bool *finite)
 {
     __m512 max = _mm512_set1_ps(-INFINITY), max2 = max;

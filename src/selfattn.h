@@ -408,10 +408,15 @@ sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
 
 void sa_result_free(sa_result *result);
 
-/* The vector kernels the streaming path uses on this CPU for head widths
- * that are multiples of 16: "AVX-512", "AVX2" or "plain loops" (other
- * widths take cblas_sgemm per tile).  A static string. */
+/* The vector kernels in use on this CPU, for the softmax rows on both
+ * paths and for the streaming path's tile products where the head width
+ * is a multiple of 16: "AVX-512", "AVX2" or "none" (plain loops, and
+ * cblas_sgemm per tile).  A static string. */
 const char *sa_kernels_name(void);
+
+/* The name of the kernels OpenBLAS chose for this CPU (its core, as
+ * OPENBLAS_CORETYPE names them).  A static string. */
+const char *sa_blas_name(void);
 
 /* avg (n, m) = mean over h of weights (H, n, m). */
 void sa_average_heads(float *avg, const float *weights, size_t heads,

@@ -4,6 +4,7 @@
  * (sa_block_keys, sa_block_values), the choice of kernel for this CPU
  * (kernels_avx2.c, kernels_avx512.c), and the plain loops the unit tests
  * hold the kernels to. */
+#include <assert.h>
 #include <string.h>
 
 #include "attention_internal.h"
@@ -34,44 +35,30 @@ void sa_block_values(float *v, size_t m16, size_t Pkv, float *tmp)
 
 bool sa_tile_kernels_usable(size_t dh)
 {
-    return dh > 0 && dh % SA_BLOCK == 0 && sa_isa_active() >= SA_ISA_AVX2;
+    return dh > 0 && dh % SA_BLOCK == 0 && sa_kernels()->tile_scores != NULL;
 }
 
 void sa_tile_scores(float *s, size_t ld_s, const float *q, size_t ld_q,
                     size_t rows, const float *kb, size_t Pkv, size_t cols,
                     size_t dh, float scale)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    switch (sa_isa_active()) {
-    case SA_ISA_AVX512:
-        sa_tile_scores_avx512(s, ld_s, q, ld_q, rows, kb, Pkv, cols, dh, scale);
-        return;
-    case SA_ISA_AVX2:
-        sa_tile_scores_avx2(s, ld_s, q, ld_q, rows, kb, Pkv, cols, dh, scale);
-        return;
-    case SA_ISA_PLAIN:
-        break;
-    }
-#endif
-    sa_tile_scores_ref(s, ld_s, q, ld_q, rows, kb, Pkv, cols, dh, scale);
+    const sa_kernel_set *set = sa_kernels();
+    assert(rows % SA_TILE_ROWS == 0 && dh % SA_BLOCK == 0);
+    if (set->tile_scores)
+        set->tile_scores(s, ld_s, q, ld_q, rows, kb, Pkv, cols, dh, scale);
+    else
+        sa_tile_scores_ref(s, ld_s, q, ld_q, rows, kb, Pkv, cols, dh, scale);
 }
 
 void sa_tile_values(float *acc, const float *p, size_t ld_p, const float *vb,
                     size_t Pkv, size_t rows, size_t cols, size_t dh)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    switch (sa_isa_active()) {
-    case SA_ISA_AVX512:
-        sa_tile_values_avx512(acc, p, ld_p, vb, Pkv, rows, cols, dh);
-        return;
-    case SA_ISA_AVX2:
-        sa_tile_values_avx2(acc, p, ld_p, vb, Pkv, rows, cols, dh);
-        return;
-    case SA_ISA_PLAIN:
-        break;
-    }
-#endif
-    sa_tile_values_ref(acc, p, ld_p, vb, Pkv, rows, cols, dh);
+    const sa_kernel_set *set = sa_kernels();
+    assert(rows % SA_TILE_ROWS == 0 && dh % SA_BLOCK == 0);
+    if (set->tile_values)
+        set->tile_values(acc, p, ld_p, vb, Pkv, rows, cols, dh);
+    else
+        sa_tile_values_ref(acc, p, ld_p, vb, Pkv, rows, cols, dh);
 }
 
 void sa_tile_scores_ref(float *s, size_t ld_s, const float *q, size_t ld_q,

@@ -650,7 +650,7 @@ wide_input() {
     assert_equal "$(wc -l <<< "$stderr")" 3
     assert_regex "$stderr" '^selfattn: stats: read [0-9.]+ s, project [0-9.]+ s, attend [0-9.]+ s, write [0-9.]+ s, total [0-9.]+ s'
     assert_regex "$stderr" $'\nselfattn: stats: [0-9.e+-]+ GFLOP, [0-9.]+ GFLOP/s in project \+ attend, streaming path, 2 threads, peak memory [0-9.]+ MiB\n'
-    assert_regex "$stderr" $'\nselfattn: stats: tile kernels (AVX-512|AVX2|plain loops), OpenBLAS [A-Za-z0-9]+$'
+    assert_regex "$stderr" $'\nselfattn: stats: vector kernels (AVX-512|AVX2|none), OpenBLAS [A-Za-z0-9]+$'
     run --separate-stderr selfattn run --stats --print weights -t 1 classic.json
     assert_success
     assert_regex "$stderr" 'dense path, 1 thread, peak memory'

@@ -120,7 +120,7 @@ def blas_core(env=None):
     """The kernels OpenBLAS and selfattn use here, from --stats."""
     err = subprocess.run([SELFATTN, "run", "--stats", os.path.join(ROOT, "data/classic.json")],
                          capture_output=True, text=True, check=True, env=env).stderr
-    return re.search(r"tile kernels (.*), OpenBLAS (\S+)", err).groups()
+    return re.search(r"vector kernels (.*), OpenBLAS (\S+)", err).groups()
 
 
 def main():
@@ -136,7 +136,7 @@ def main():
                 if l.startswith("model name")), "unknown")
     kernels, core = blas_core()
     peak = sgemm_peak()
-    print(f"machine: {os.cpu_count()} cores, {cpu}; selfattn's tile kernels: {kernels}")
+    print(f"machine: {os.cpu_count()} cores, {cpu}; selfattn's vector kernels: {kernels}")
     print(f"OpenBLAS sgemm 2048^3: {peak:.1f} GFLOP/s with its {core} kernels "
           f"(median of 7)", end="")
     if own_blas_env() is not None:

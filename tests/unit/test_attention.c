@@ -146,8 +146,9 @@ static void check_random_case(const random_case *c, uint64_t seed)
           "%s: 3 threads give other bits than 1", what);
     sa_result_free(&threaded);
 
-    /* each lesser set of kernels: the AVX2 ones give the AVX-512 bits, the
-     * plain loops (another exp and sum order) agree with the reference */
+    /* each lesser set of kernels: the AVX2 ones give the AVX-512 bits;
+     * without vector kernels (BLAS tile products, plain exp and max, in
+     * another summing order) the output agrees with the reference */
     cfg.threads = 1;
     for (sa_isa isa = SA_ISA_PLAIN; isa < sa_isa_supported(); isa++) {
         sa_isa previous = sa_isa_limit(isa);

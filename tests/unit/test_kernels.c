@@ -1,7 +1,7 @@
 /* test_kernels.c — the streaming path's fast pieces against their plain
  * loops and float64: the tile products (sa_tile_scores, sa_tile_values),
  * exp with its sum, and the maximum with the finiteness check; each set
- * of kernels this CPU has (plain loops, AVX2, AVX-512) in turn, and the
+ * of kernels this CPU has (none, AVX2, AVX-512) in turn, and the
  * AVX-512 kernels against the AVX2 ones bit for bit.  A set the CPU lacks
  * is reported as not tested. */
 #include <math.h>
@@ -158,63 +158,73 @@ static void test_exp(void)
 
 static void test_max_finite(void)
 {
-    float x[19];
-    for (size_t i = 0; i < 19; i++)
+    // 40 floats: the AVX-512 kernel's 32 at a time, then a masked rest; the
+    // AVX2 kernel's sixteens and eights, then the scalar loop
+    float x[40];
+    for (size_t i = 0; i < 40; i++)
         x[i] = (float)i - 9.0f;
-    for (size_t n = 0; n <= 19; n++) {
+    for (size_t n = 0; n <= 40; n++) {
         bool finite, finite_ref;
         float m = sa_max_finite(x, n, &finite), m_ref = sa_max_finite_ref(x, n, &finite_ref);
         CHECK(m == (n ? (float)n - 10.0f : -INFINITY) && m == m_ref && finite && finite_ref,
               "max of %zu: %g", n, m);
     }
-    // each bad value, in the vector part and in the tail, is found
+    // each bad value, in each part, is found
     const float bad[] = {INFINITY, -INFINITY, NAN};
+    const size_t where[] = {0, 20, 35, 39};
     for (size_t b = 0; b < 3; b++)
-        for (size_t at = 0; at < 19; at += 9) {
-            float y[19];
+        for (size_t w = 0; w < 4; w++) {
+            float y[40];
             memcpy(y, x, sizeof y);
-            y[at] = bad[b];
+            y[where[w]] = bad[b];
             bool finite, finite_ref;
-            float m = sa_max_finite(y, 19, &finite);
-            float m_ref = sa_max_finite_ref(y, 19, &finite_ref);
-            CHECK(!finite && !finite_ref, "%g at %zu not found", bad[b], at);
-            CHECK(m == m_ref, "max with %g at %zu: %g, plain %g", bad[b], at, m, m_ref);
+            float m = sa_max_finite(y, 40, &finite);
+            float m_ref = sa_max_finite_ref(y, 40, &finite_ref);
+            CHECK(!finite && !finite_ref, "%g at %zu not found", bad[b], where[w]);
+            CHECK(m == m_ref, "max with %g at %zu: %g, plain %g", bad[b], where[w], m, m_ref);
         }
 }
 
-/* One run of every kernel on fixed random data, its outputs kept. */
+/* Every kernel's outputs on fixed random data. */
 typedef struct {
-    float s[18 * 272], acc[18 * 80], e[1003], max[40];
+    float s[2][18 * 256], acc[2][18 * 96], e[1019], max[60];
     double sum;
-    bool finite[40];
+    bool finite[60];
 } kernel_outputs;
 
 static void run_kernels(kernel_outputs *o)
 {
     sa_rng rng;
     sa_rng_seed(&rng, 9);
-    // 18 rows against 250 keys (an odd block of 16 last), head width 80
-    // (an odd group of 16 columns last), of a kv width of 160
-    size_t rows = 18, cols = 250, dh = 80, Pkv = 160, ld_s = 272, m16 = 256;
-    float *q = random_floats(&rng, rows * dh, 1.0f);
-    float *k = random_floats(&rng, m16 * Pkv, 1.0f);
-    float *v = random_floats(&rng, m16 * Pkv, 1.0f);
-    float *x = random_floats(&rng, 1003, 30.0f), tmp[SA_BLOCK * 160];
-    sa_block_keys(k, m16, Pkv, tmp);
-    sa_block_values(v, m16, Pkv, tmp);
     memset(o, 0, sizeof *o);
-    sa_tile_scores(o->s, ld_s, q, dh, rows, k + dh * SA_BLOCK, Pkv, cols, dh, 0.1f);
-    for (size_t i = 0; i < rows * dh; i++)
-        o->acc[i] = 0.5f;
-    sa_tile_values(o->acc, o->s, ld_s, v + dh * SA_BLOCK, Pkv, rows, cols, dh);
+    // 15 blocks of keys (pairs, then one alone) with head width 80 (four
+    // groups of 16 columns, then one), and 16 blocks with 96 (four, two)
+    static const size_t shapes[2][2] = {{240, 80}, {250, 96}};
+    for (size_t c = 0; c < 2; c++) {
+        size_t rows = 18, cols = shapes[c][0], dh = shapes[c][1], Pkv = 2 * dh;
+        size_t ld_s = 256, m16 = 256;
+        float *q = random_floats(&rng, rows * dh, 1.0f);
+        float *k = random_floats(&rng, m16 * Pkv, 1.0f);
+        float *v = random_floats(&rng, m16 * Pkv, 1.0f);
+        float *tmp = malloc(SA_BLOCK * Pkv * sizeof *tmp);
+        sa_block_keys(k, m16, Pkv, tmp);
+        sa_block_values(v, m16, Pkv, tmp);
+        sa_tile_scores(o->s[c], ld_s, q, dh, rows, k + dh * SA_BLOCK, Pkv, cols, dh, 0.1f);
+        for (size_t i = 0; i < rows * dh; i++)
+            o->acc[c][i] = 0.5f;
+        sa_tile_values(o->acc[c], o->s[c], ld_s, v + dh * SA_BLOCK, Pkv, rows, cols, dh);
+        free(q);
+        free(k);
+        free(v);
+        free(tmp);
+    }
+    // 1019 = 31 * 32 + 16 + 8 + 3: every step of both exp kernels
+    float *x = random_floats(&rng, 1019, 30.0f);
     memcpy(o->e, x, sizeof o->e);
-    o->sum = sa_exp_shifted(o->e, 1003, 20.0f);
-    x[500] = NAN;
-    for (size_t n = 0; n < 40; n++)  // every tail length, a NaN past 32
+    o->sum = sa_exp_shifted(o->e, 1019, 20.0f);
+    x[525] = NAN;
+    for (size_t n = 0; n < 60; n++)  // every length to 59, a NaN at 45
         o->max[n] = sa_max_finite(x + 480, n, &o->finite[n]);
-    free(q);
-    free(k);
-    free(v);
     free(x);
 }
 
@@ -239,20 +249,19 @@ static void test_same_bits(void)
     CHECK(memcmp(avx2.max, avx512.max, sizeof avx2.max) == 0 &&
           memcmp(avx2.finite, avx512.finite, sizeof avx2.finite) == 0,
           "AVX-512 max differs from AVX2's");
-    CHECK(avx512.finite[20] && !avx512.finite[21], "the NaN at 20 of the max test");
+    CHECK(avx512.finite[45] && !avx512.finite[46], "the NaN at 45 of the max test");
 }
 
 int main(void)
 {
-    static const char *const names[] = {"plain loops", "AVX2", "AVX-512"};
     sa_isa best = sa_isa_supported();
     for (int isa = SA_ISA_PLAIN; isa <= SA_ISA_AVX512; isa++) {
         if (isa > (int)best) {
-            printf("%s kernels: not tested, this CPU lacks them\n", names[isa]);
+            printf("kernels %s: not tested, this CPU lacks them\n", sa_isa_name((sa_isa)isa));
             continue;
         }
         sa_isa previous = sa_isa_limit((sa_isa)isa);
-        printf("%s kernels\n", names[isa]);
+        printf("kernels %s\n", sa_isa_name((sa_isa)isa));
         test_tiles();
         test_exp();
         test_max_finite();
