@@ -26,6 +26,16 @@
         a##r##l = _mm256_fmadd_ps(bx, lo, a##r##l);                         \
         a##r##h = _mm256_fmadd_ps(bx, hi, a##r##h);                         \
     } while (0)
+/* One step of the inner dimension for the 6 rows: x[r * ld] times (lo, hi). */
+#define FMA_STRIP(x, ld)                                                    \
+    do {                                                                    \
+        FMA_ROW(0, (x));                                                    \
+        FMA_ROW(1, (x) + (ld));                                             \
+        FMA_ROW(2, (x) + 2 * (ld));                                         \
+        FMA_ROW(3, (x) + 3 * (ld));                                         \
+        FMA_ROW(4, (x) + 4 * (ld));                                         \
+        FMA_ROW(5, (x) + 5 * (ld));                                         \
+    } while (0)
 
 /* s (6, 16; row stride ld_s) = scale * q (6, dh; row stride ld_q) @ kb
  * (dh, 16; row stride 16), one head's columns of a block of keys. */
@@ -37,12 +47,7 @@ KERNEL static void scores_block(float *s, size_t ld_s, const float *q,
     for (size_t t = 0; t < dh; t++) {
         __m256 lo = _mm256_loadu_ps(kb + t * SA_BLOCK);
         __m256 hi = _mm256_loadu_ps(kb + t * SA_BLOCK + 8);
-        FMA_ROW(0, q + t);
-        FMA_ROW(1, q + ld_q + t);
-        FMA_ROW(2, q + 2 * ld_q + t);
-        FMA_ROW(3, q + 3 * ld_q + t);
-        FMA_ROW(4, q + 4 * ld_q + t);
-        FMA_ROW(5, q + 5 * ld_q + t);
+        FMA_STRIP(q + t, ld_q);
     }
     __m256 f = _mm256_set1_ps(scale);
 #define STORE_ROW(r)                                                        \
@@ -68,12 +73,7 @@ KERNEL static void values_block(float *acc, size_t ld_acc, const float *p,
         const float *row = vb + k / SA_BLOCK * SA_BLOCK * Pkv + k % SA_BLOCK * SA_BLOCK;
         __m256 lo = _mm256_loadu_ps(row);
         __m256 hi = _mm256_loadu_ps(row + 8);
-        FMA_ROW(0, p + k);
-        FMA_ROW(1, p + ld_p + k);
-        FMA_ROW(2, p + 2 * ld_p + k);
-        FMA_ROW(3, p + 3 * ld_p + k);
-        FMA_ROW(4, p + 4 * ld_p + k);
-        FMA_ROW(5, p + 5 * ld_p + k);
+        FMA_STRIP(p + k, ld_p);
     }
 #define STORE_ROW(r)                                                        \
     _mm256_storeu_ps(acc + r * ld_acc, a##r##l);                            \
