@@ -89,11 +89,11 @@ sa_status sa_read_matrix_take(sa_matrix *m, const char *name, char **text,
         t.ndim != 2 || sa_tensor_numel(&t) == 0 || !(native = sa_tensor_native_f32(&t)))
         return sa_read_matrix(m, name, *text, len, err);
     size_t n = sa_tensor_numel(&t);
+    sa_status status = sa_floats_finite(native, n, "the .npy array", err);
+    if (status)
+        return status;  // *text untouched
     float *data = (float *)(void *)*text;  // malloc'd: aligned for float
     memmove(data, native, n * sizeof *data);
-    sa_status status = sa_floats_finite(data, n, "the .npy array", err);
-    if (status)
-        return status;
     m->rows = t.shape[0];
     m->cols = t.shape[1];
     m->data = data;

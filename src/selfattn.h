@@ -97,7 +97,7 @@ sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
  * little-endian float32 in C order (on a little-endian machine) becomes
  * m's data without a copy: its numbers move to the start of *text, which
  * m takes over, and *text is set to NULL.  Otherwise, and on errors,
- * *text stays the caller's. */
+ * *text stays the caller's, unchanged. */
 sa_status sa_read_matrix_take(sa_matrix *m, const char *name, char **text,
                               size_t len, sa_error *err);
 

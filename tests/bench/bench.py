@@ -139,14 +139,15 @@ def main():
     print(f"machine: {os.cpu_count()} cores, {cpu}; selfattn's vector kernels: {kernels}")
     print(f"OpenBLAS sgemm 2048^3: {peak:.1f} GFLOP/s with its {core} kernels "
           f"(median of 7)", end="")
-    if own_blas_env() is not None:
-        own_core = blas_core(own_blas_env())[1]
-        own_peak = sgemm_peak(own_blas_env())
+    own_env = own_blas_env()
+    if own_env is not None:
+        own_core = blas_core(own_env)[1]
+        own_peak = sgemm_peak(own_env)
         print(f", as OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} asks; "
               f"{own_peak:.1f} GFLOP/s with its own choice, {own_core}", end="")
         peak = max(peak, own_peak)
     print()
-    configs = [("", None)] + ([("/own", own_blas_env())] if own_blas_env() is not None else [])
+    configs = [("", None)] + ([("/own", own_env)] if own_env is not None else [])
     print(f"{'':6} {'selfattn':>10} {'numpy':>10} {'torch':>10} {'vs numpy':>9} "
           f"{'vs torch':>9} {'GFLOP/s':>8} {'of peak':>8} {'peak MiB':>9}")
 

@@ -161,7 +161,8 @@ static void check_random_case(const random_case *c, uint64_t seed)
                   "%s: AVX2 kernels give other bits than AVX-512", what);
         } else {
             worst = naive_worst(lesser.output, out, n * d_out, RTOL, ATOL, &max_abs);
-            CHECK(worst <= 1, "%s: plain-loop output off by %g", what, max_abs);
+            CHECK(worst <= 1, "%s: output without vector kernels off by %g", what,
+                  max_abs);
         }
         sa_result_free(&lesser);
     }
