@@ -1,6 +1,6 @@
-# selfattn — plain GNU make.  `make` builds ./selfattn; `make check` runs
-# every test; `make demo` runs an example.  Both install missing Debian
-# packages first (make deps).
+# selfattn — plain GNU make.  `make` builds ./selfattn; `make demo` runs
+# two examples; `make check` runs what CI runs.  Both install the missing
+# Debian packages they need first (make deps, make test-deps).
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -29,14 +29,34 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 # Debian's zsh reads vendor-completions under /usr, site-functions elsewhere
 ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 
-# Debian packages: build (gcc, make, pkg-config, cJSON, OpenBLAS, zlib for
-# .npz deflate), tests (bats-core with its assert and support libraries, jq
-# for JSON checks, NumPy to check that numpy.load reads what selfattn
-# writes, xmllint and rsvg-convert to validate and render the SVG, clang
-# and its runtime for libFuzzer, valgrind for make memcheck).
-DEB_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
-	bats bats-assert bats-support jq python3-numpy libxml2-utils librsvg2-bin \
-	clang libclang-rt-14-dev valgrind
+# Debian packages.  BUILD_PACKAGES build and run selfattn (make deps,
+# make demo): gcc, make, pkg-config, cJSON, OpenBLAS, zlib for .npz deflate.
+# TEST_PACKAGES are what make check runs (make test-deps): bats-core with
+# its assert and support libraries, jq for JSON checks, NumPy to check that
+# numpy.load reads what selfattn writes (and for the doc test's examples),
+# xmllint and rsvg-convert to validate and render the SVG, clang and its
+# runtime for the libFuzzer smoke.  make memcheck adds valgrind.
+BUILD_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev
+TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils \
+	librsvg2-bin clang libclang-rt-14-dev
+
+# $(call install,PACKAGES): installs those missing, as root with apt-get;
+# as another user prints the command to run and fails
+define install
+@missing=""; \
+for p in $(1); do \
+  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+    || missing="$$missing $$p"; \
+done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" -ne 0 ]; then \
+  echo "selfattn needs these Debian packages:$$missing"; \
+  echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
+  exit 1; \
+fi; \
+echo "installing:$$missing"; \
+apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+endef
 
 LIB_SRC = src/alloc.c src/attention.c src/attention_dense.c src/attention_stream.c src/csv.c src/error.c src/file.c src/format.c src/layouts.c \
 	src/npy.c src/npz.c src/parallel.c src/positions.c src/safetensors.c src/tensors.c \
@@ -53,8 +73,8 @@ UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_r
 	tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps check test unit bats demo bench sanitize check-sanitize check-alloc \
-	memcheck fuzz fuzz-smoke install uninstall clean
+.PHONY: all deps test-deps check test test-kernels unit bats doctest data demo bench \
+	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean
 
 all: selfattn
 
@@ -75,22 +95,20 @@ tests/tools/%: tests/tools/%.c libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -o $@ $< libselfattn.a $(LIBS)
 
 deps:
-	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
-	    || missing="$$missing $$p"; \
-	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" -ne 0 ]; then \
-	  echo "selfattn needs these Debian packages:$$missing"; \
-	  echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
-	  exit 1; \
-	fi; \
-	echo "installing:$$missing"; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+	$(call install,$(BUILD_PACKAGES))
 
-check: deps
-	@$(MAKE) --no-print-directory test check-sanitize fuzz-smoke
+test-deps:
+	$(call install,$(BUILD_PACKAGES) $(TEST_PACKAGES))
+
+# Everything CI runs: the unit and bats suites with the best kernels this
+# CPU has, again with each lesser set of selfattn's kernels and with
+# OpenBLAS's generic x86 kernels (float results differ between them in the
+# last bits; the tests must not care), then the sanitizer build, the
+# examples of the README and the manual, and a fuzz smoke.
+check: test-deps
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test-kernels
+	@$(MAKE) --no-print-directory check-sanitize fuzz-smoke
 
 test: all $(UNIT_TESTS) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory unit bats
@@ -100,6 +118,26 @@ unit: $(UNIT_TESTS)
 
 bats: selfattn $(TEST_TOOLS)
 	bats tests/bats
+
+# The suites under the other kernels: SELFATTN_KERNELS=generic, avx2 where
+# the CPU has AVX-512 (selfattn --version exits 64 for a set it lacks), and
+# OpenBLAS's Prescott (SSE3) kernels with selfattn's best
+test-kernels: selfattn $(UNIT_TESTS) $(TEST_TOOLS)
+	@for env in SELFATTN_KERNELS=generic OPENBLAS_CORETYPE=Prescott \
+	    $$(SELFATTN_KERNELS=avx512 ./selfattn --version >/dev/null 2>&1 \
+	       && echo SELFATTN_KERNELS=avx2); do \
+	  echo "== unit and bats with $$env"; \
+	  env $$env $(MAKE) --no-print-directory unit bats || exit 1; \
+	done
+
+# The examples of README.md and of the manual's EXAMPLES, run in a
+# temporary directory and compared with the text (tests/doc/doctest.py)
+doctest: selfattn
+	/usr/bin/python3 tests/doc/doctest.py ./selfattn README.md man/selfattn.1
+
+# data/sentence-weights.svg, the README's picture
+data: selfattn
+	./selfattn run -H 2 --causal -f svg -o data/sentence-weights.svg data/sentence.json
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -138,6 +176,7 @@ check-alloc: selfattn-allocfail
 
 # the main cases under valgrind (Debian's valgrind)
 memcheck: selfattn
+	$(call install,valgrind)
 	tests/alloc/memcheck.sh ./selfattn
 
 # libFuzzer harnesses, one per reader (tests/fuzz/README.md): make fuzz runs
@@ -154,7 +193,7 @@ fuzz-smoke:
 
 # a benchmark, not a test: selfattn against NumPy and torch (when
 # installed) on the same data; see README "Speed"
-bench: deps selfattn tests/bench/sgemm_peak
+bench: test-deps selfattn tests/bench/sgemm_peak
 	/usr/bin/python3 tests/bench/bench.py
 
 tests/bench/sgemm_peak: tests/bench/sgemm_peak.c

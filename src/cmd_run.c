@@ -31,7 +31,7 @@ static void print_stats(const run_options *o, const sa_result *r, double read,
             r->flops / 1e9, busy > 0 ? r->flops / busy / 1e9 : 0.0,
             o->print_weights || o->print_steps ? "dense" : "streaming",
             o->threads, o->threads == 1 ? "" : "s", (double)ru.ru_maxrss / 1024.0);
-    fprintf(stderr, "selfattn: stats: vector kernels %s, OpenBLAS %s\n",
+    fprintf(stderr, "selfattn: stats: kernels %s, OpenBLAS %s\n",
             sa_kernels_name(), sa_blas_name());
 }
 

@@ -53,15 +53,18 @@ typedef struct {
 /* The best set this CPU and operating system support. */
 sa_isa sa_isa_supported(void);
 
-/* The kernels in use: the supported set's, or a lesser set's if
- * sa_isa_limit lowered it.  A static table. */
+/* The set in use: the supported one, or a lesser one if sa_kernels_use or
+ * sa_isa_limit lowered it. */
+sa_isa sa_isa_active(void);
+
+/* The kernels of the set in use.  A static table. */
 const sa_kernel_set *sa_kernels(void);
 
 /* Use at most isa from now on (the unit tests run every set this CPU
  * has); returns the previous limit.  Not for use while attending. */
 sa_isa sa_isa_limit(sa_isa isa);
 
-/* The name of a set: "none", "AVX2" or "AVX-512". */
+/* The name of a set: "generic", "avx2" or "avx512". */
 const char *sa_isa_name(sa_isa isa);
 
 /* The sets' kernels (fastexp.c holds the plain prefixes). */

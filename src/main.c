@@ -1,5 +1,6 @@
 /* main.c — `selfattn COMMAND ...`: dispatch to the subcommands. */
 #include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run.h"
@@ -102,6 +103,12 @@ int main(int argc, char **argv)
     openblas_set_num_threads(1);
     if (blas_thread_shutdown_)
         blas_thread_shutdown_();
+    /* SELFATTN_KERNELS=avx512|avx2|generic overrides the best set */
+    sa_error err;
+    if (sa_kernels_use(getenv("SELFATTN_KERNELS"), &err)) {
+        fprintf(stderr, "selfattn: SELFATTN_KERNELS: %s\n", err.message);
+        return EX_USAGE;
+    }
     if (argc < 2)
         return cli_usage_error("missing command (run, batch, init, inspect, plot or completion)");
     const char *cmd = argv[1];

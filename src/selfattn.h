@@ -408,11 +408,17 @@ sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
 
 void sa_result_free(sa_result *result);
 
-/* The vector kernels in use on this CPU, for the softmax rows on both
- * paths and for the streaming path's tile products where the head width
- * is a multiple of 16: "AVX-512", "AVX2" or "none" (plain loops, and
- * cblas_sgemm per tile).  A static string. */
+/* The vector kernels in use, for the softmax rows on both paths and for
+ * the streaming path's tile products where the head width is a multiple of
+ * 16: "avx512", "avx2" or "generic" (plain loops, and cblas_sgemm per
+ * tile).  A static string. */
 const char *sa_kernels_name(void);
+
+/* Chooses the vector kernels by name (as sa_kernels_name gives them), or
+ * the best this CPU has for NULL or "".  Results differ between sets in
+ * the last bits only.  A set the CPU lacks, or an unknown name, is
+ * SA_ERR_USAGE and changes nothing.  Not while attending (process-wide). */
+sa_status sa_kernels_use(const char *name, sa_error *err);
 
 /* The name of the kernels OpenBLAS chose for this CPU (its core, as
  * OPENBLAS_CORETYPE names them).  A static string. */

@@ -38,6 +38,8 @@ unset tool
 # The commands under test, by the names a user types.
 selfattn() { "$SELFATTN" "$@"; }
 jsoncmp() { "$JSONCMP" "$@"; }
+# numcmp GOT WANT: texts equal but for computed numbers within tolerance
+numcmp() { /usr/bin/python3 "$REPO_ROOT/tests/tools/numcmp.py" "$@"; }
 
 # Every test starts in the fixtures directory with a private temp dir.
 # pipefail: `selfattn ... | jq ...` in a test fails when selfattn fails.

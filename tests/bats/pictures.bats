@@ -212,9 +212,12 @@ font-weight="bold">head 4 (6 × 6)'
     assert_no_temp_files "$T"
 }
 
-@test "data/sentence-weights.svg is what run -H 2 --causal -f svg draws today" {
+@test "data/sentence-weights.svg is what run -H 2 --causal -f svg draws today (numbers within tolerance)" {
+    # the markup is identical; tooltip numbers and colours may differ in
+    # their last bits on another CPU (tests/tools/numcmp.py)
     selfattn run -H 2 --causal -f svg -o "$T/a.svg" "$SENTENCE"
-    assert_same_file "$T/a.svg" "$REPO_ROOT/data/sentence-weights.svg"
+    run numcmp "$T/a.svg" "$REPO_ROOT/data/sentence-weights.svg"
+    assert_success
 }
 
 # ---- rendering --------------------------------------------------------------

@@ -650,7 +650,7 @@ wide_input() {
     assert_equal "$(wc -l <<< "$stderr")" 3
     assert_regex "$stderr" '^selfattn: stats: read [0-9.]+ s, project [0-9.]+ s, attend [0-9.]+ s, write [0-9.]+ s, total [0-9.]+ s'
     assert_regex "$stderr" $'\nselfattn: stats: [0-9.e+-]+ GFLOP, [0-9.]+ GFLOP/s in project \+ attend, streaming path, 2 threads, peak memory [0-9.]+ MiB\n'
-    assert_regex "$stderr" $'\nselfattn: stats: vector kernels (AVX-512|AVX2|none), OpenBLAS [A-Za-z0-9]+$'
+    assert_regex "$stderr" $'\nselfattn: stats: kernels (avx512|avx2|generic), OpenBLAS [A-Za-z0-9]+$'
     run --separate-stderr selfattn run --stats --print weights -t 1 classic.json
     assert_success
     assert_regex "$stderr" 'dense path, 1 thread, peak memory'
@@ -670,4 +670,30 @@ wide_input() {
     assert_regex "$stderr" 'streaming path, 3 threads'
     run --separate-stderr selfattn run -t 0 classic.json
     assert_usage_error "--threads: '0' is not an integer from 1 to 1024"
+}
+
+@test "SELFATTN_KERNELS picks the kernels: --stats names them, results agree within float32 rounding" {
+    wide_input
+    selfattn run -H 2 --seed 3 -t 1 -o "$T/best.json" "$T/wide.json"
+    SELFATTN_KERNELS=generic run --separate-stderr selfattn run --stats -H 2 --seed 3 -t 1 \
+        -o "$T/generic.json" "$T/wide.json"
+    assert_success
+    assert_regex "$stderr" $'\nselfattn: stats: kernels generic, OpenBLAS '
+    jsoncmp "$T/generic.json" "$T/best.json" output
+    # the empty value means the best the CPU has, as when unset
+    SELFATTN_KERNELS= run --separate-stderr selfattn run --stats classic.json
+    assert_success
+    assert_regex "$stderr" $'\nselfattn: stats: kernels (avx512|avx2|generic), '
+}
+
+@test "SELFATTN_KERNELS: an unknown name, or a set the CPU lacks, is a usage error (64)" {
+    SELFATTN_KERNELS=bogus run --separate-stderr selfattn run classic.json
+    assert_error 64 "selfattn: SELFATTN_KERNELS: unknown kernels 'bogus' (use avx512, avx2 or generic)"
+    for set in avx512 avx2; do
+        SELFATTN_KERNELS=$set run --separate-stderr selfattn run classic.json
+        if [[ $status -ne 0 ]]; then
+            assert_equal "$status" 64
+            assert_regex "$stderr" "^selfattn: SELFATTN_KERNELS: the $set kernels need a processor with "
+        fi
+    done
 }

@@ -1,11 +1,14 @@
 /* jsoncmp — compare the numbers of two JSON documents with a tolerance.
  *
  *   jsoncmp [--rtol R] [--atol A] GOT WANT [KEY ...]
+ *   jsoncmp [--rtol R] [--atol A] --lines GOT WANT
  *
  * Compares WANT's top-level keys (or only the KEYs given) against GOT,
  * recursively: arrays must have the same lengths, numbers must satisfy
  * |got - want| <= abs_tol + rel_tol * |want| (default rel_tol 1e-5, abs_tol 1e-6), null
- * must match null, strings and booleans must be equal.  Prints the maximum
+ * must match null, strings and booleans must be equal.  With --lines both
+ * files are JSON Lines: the same number of lines, each compared whole, and
+ * every object must have the same keys in both.  Prints the maximum
  * absolute difference; exits 0 if everything agrees, 1 if not, 2 on error. */
 #include <cJSON.h>
 #include <math.h>
@@ -16,6 +19,7 @@
 
 static double rel_tol = 1e-5, abs_tol = 1e-6, max_diff = 0.0;
 static long mismatches = 0;
+static bool same_keys = false;  /* objects of GOT may not have more keys */
 
 static void mismatch(const char *path, const char *what)
 {
@@ -57,12 +61,14 @@ static void compare(const cJSON *got, const cJSON *want, const char *path)
             else
                 compare(g, w, sub);
         }
+        if (same_keys && cJSON_GetArraySize(got) != cJSON_GetArraySize(want))
+            mismatch(path, "objects with other keys");
     } else if (!cJSON_Compare(got, want, true)) {
         mismatch(path, "values differ");
     }
 }
 
-static cJSON *load(const char *path)
+static char *read_text(const char *path)
 {
     char *text;
     size_t len;
@@ -71,27 +77,83 @@ static cJSON *load(const char *path)
         fprintf(stderr, "jsoncmp: %s: %s\n", path, err.message);
         return NULL;
     }
+    return text;
+}
+
+static cJSON *parse(const char *text, const char *path, long line)
+{
     cJSON *root = cJSON_Parse(text);
-    free(text);
     if (!root)
-        fprintf(stderr, "jsoncmp: %s: invalid JSON\n", path);
+        fprintf(stderr, "jsoncmp: %s:%ld: invalid JSON\n", path, line);
     return root;
+}
+
+/* Compares GOT and WANT line by line; false on an error. */
+static bool compare_lines(const char *got_path, const char *want_path)
+{
+    char *got = read_text(got_path), *want = read_text(want_path);
+    bool ok = got && want;
+    char *g_save = NULL, *w_save = NULL, path[32];
+    char *g = ok ? strtok_r(got, "\n", &g_save) : NULL;
+    char *w = ok ? strtok_r(want, "\n", &w_save) : NULL;
+    for (long line = 1; ok && (g || w); line++) {
+        if (!g || !w) {
+            snprintf(path, sizeof path, "line %ld", line);
+            mismatch(path, g ? "more lines than wanted" : "fewer lines than wanted");
+            break;
+        }
+        cJSON *gj = parse(g, got_path, line), *wj = parse(w, want_path, line);
+        ok = gj && wj;
+        snprintf(path, sizeof path, "line %ld", line);
+        if (ok)
+            compare(gj, wj, path);
+        cJSON_Delete(gj);
+        cJSON_Delete(wj);
+        g = strtok_r(NULL, "\n", &g_save);
+        w = strtok_r(NULL, "\n", &w_save);
+    }
+    free(got);
+    free(want);
+    return ok;
+}
+
+static cJSON *load(const char *path)
+{
+    char *text = read_text(path);
+    cJSON *root = text ? parse(text, path, 1) : NULL;
+    free(text);
+    return root;
+}
+
+static int summary(void)
+{
+    printf("max abs diff %.3g, %ld mismatches (rtol %g, atol %g)\n", max_diff,
+           mismatches, rel_tol, abs_tol);
+    return mismatches ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
     int i = 1;
+    bool lines = false;
     for (; i + 1 < argc && argv[i][0] == '-' && argv[i][1] == '-'; i += 2) {
         if (strcmp(argv[i], "--rtol") == 0)
             rel_tol = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--atol") == 0)
             abs_tol = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--lines") == 0)
+            lines = true, i--;
         else
             break;
     }
-    if (argc - i < 2) {
-        fprintf(stderr, "usage: jsoncmp [--rtol R] [--atol A] GOT WANT [KEY ...]\n");
+    if (argc - i < 2 || (lines && argc - i != 2)) {
+        fprintf(stderr, "usage: jsoncmp [--rtol R] [--atol A] GOT WANT [KEY ...]\n"
+                        "       jsoncmp [--rtol R] [--atol A] --lines GOT WANT\n");
         return 2;
+    }
+    if (lines) {
+        same_keys = true;
+        return compare_lines(argv[i], argv[i + 1]) ? summary() : 2;
     }
     cJSON *got = load(argv[i]), *want = load(argv[i + 1]);
     if (!got || !want)
@@ -108,9 +170,7 @@ int main(int argc, char **argv)
                 compare(g, w, argv[k]);
         }
     }
-    printf("max abs diff %.3g, %ld mismatches (rtol %g, atol %g)\n", max_diff,
-           mismatches, rel_tol, abs_tol);
     cJSON_Delete(got);
     cJSON_Delete(want);
-    return mismatches ? 1 : 0;
+    return summary();
 }

@@ -177,6 +177,7 @@ static void test_npz_round_trip(void)
 
 int main(void)
 {
+    check_kernels_from_env();
     test_npy();
     test_safetensors();
     test_npz_round_trip();

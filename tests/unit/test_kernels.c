@@ -1,9 +1,9 @@
 /* test_kernels.c — the streaming path's fast pieces against their plain
  * loops and float64: the tile products (sa_tile_scores, sa_tile_values),
  * exp with its sum, and the maximum with the finiteness check; each set
- * of kernels this CPU has (none, AVX2, AVX-512) in turn, and the
- * AVX-512 kernels against the AVX2 ones bit for bit.  A set the CPU lacks
- * is reported as not tested. */
+ * of kernels this CPU has (generic, AVX2, AVX-512; at most the one
+ * SELFATTN_KERNELS names) in turn, and the AVX-512 kernels against the
+ * AVX2 ones.  A set the CPU lacks is reported as not tested. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,11 +228,26 @@ static void run_kernels(kernel_outputs *o)
     free(x);
 }
 
-/* The AVX-512 kernels give the AVX2 kernels' bits. */
-static void test_same_bits(void)
+/* The largest difference in ulps between a[0 .. n) and b[0 .. n). */
+static double worst_ulps(const float *a, const float *b, size_t n)
 {
-    if (sa_isa_supported() < SA_ISA_AVX512) {
-        printf("AVX-512 against AVX2: not tested, this CPU lacks AVX-512\n");
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, check_ulps(a[i], b[i]));
+    return worst;
+}
+
+/* The AVX-512 kernels agree with the AVX2 ones.  They perform the same
+ * float operations in the same order, so they are meant to give the same
+ * bits (the largest difference is printed, 0 so far); the test allows 4
+ * ulps, as results may differ between kernel sets in the last bits.  A
+ * real error (a lost key, a wrong scale, a skipped column group) is
+ * thousands of ulps away. */
+static void test_avx512_against_avx2(void)
+{
+    if (sa_isa_active() < SA_ISA_AVX512) {
+        printf("AVX-512 against AVX2: not tested, kernels %s in use\n",
+               sa_kernels_name());
         return;
     }
     static kernel_outputs avx2, avx512;
@@ -241,23 +256,32 @@ static void test_same_bits(void)
     sa_isa_limit(SA_ISA_AVX512);
     run_kernels(&avx512);
     sa_isa_limit(previous);
-    CHECK(memcmp(avx2.s, avx512.s, sizeof avx2.s) == 0, "AVX-512 scores differ from AVX2's");
-    CHECK(memcmp(avx2.acc, avx512.acc, sizeof avx2.acc) == 0,
-          "AVX-512 values differ from AVX2's");
-    CHECK(memcmp(avx2.e, avx512.e, sizeof avx2.e) == 0 && avx2.sum == avx512.sum,
-          "AVX-512 exp differs from AVX2's (sums %.17g %.17g)", avx2.sum, avx512.sum);
-    CHECK(memcmp(avx2.max, avx512.max, sizeof avx2.max) == 0 &&
-          memcmp(avx2.finite, avx512.finite, sizeof avx2.finite) == 0,
+    size_t ns = sizeof avx2.s / sizeof(float), nacc = sizeof avx2.acc / sizeof(float);
+    double s = worst_ulps(avx2.s[0], avx512.s[0], ns);
+    double acc = worst_ulps(avx2.acc[0], avx512.acc[0], nacc);
+    double e = worst_ulps(avx2.e, avx512.e, 1019);
+    double sum = fabs(avx2.sum - avx512.sum) / fabs(avx2.sum) / 1.2e-7;
+    double max = worst_ulps(avx2.max, avx512.max, 60);
+    printf("AVX-512 against AVX2: scores %g, values %g, exp %g, sum %g, max %g ulps\n",
+           s, acc, e, sum, max);
+    CHECK(s <= 4, "AVX-512 scores differ from AVX2's by %g ulps", s);
+    CHECK(acc <= 4, "AVX-512 values differ from AVX2's by %g ulps", acc);
+    CHECK(e <= 4 && sum <= 4, "AVX-512 exp differs from AVX2's (sums %.17g %.17g)",
+          avx2.sum, avx512.sum);
+    CHECK(max == 0 && memcmp(avx2.finite, avx512.finite, sizeof avx2.finite) == 0,
           "AVX-512 max differs from AVX2's");
     CHECK(avx512.finite[45] && !avx512.finite[46], "the NaN at 45 of the max test");
 }
 
 int main(void)
 {
-    sa_isa best = sa_isa_supported();
+    check_kernels_from_env();
+    sa_isa active = sa_isa_active();
     for (int isa = SA_ISA_PLAIN; isa <= SA_ISA_AVX512; isa++) {
-        if (isa > (int)best) {
-            printf("kernels %s: not tested, this CPU lacks them\n", sa_isa_name((sa_isa)isa));
+        if (isa > (int)active) {
+            printf("kernels %s: not tested, %s\n", sa_isa_name((sa_isa)isa),
+                   isa > (int)sa_isa_supported() ? "this CPU lacks them"
+                                                 : "SELFATTN_KERNELS names a lesser set");
             continue;
         }
         sa_isa previous = sa_isa_limit((sa_isa)isa);
@@ -267,6 +291,6 @@ int main(void)
         test_max_finite();
         sa_isa_limit(previous);
     }
-    test_same_bits();
+    test_avx512_against_avx2();
     return check_summary("test_kernels");
 }

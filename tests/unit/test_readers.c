@@ -277,6 +277,7 @@ static void test_matrix_take(void)
 
 int main(void)
 {
+    check_kernels_from_env();
     test_csv();
     test_json();
     test_mask();
