@@ -6,23 +6,6 @@
 
 #include "attention_internal.h"
 
-/* Turns the softmax input s (m) into weights; false (zeros) if all masked. */
-static bool softmax_row(float *s, size_t m)
-{
-    // pass 1: the maximum of the visible keys
-    float max = sa_max(s, m);
-    if (max == -INFINITY) {
-        memset(s, 0, m * sizeof *s);
-        return false;
-    }
-    // pass 2: exponentiate in float32, sum in double; pass 3: normalise
-    double sum = sa_exp_shifted(s, m, max);
-    float inv = (float)(1.0 / sum);
-    for (size_t j = 0; j < m; j++)
-        s[j] *= inv;
-    return true;
-}
-
 sa_status sa_attend_dense(float *weights, float *scores, const sa_pass *p,
                           sa_error *err)
 {
@@ -44,7 +27,7 @@ sa_status sa_attend_dense(float *weights, float *scores, const sa_pass *p,
         if (scores)
             memcpy(scores + h * nm, a, nm * sizeof *a);
         for (size_t i = 0; i < n; i++)
-            if (!softmax_row(a + i * m, m)) {
+            if (!sa_softmax_row(a + i * m, m)) {
                 p->empty[i] = true;
                 if (cfg->masked_rows_nan)
                     for (size_t j = 0; j < m; j++)

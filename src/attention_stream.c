@@ -1,18 +1,16 @@
 /* attention_stream.c — the streaming path (Milakov & Gimelshein 2018;
  * FlashAttention): for each head and tile of queries, walk the tiles of
  * keys keeping a running maximum and sum per query and rescaling the
- * partial output, so no (n, m) matrix ever exists.  Tiles that causal or
- * window masking hides entirely are skipped.  Work items (head, query
- * tile) are shared by threads; each item is computed by one thread in a
- * fixed order, so the result does not depend on the number of threads.
- * The tile products are the vector kernels of tile_kernel.c (AVX2 or
- * AVX-512) on K and V blocked in place, where they apply, else
- * cblas_sgemm.  Legend as in
+ * partial output (softmax.c), so no (n, m) matrix ever exists.  Tiles
+ * that causal or window masking hides entirely are skipped.  Work items
+ * (head, query tile) are shared by threads; each item is computed by one
+ * thread in a fixed order, so the result does not depend on the number of
+ * threads.  The tile products are the vector kernels (tiles.c) on K and V
+ * blocked in place, where they apply, else cblas_sgemm.  Legend as in
  * attention_internal.h; Bq = TILE_Q, Bk = TILE_K, chosen by measurement
- * (tests/bench; 128 x 256, 256 x 256, 256 x 128, 512 x 256 and 256 x 512
- * were within the noise of each other): a thread's (Bq, Bk) scores stay in
- * its L2 cache, and with BLAS, Bq is large enough that packing K and V
- * costs little against the products. */
+ * (docs/performance.md): a thread's (Bq, Bk) scores stay in its L2 cache,
+ * and with BLAS, Bq is large enough that packing K and V costs little
+ * against the products. */
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
@@ -76,31 +74,11 @@ static bool attend_band(worker *w, size_t h, size_t g, size_t i0, size_t r0,
             return false;
         sa_finish_scores(s, real, cols, TILE_K, i0 + r0, j0, h, p);
     }
-    for (size_t r = 0; r < real; r++) {
-        float *row = s + r * TILE_K, *acc_row = acc + r * dh;
-        float *row_max = &w->row_max[r0 + r];
-        double *row_sum = &w->row_sum[r0 + r];
-        // pass 1: this tile's maximum
-        bool finite;
-        float tile_max = sa_max_finite(row, cols, &finite);
-        if (plain && !finite)
+    // the online softmax, row by row
+    for (size_t r = 0; r < real; r++)
+        if (!sa_softmax_tile(s + r * TILE_K, cols, &w->row_max[r0 + r],
+                             &w->row_sum[r0 + r], acc + r * dh, dh, plain))
             return false;
-        if (tile_max == -INFINITY) {
-            memset(row, 0, cols * sizeof *row);  // nothing visible here
-            continue;
-        }
-        // pass 2: a new maximum rescales what was summed so far
-        float old = *row_max, max = old > tile_max ? old : tile_max;
-        if (old != max && old != -INFINITY) {
-            float alpha = expf(old - max);
-            *row_sum *= alpha;
-            for (size_t t = 0; t < dh; t++)
-                acc_row[t] *= alpha;
-        }
-        *row_max = max;
-        // pass 3: probabilities relative to the running maximum
-        *row_sum += sa_exp_shifted(row, cols, max);
-    }
     // acc (rows, dh) += P (rows, cols; row stride Bk) @ V_g tile (cols, dh)
     if (p->blocked)
         sa_tile_values(acc, s, TILE_K, vg, p->Pkv, SA_TILE_ROWS, cols, dh);

@@ -74,7 +74,13 @@ bool cli_use_color(cli_color mode, FILE *fp);
 /* Closes stdout and reports a write error (74): call before exiting 0. */
 int cli_close_stdout(void);
 
+/* The commands: each takes its own argv (argv[0] is the command's name)
+ * and returns the exit code. */
 int cmd_run(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 #endif

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "format.h"
-#include "run.h"
+#include "cli_run.h"
 
 /* One line in flight. */
 typedef struct {

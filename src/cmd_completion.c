@@ -3,7 +3,7 @@
  * The option lists here follow --help; a bats test checks they agree. */
 #include <string.h>
 
-#include "run.h"
+#include "cli.h"
 
 static const char bash_script[] =
 "# bash completion for selfattn; install as\n"

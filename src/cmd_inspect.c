@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "format.h"
-#include "run.h"
+#include "cli_run.h"
 
 static const char *kind_name(sa_file_kind kind)
 {

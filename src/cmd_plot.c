@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run.h"
+#include "cli.h"
 
 int cmd_plot(int argc, char **argv)
 {

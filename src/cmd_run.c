@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "cli_run.h"
 
 static double now(void)
 {

@@ -2,18 +2,17 @@
  * FMA (kernels.h): the two tile products on blocked K and V, exp with
  * its sum, and the maximum with the finiteness check.  Through
  * cblas_sgemm, OpenBLAS packs both operands and clears the result on
- * every (Bq, Bk) tile; with 64-wide heads that was about 12% of the
- * attention (README "Speed and memory").  Here a 6 x 16 block of the
- * result stays in twelve ymm registers while the inner dimension streams
- * past, reading queries and probabilities where they are and K and V in
- * the blocked layout (tile_kernel.c) in order. */
+ * every tile (docs/performance.md).  Here a 6 x 16 block of the result
+ * stays in twelve ymm registers while the inner dimension streams past,
+ * reading queries and probabilities where they are and K and V in the
+ * blocked layout (tiles.c) in order.  Legend as in kernels.h. */
 #include "kernels.h"
 
 #if SA_X86_KERNELS
 #include <immintrin.h>
 #include <math.h>
 
-#include "attention_internal.h"
+#include "kernels.h"
 
 #define KERNEL __attribute__((target("avx2,fma")))
 #define LANES 8

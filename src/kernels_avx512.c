@@ -2,22 +2,18 @@
  * register holds a whole block of 16 keys or value columns, so a strip of
  * 6 query rows takes 6 x 32 scores at once (twelve zmm accumulators, two
  * blocks of keys) or 6 x 64 of its output (24, four groups of columns),
- * and exp runs on sixteen floats per step.  On one core, on strips of
- * 6 x 256 x 64 (best of 5, three runs), both products reach 200-201
- * GFLOP/s of the 217 that chains of independent FMAs reach; four blocks
- * of keys at once were slower (156-162), and 6 x 32 of the output about
- * the same (195-206).  That is on CPUs with two 512-bit FMA units (AMD
- * Zen 5, Intel Xeons with two); with one, or on Zen 4, which splits each
- * 512-bit operation in two, the rate is that of AVX2.  Each element sees
- * the AVX2 kernels' float operations in their order, so the results are
- * the same bits.  Legend and layouts as in attention_internal.h. */
+ * and exp runs on sixteen floats per step.  The shapes were chosen by
+ * measurement (docs/performance.md); they pay on CPUs with two 512-bit
+ * FMA units, and run at about the AVX2 rate on those with one.  Each
+ * element sees the AVX2 kernels' float operations in their order.
+ * Legend and layouts as in kernels.h. */
 #include "kernels.h"
 
 #if SA_X86_KERNELS
 #include <immintrin.h>
 #include <math.h>
 
-#include "attention_internal.h"
+#include "kernels.h"
 
 #define KERNEL __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))

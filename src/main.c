@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run.h"
+#include "cli.h"
 
 const char cli_usage[] =
 "Usage: selfattn run [OPTIONS] INPUT       compute attention on INPUT\n"

@@ -50,6 +50,9 @@ sa_status sa_fail(sa_error *err, sa_status status, long line, long col,
                   const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Seconds on the monotonic clock, for timing phases. */
+double sa_seconds(void);
+
 /* Sets line and col to the position of byte offset in text[0 .. len). */
 void sa_text_position(const char *text, size_t len, size_t offset,
                       long *line, long *col);

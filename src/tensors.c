@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "attention_internal.h"
+#include "floats.h"
 #include "json_util.h"
 
 void sa_tensor_free(sa_tensor *t)

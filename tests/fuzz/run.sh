@@ -70,7 +70,7 @@ LIBS="$PKG_LIBS -lm"
 LIB_SRC=""
 for src in "$SRC"/*.c; do
     case ${src##*/} in
-        main.c|cli.c|output.c|run_options.c|run_session.c|cmd_*.c) ;;
+        main.c|cli*.c|cmd_*.c) ;;
         *) LIB_SRC="$LIB_SRC $src" ;;
     esac
 done

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "cli_run.h"
 
 /* Reads the file path into *text (the caller frees it).  Returns 0 or an
  * exit code after the message. */

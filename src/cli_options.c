@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "run.h"
+#include "cli_run.h"
 
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)

@@ -1,8 +1,8 @@
-/* run.h — what `run` and `batch` share: their options, and a session that
+/* cli_run.h — what `run` and `batch` share: their options, and a session that
  * loads the files once (weights, context, mask, bias) and then computes
  * attention for one sequence at a time. */
-#ifndef SA_RUN_H
-#define SA_RUN_H
+#ifndef SA_CLI_RUN_H
+#define SA_CLI_RUN_H
 
 #include <pthread.h>
 
@@ -81,11 +81,5 @@ void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
                     sa_error *err);
-
-int cmd_plot(int argc, char **argv);
-int cmd_completion(int argc, char **argv);
-
-int cmd_batch(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);
 
 #endif

@@ -1,13 +1,12 @@
-/* tile_kernel.c — the streaming path's two tile products without BLAS,
- * for head widths that are multiples of 16: K and V rearranged once per
- * pass, in place, into blocks of 16 rows that the kernels read in order
- * (sa_block_keys, sa_block_values), the choice of kernel for this CPU
- * (kernels_avx2.c, kernels_avx512.c), and the plain loops the unit tests
- * hold the kernels to. */
+/* tiles.c — the streaming path's two tile products without BLAS, for head
+ * widths that are multiples of 16: K and V rearranged once per pass, in
+ * place, into blocks of 16 rows that the kernels read in order
+ * (sa_block_keys, sa_block_values), and the kernel of the set in use
+ * (kernels_avx2.c, kernels_avx512.c; the plain loops of
+ * kernels_generic.c otherwise).  Legend as in kernels.h. */
 #include <assert.h>
 #include <string.h>
 
-#include "attention_internal.h"
 #include "kernels.h"
 
 void sa_block_keys(float *k, size_t m16, size_t Pkv, float *tmp)
@@ -59,30 +58,4 @@ void sa_tile_values(float *acc, const float *p, size_t ld_p, const float *vb,
         set->tile_values(acc, p, ld_p, vb, Pkv, rows, cols, dh);
     else
         sa_tile_values_ref(acc, p, ld_p, vb, Pkv, rows, cols, dh);
-}
-
-void sa_tile_scores_ref(float *s, size_t ld_s, const float *q, size_t ld_q,
-                        size_t rows, const float *kb, size_t Pkv, size_t cols,
-                        size_t dh, float scale)
-{
-    size_t cols16 = (cols + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < cols16; c++) {
-            float dot = 0.0f;
-            for (size_t t = 0; t < dh; t++)
-                dot += q[r * ld_q + t] * sa_blocked_key(kb, Pkv, c, t);
-            s[r * ld_s + c] = scale * dot;
-        }
-}
-
-void sa_tile_values_ref(float *acc, const float *p, size_t ld_p, const float *vb,
-                        size_t Pkv, size_t rows, size_t cols, size_t dh)
-{
-    for (size_t r = 0; r < rows; r++)
-        for (size_t t = 0; t < dh; t++) {
-            float sum = acc[r * dh + t];
-            for (size_t k = 0; k < cols; k++)
-                sum += p[r * ld_p + k] * sa_blocked_value(vb, Pkv, k, t);
-            acc[r * dh + t] = sum;
-        }
 }

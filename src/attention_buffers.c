@@ -1,0 +1,66 @@
+/* attention_buffers.c — the memory of one forward pass, planned apart from
+ * the math (attention.c): K, V and Q in one block, the heads' outputs
+ * (concat) only where the dense path keeps them, and the result's arrays.
+ * On the streaming path each query tile's output replaces its Q, and the
+ * output goes where K and V were when it fits there: memory a process has
+ * not touched before is slow to touch (alloc.c).  Legend as in
+ * attention_internal.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention_internal.h"
+
+void sa_buffers_free(sa_buffers *b)
+{
+    free(b->block);
+    free(b->x_pos);
+    free(b->slopes);
+    free(b->empty);
+    memset(b, 0, sizeof *b);
+}
+
+sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
+                         size_t d, size_t P, size_t Pkv, size_t d_out,
+                         const sa_config *cfg, sa_error *err)
+{
+    const size_t H = cfg->heads, dh = P / H, nm = n * m;
+    const bool keep_all = cfg->keep_weights || cfg->keep_steps;
+    size_t m16 = (m + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
+    size_t concat_len = keep_all ? n * P : 0;
+
+    memset(b, 0, sizeof *b);
+    // block: K and V (m16, Pkv), Q (n, P), concat (n, P) when kept
+    b->out_in_block = n * d_out <= 2 * m16 * Pkv;
+    b->block = sa_alloc_large((2 * m16 * Pkv + n * P + concat_len) * sizeof(float));
+    if (!b->out_in_block)
+        r->output = sa_alloc_large(n * d_out * sizeof(float));
+    b->empty = calloc(n, sizeof *b->empty);
+    b->slopes = malloc(H * sizeof *b->slopes);
+    if (keep_all)
+        r->weights = sa_alloc_large(H * nm * sizeof(float));
+    if (cfg->keep_steps) {
+        r->scores = sa_alloc_large(H * nm * sizeof(float));
+        r->q = malloc(H * n * dh * sizeof(float));
+        r->k = malloc(H * m * dh * sizeof(float));
+        r->v = malloc(H * m * dh * sizeof(float));
+    }
+    if (cfg->pos_sinusoidal)
+        b->x_pos = malloc(n * d * sizeof(float));
+    if (!b->block || (!b->out_in_block && !r->output) || !b->empty || !b->slopes ||
+        (keep_all && !r->weights) ||
+        (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)) ||
+        (cfg->pos_sinusoidal && !b->x_pos)) {
+        sa_buffers_free(b);
+        sa_result_free(r);
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %zu x %zu "
+                       "attention with %zu heads", n, m, H);
+    }
+    b->k = b->block;
+    b->v = b->k + m16 * Pkv;
+    b->q = b->v + m16 * Pkv;
+    b->concat = keep_all ? b->q + n * P : b->q;
+    // the rows past m are padding that the blocked kernels read as zeros
+    memset(b->k + m * Pkv, 0, (m16 - m) * Pkv * sizeof(float));
+    memset(b->v + m * Pkv, 0, (m16 - m) * Pkv * sizeof(float));
+    return SA_OK;
+}
