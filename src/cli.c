@@ -30,6 +30,14 @@ const char *cli_display_name(const char *path)
     return strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
+sa_status cli_read_file(char **text, size_t *len, const char *path,
+                        sa_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return sa_read_fd(text, len, STDIN_FILENO, err);
+    return sa_read_file(text, len, path, err);
+}
+
 int cli_fail(const char *file, const sa_error *err)
 {
     fputs("selfattn: ", stderr);

@@ -33,6 +33,11 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The name of a path in messages: "<stdin>" for "-". */
 const char *cli_display_name(const char *path);
 
+/* Reads the file path, or standard input for "-", into a new buffer
+ * (sa_read_file).  Returns the status; err says why. */
+sa_status cli_read_file(char **text, size_t *len, const char *path,
+                        sa_error *err);
+
 /* Parse option values; on a bad value print a usage error naming the option
  * and return false. */
 bool cli_parse_size(size_t *out, const char *option, const char *arg,

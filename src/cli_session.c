@@ -12,7 +12,7 @@
 static int read_text(char **text, size_t *len, const char *path)
 {
     sa_error err;
-    if (sa_read_file(text, len, path, &err))
+    if (cli_read_file(text, len, path, &err))
         return cli_fail(path, &err);
     return 0;
 }

@@ -7,12 +7,6 @@
 #include "format.h"
 #include "cli_run.h"
 
-static const char *kind_name(sa_file_kind kind)
-{
-    static const char *const names[] = {"json", "csv", "npy", "npz", "safetensors"};
-    return names[kind];
-}
-
 /* Writes one tensor as a JSON object or a table row. */
 static void print_tensor(FILE *out, const sa_tensor *t, bool table,
                          int name_width, bool last)
@@ -72,14 +66,14 @@ static void print_matrix(FILE *out, const char *path, sa_file_kind kind,
 {
     if (table) {
         fprintf(out, "%s: %s matrix, %zu x %zu%s\n", cli_display_name(path),
-                kind_name(kind), m->rows, m->cols,
+                sa_file_kind_name(kind), m->rows, m->cols,
                 m->tokens ? ", with tokens" : "");
         return;
     }
     fputs("{\n  \"file\": ", out);
     sa_json_write_string(out, cli_display_name(path));
     fprintf(out, ",\n  \"format\": \"%s\",\n  \"kind\": \"matrix\",\n"
-            "  \"shape\": [%zu, %zu],\n  \"tokens\": %s\n}\n", kind_name(kind),
+            "  \"shape\": [%zu, %zu],\n  \"tokens\": %s\n}\n", sa_file_kind_name(kind),
             m->rows, m->cols, m->tokens ? "true" : "false");
 }
 
@@ -88,7 +82,7 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
 {
     if (table) {
         fprintf(out, "%s: %s, %zu tensor%s\n", cli_display_name(path),
-                kind_name(kind), set->count, set->count == 1 ? "" : "s");
+                sa_file_kind_name(kind), set->count, set->count == 1 ? "" : "s");
         int width = 4;
         for (size_t i = 0; i < set->count; i++)
             if ((int)strlen(set->items[i].name) > width)
@@ -102,7 +96,7 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
     fputs("{\n  \"file\": ", out);
     sa_json_write_string(out, cli_display_name(path));
     fprintf(out, ",\n  \"format\": \"%s\",\n  \"kind\": \"%s\",\n  \"tensors\": [\n",
-            kind_name(kind), kind == SA_FILE_NPY ? "array" : "tensors");
+            sa_file_kind_name(kind), kind == SA_FILE_NPY ? "array" : "tensors");
     for (size_t i = 0; i < set->count; i++)
         print_tensor(out, &set->items[i], false, 0, i + 1 == set->count);
     fputs(kind == SA_FILE_NPY ? "  ]\n" : "  ],\n", out);
@@ -141,43 +135,20 @@ int cmd_inspect(int argc, char **argv)
     char *text;
     size_t len;
     sa_error err;
-    if (sa_read_file(&text, &len, path, &err))
+    if (cli_read_file(&text, &len, path, &err))
         return cli_fail(path, &err);
-    sa_file_kind kind = sa_guess_file_kind(path, text, len);
-    sa_tensor_set set = {0};
-    sa_matrix m = {0};
-    sa_status status;
-    if (kind == SA_FILE_NPY) {
-        set.items = calloc(1, sizeof *set.items);
-        status = set.items ? sa_read_npy(&set.items[0], (const unsigned char *)text,
-                                         len, &err)
-                           : sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory");
-        set.count = !status;
-        if (!status && !(set.items[0].name = strdup("array")))
-            status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory");
-    } else if (kind == SA_FILE_CSV) {
-        status = sa_read_csv_matrix(&m, text, len, &err);
-    } else if (kind == SA_FILE_JSON && (text[strspn(text, " \t\r\n")] == '[' ||
-                                        strstr(text, "\"embeddings\""))) {
-        status = sa_read_json_matrix(&m, text, len, &err);  /* embeddings */
-    } else if (kind == SA_FILE_JSON && len > 0 &&
-               sa_read_json_matrix(&m, text, len, &err) == SA_OK) {
-        status = SA_OK;  /* an embeddings object; otherwise weights below */
-    } else {
-        status = sa_read_tensors(&set, path, text, len, &err);
-    }
+    sa_file_contents contents;
     int code;
-    if (status)
+    if (sa_read_contents(&contents, path, text, len, &err))
         code = cli_fail(path, &err);
     else {
-        if (m.data)
-            print_matrix(stdout, path, kind, &m, table);
+        if (contents.is_matrix)
+            print_matrix(stdout, path, contents.kind, &contents.matrix, table);
         else
-            print_tensors(stdout, path, kind, &set, table);
+            print_tensors(stdout, path, contents.kind, &contents.tensors, table);
         code = cli_close_stdout();
     }
-    sa_tensor_set_free(&set);
-    sa_matrix_free(&m);
+    sa_file_contents_free(&contents);
     free(text);
     return code;
 }

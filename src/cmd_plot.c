@@ -67,7 +67,7 @@ int cmd_plot(int argc, char **argv)
     size_t len;
     sa_error err;
     sa_saved_result res;
-    if (sa_read_file(&text, &len, path, &err))
+    if (cli_read_file(&text, &len, path, &err))
         return cli_fail(path, &err);
     sa_status status = sa_read_result(&res, text, len, what, &err);
     free(text);
@@ -108,7 +108,7 @@ int cmd_plot(int argc, char **argv)
         char *mask_text;
         size_t mask_len;
         sa_error mask_err;
-        if (sa_read_file(&mask_text, &mask_len, res.mask_name, &mask_err) ||
+        if (cli_read_file(&mask_text, &mask_len, res.mask_name, &mask_err) ||
             sa_read_mask(&mask, res.rows, res.cols, res.mask_name, mask_text,
                          mask_len, &mask_err))
             cli_warn("%s: the mask file the result names (%s): %s; its masked "

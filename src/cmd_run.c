@@ -62,7 +62,7 @@ int cmd_run(int argc, char **argv)
 
     if ((code = run_session_open(&s, &o)))
         goto done;
-    if (sa_read_file(&text, &len, o.input, &err) ||
+    if (cli_read_file(&text, &len, o.input, &err) ||
         sa_read_matrix_take(&x, o.input, &text, len, &err)) {
         code = cli_fail(o.input, &err);
         goto done;

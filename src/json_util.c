@@ -8,7 +8,8 @@
 #include "json_util.h"
 
 /* cJSON returns NULL for a syntax error and for a failed allocation alike;
- * its allocations go through json_malloc, which notes the second. */
+ * with sa_json_setup its allocations go through json_malloc, which notes
+ * the second. */
 static _Thread_local bool json_out_of_memory;
 
 static void *json_malloc(size_t size)
@@ -19,21 +20,50 @@ static void *json_malloc(size_t size)
     return p;
 }
 
-static void install_hooks(void)
+void sa_json_setup(void)
 {
     cJSON_Hooks hooks = {json_malloc, free};
     cJSON_InitHooks(&hooks);
 }
 
+/* The offset of the first byte of text[from .. len) that cJSON does not
+ * take for a blank (it skips every byte up to 0x20), or len. */
+static size_t skip_blanks(const char *text, size_t from, size_t len)
+{
+    while (from < len && (unsigned char)text[from] <= 0x20)
+        from++;
+    return from;
+}
+
+/* Where parsing really stopped when cJSON said the last byte: cJSON puts
+ * an error past the end of its input there too, so parse again with the
+ * text's end marked by a NUL (on a copy: the error path only), which
+ * tells the two apart. */
+static const char *end_of_input(const char *text, size_t start, size_t len,
+                                const char *end)
+{
+    char *copy = malloc(len - start + 1);
+    if (!copy)
+        return end;
+    memcpy(copy, text + start, len - start);
+    copy[len - start] = '\0';
+    const char *stop = NULL;
+    cJSON *again = cJSON_ParseWithLengthOpts(copy, len - start + 1, &stop, true);
+    if (!again && stop == copy + (len - start))
+        end = text + len;  /* at the terminator: the input ended */
+    cJSON_Delete(again);
+    free(copy);
+    return end;
+}
+
 sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
                         sa_error *err)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, install_hooks);
     const char *end = NULL;
     long line, col;
     size_t i = 0;
 
+    *root = NULL;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         i = 3;  /* a UTF-8 byte order mark */
     size_t start = i;
@@ -47,12 +77,20 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
         return sa_fail(err, SA_ERR_DATA, line, col,
                        "a NUL byte in JSON text");
     }
-    /* cJSON wants the terminating NUL inside the length it is given; the
-     * buffers of sa_read_file have it */
+    /* text needs no terminator: cJSON reads len bytes, and what follows
+     * the value must be blanks */
     json_out_of_memory = false;
-    *root = cJSON_ParseWithLengthOpts(text + start, len + 1 - start, &end, true);
-    if (*root)
-        return SA_OK;
+    *root = cJSON_ParseWithLengthOpts(text + start, len - start, &end, false);
+    if (*root) {
+        size_t after = skip_blanks(text, (size_t)(end - text), len);
+        if (after == len)
+            return SA_OK;
+        cJSON_Delete(*root);
+        *root = NULL;
+        end = text + after;
+    } else if (!json_out_of_memory && end == text + len - 1) {
+        end = end_of_input(text, start, len, end);
+    }
     if (json_out_of_memory)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory parsing JSON");
     size_t offset = end && end >= text ? (size_t)(end - text) : 0;

@@ -8,9 +8,9 @@
 
 #include "selfattn.h"
 
-/* Parses text[0 .. len), which must be followed by a NUL, into *root (free
- * with cJSON_Delete).  A syntax error is SA_ERR_DATA with the line:col where
- * parsing stopped. */
+/* Parses text[0 .. len) into *root (free with cJSON_Delete).  A syntax
+ * error is SA_ERR_DATA with the line:col where parsing stopped; so is
+ * anything but blanks after the value. */
 sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
                         sa_error *err);
 

@@ -100,6 +100,7 @@ extern int blas_thread_shutdown_(void) __attribute__((weak));
 
 int main(int argc, char **argv)
 {
+    sa_json_setup();
     openblas_set_num_threads(1);
     if (blas_thread_shutdown_)
         blas_thread_shutdown_();

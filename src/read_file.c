@@ -1,4 +1,5 @@
-/* file.c — reading a whole file, or standard input, into memory. */
+/* read_file.c — reading a whole file, or an open descriptor such as
+ * standard input, into memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -19,25 +20,16 @@ static ssize_t read_some(int fd, char *buf, size_t count)
     return got;
 }
 
-sa_status sa_read_file(char **text, size_t *len, const char *path,
-                       sa_error *err)
+sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
     char *buf = NULL;
     size_t size = 0, cap = 4096;
     struct stat st;
-    sa_status status;
 
     *text = NULL;
     *len = 0;
-    if (fd < 0)
-        return sa_fail(err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s",
-                       strerror(errno));
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        status = sa_fail(err, SA_ERR_NOINPUT, 0, 0, "is a directory");
-        goto fail;
-    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+        return sa_fail(err, SA_ERR_NOINPUT, 0, 0, "is a directory");
     /* a regular file is read in one buffer of its size (plus the NUL) */
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size < SIZE_MAX - 1)
         cap = (size_t)st.st_size + 1;
@@ -72,21 +64,29 @@ sa_status sa_read_file(char **text, size_t *len, const char *path,
         size += (size_t)got;
     }
     buf[size] = '\0';
-    if (!is_stdin)
-        close(fd);
     *text = buf;
     *len = size;
     return SA_OK;
 
 readerr:
-    status = sa_fail(err, errno == EISDIR ? SA_ERR_NOINPUT : SA_ERR_IO, 0, 0,
-                     "read error: %s", strerror(errno));
-    goto fail;
-nomem:
-    status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory reading the file");
-fail:
     free(buf);
-    if (!is_stdin)
-        close(fd);
+    return sa_fail(err, errno == EISDIR ? SA_ERR_NOINPUT : SA_ERR_IO, 0, 0,
+                   "read error: %s", strerror(errno));
+nomem:
+    free(buf);
+    return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory reading the file");
+}
+
+sa_status sa_read_file(char **text, size_t *len, const char *path,
+                       sa_error *err)
+{
+    *text = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return sa_fail(err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s",
+                       strerror(errno));
+    sa_status status = sa_read_fd(text, len, fd, err);
+    close(fd);
     return status;
 }

@@ -6,31 +6,13 @@
 #include "format.h"
 #include "json_util.h"
 
-/* Reads a 2-D matrix from JSON (booleans allowed if allow_bool), CSV or
- * .npy. */
-static sa_status read_2d(sa_matrix *m, bool allow_bool, const char *what,
-                         const char *name, const char *text, size_t len,
-                         sa_error *err)
-{
-    memset(m, 0, sizeof *m);
-    if (sa_guess_file_kind(name, text, len) != SA_FILE_JSON)
-        return sa_read_matrix(m, name, text, len, err);
-    cJSON *root = NULL;
-    sa_status status = sa_json_parse(&root, text, len, err);
-    if (!status)
-        status = sa_json_rows(&m->data, &m->rows, &m->cols, root, allow_bool,
-                              what, err);
-    cJSON_Delete(root);
-    return status;
-}
-
 sa_status sa_read_mask(unsigned char **mask, size_t n, size_t m,
                        const char *name, const char *text, size_t len,
                        sa_error *err)
 {
     sa_matrix mat;
     *mask = NULL;
-    sa_status status = read_2d(&mat, true, "mask", name, text, len, err);
+    sa_status status = sa_read_values(&mat, true, "mask", name, text, len, err);
     if (status)
         return status;
     if (mat.rows != n || mat.cols != m) {
@@ -136,7 +118,7 @@ sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
         }
         cJSON_Delete(root);
     }
-    status = read_2d(&mat, false, "bias", name, text, len, err);
+    status = sa_read_values(&mat, false, "bias", name, text, len, err);
     if (status)
         return status;
     if (mat.rows != n || mat.cols != m) {

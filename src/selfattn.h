@@ -50,6 +50,13 @@ sa_status sa_fail(sa_error *err, sa_status status, long line, long col,
                   const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Makes cJSON, which the JSON readers use, allocate through a function
+ * that tells an out-of-memory failure (SA_ERR_NOMEM) from a syntax error;
+ * without it both are syntax errors.  It sets cJSON's process-wide hooks,
+ * so call it once at start-up, before any thread, and only if the program
+ * does not set cJSON hooks of its own. */
+void sa_json_setup(void);
+
 /* Seconds on the monotonic clock, for timing phases. */
 double sa_seconds(void);
 
@@ -104,6 +111,13 @@ sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
 sa_status sa_read_matrix_take(sa_matrix *m, const char *name, char **text,
                               size_t len, sa_error *err);
 
+/* Parses rows of numbers: JSON [[...], ...] (true and false as 1 and 0 if
+ * allow_bool; what names the matrix in messages), CSV or a 2-D .npy
+ * (sa_read_matrix).  Contract as sa_read_json_matrix. */
+sa_status sa_read_values(sa_matrix *m, bool allow_bool, const char *what,
+                         const char *name, const char *text, size_t len,
+                         sa_error *err);
+
 /* Parses an (n, m) attention mask (JSON, CSV or .npy as sa_read_matrix;
  * values 0 or 1, JSON false/true, or a bool .npy; 1 = may attend) into mask, a new (n, m) array of
  * 0/1 bytes the caller frees.  A mask of another shape is SA_ERR_DATA naming
@@ -120,11 +134,15 @@ sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
                        size_t m, const char *name, const char *text,
                        size_t len, sa_error *err);
 
-/* Reads a whole file ("-" is standard input) into a new NUL-terminated
- * buffer the caller frees.  Missing, unreadable or directory: SA_ERR_NOINPUT;
- * read error: SA_ERR_IO. */
+/* Reads the whole file path into a new buffer the caller frees, *len
+ * bytes followed by a NUL that no reader needs.  Missing, unreadable or a
+ * directory: SA_ERR_NOINPUT; read error: SA_ERR_IO. */
 sa_status sa_read_file(char **text, size_t *len, const char *path,
                        sa_error *err);
+
+/* As sa_read_file, from the open descriptor fd (standard input, a pipe)
+ * to its end; fd stays open. */
+sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err);
 
 /* ---- tensors: named arrays in binary and JSON files -------------------- */
 
@@ -223,9 +241,28 @@ typedef enum {
  * non-blank character after an optional UTF-8 byte order mark), else CSV. */
 sa_file_kind sa_guess_file_kind(const char *name, const char *text, size_t len);
 
+/* "json", "csv", "npy", "npz", "safetensors". */
+const char *sa_file_kind_name(sa_file_kind kind);
+
 /* Reads the tensors of a weights file of any kind except CSV into set. */
 sa_status sa_read_tensors(sa_tensor_set *set, const char *name,
                           const char *text, size_t len, sa_error *err);
+
+/* What a file holds, read as `selfattn inspect` shows it: a matrix (CSV,
+ * or JSON embeddings) or named tensors (weights; an .npy file's one array
+ * is called "array"). */
+typedef struct {
+    sa_file_kind kind;
+    bool is_matrix;          /* matrix holds it, else tensors */
+    sa_matrix matrix;
+    sa_tensor_set tensors;
+} sa_file_contents;
+
+/* Reads text (from a file called name) into c, free with
+ * sa_file_contents_free (also after a failure). */
+sa_status sa_read_contents(sa_file_contents *c, const char *name,
+                           const char *text, size_t len, sa_error *err);
+void sa_file_contents_free(sa_file_contents *c);
 
 /* Writes data (shape) as a version 1.0 .npy file with dtype <f4. */
 sa_status sa_write_npy(FILE *out, const float *data, size_t ndim,

@@ -1,12 +1,12 @@
-/* tensors.c — named arrays: the set type, conversion to float32, JSON
- * objects of arrays, and choosing the reader of a weights file. */
+/* tensors.c — named arrays: the set type, element types, and conversion
+ * to float32 from whatever the file stores. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "floats.h"
-#include "json_util.h"
+#include "selfattn.h"
 
 void sa_tensor_free(sa_tensor *t)
 {
@@ -181,109 +181,4 @@ sa_status sa_floats_finite(const float *f, size_t n, const char *name,
         i++;
     return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, element %zu (counting from 0): %s",
                    name, i, isnan(f[i]) ? "NaN is not allowed" : "not finite in float32");
-}
-
-sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
-                               size_t len, sa_error *err)
-{
-    cJSON *root = NULL;
-    sa_status status;
-
-    memset(set, 0, sizeof *set);
-    status = sa_json_parse(&root, text, len, err);
-    if (status)
-        return status;
-    if (!cJSON_IsObject(root)) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                         "weights must be a JSON object of named matrices");
-        goto done;
-    }
-    set->items = calloc((size_t)cJSON_GetArraySize(root) + 1, sizeof *set->items);
-    if (!set->items) {
-        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-        goto done;
-    }
-    for (const cJSON *item = root->child; item; item = item->next) {
-        const char *key = item->string;
-        if (key[0] == '_' || strcmp(key, "config") == 0)
-            continue;
-        sa_tensor *t = &set->items[set->count++];
-        t->name = strdup(key);
-        if (!t->name) {
-            status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-            goto done;
-        }
-        if (cJSON_IsArray(item) && cJSON_IsArray(item->child)) {
-            t->ndim = 2;
-            status = sa_json_rows(&t->data, &t->shape[0], &t->shape[1], item,
-                                  false, key, err);
-        } else if (cJSON_IsArray(item)) {
-            t->ndim = 1;
-            status = sa_json_vector(&t->data, &t->shape[0], item, key, err);
-        } else {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                             "%s: expected an array of numbers or of rows", key);
-        }
-        if (status)
-            goto done;
-    }
-done:
-    if (status)
-        sa_tensor_set_free(set);
-    cJSON_Delete(root);
-    return status;
-}
-
-static bool has_suffix(const char *name, const char *suffix)
-{
-    size_t n = strlen(name), s = strlen(suffix);
-    return n >= s && strcmp(name + n - s, suffix) == 0;
-}
-
-sa_file_kind sa_guess_file_kind(const char *name, const char *text, size_t len)
-{
-    static const struct { const char *ext; sa_file_kind kind; } exts[] = {
-        {".json", SA_FILE_JSON}, {".csv", SA_FILE_CSV}, {".npy", SA_FILE_NPY},
-        {".npz", SA_FILE_NPZ}, {".safetensors", SA_FILE_SAFETENSORS},
-    };
-    for (size_t i = 0; name && i < sizeof exts / sizeof exts[0]; i++)
-        if (has_suffix(name, exts[i].ext))
-            return exts[i].kind;
-    if (len >= 6 && memcmp(text, "\x93NUMPY", 6) == 0)
-        return SA_FILE_NPY;
-    if (len >= 4 && memcmp(text, "PK\x03\x04", 4) == 0)
-        return SA_FILE_NPZ;
-    if (len >= 9 && text[8] == '{' && (unsigned char)text[7] == 0 &&
-        (unsigned char)text[6] == 0)
-        return SA_FILE_SAFETENSORS;  /* a small little-endian length, then '{' */
-    /* text: '[' or '{' first (after a byte order mark and blanks) is JSON */
-    size_t i = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    while (i < len && strchr(" \t\r\n", text[i]))
-        i++;
-    return i < len && (text[i] == '[' || text[i] == '{') ? SA_FILE_JSON : SA_FILE_CSV;
-}
-
-sa_status sa_read_tensors(sa_tensor_set *set, const char *name,
-                          const char *text, size_t len, sa_error *err)
-{
-    const unsigned char *buf = (const unsigned char *)text;
-    memset(set, 0, sizeof *set);
-    switch (sa_guess_file_kind(name, text, len)) {
-    case SA_FILE_NPZ:
-        return sa_read_npz(set, buf, len, err);
-    case SA_FILE_SAFETENSORS:
-        return sa_read_safetensors(set, buf, len, err);
-    case SA_FILE_NPY:
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "an .npy file holds one array; "
-                       "weights need named arrays (.npz, .safetensors, JSON)");
-    case SA_FILE_CSV:
-        if (name && has_suffix(name, ".csv"))
-            return sa_fail(err, SA_ERR_DATA, 0, 0, "weights cannot be CSV; use "
-                           "JSON, .npz or .safetensors");
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "unknown weights format; use "
-                       "JSON, .npz or .safetensors");
-    case SA_FILE_JSON:
-        break;
-    }
-    return sa_read_json_tensors(set, text, len, err);
 }

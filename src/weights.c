@@ -9,6 +9,12 @@
 #include "format.h"
 #include "selfattn.h"
 
+const char *sa_convention_name(sa_convention c)
+{
+    static const char *const names[] = {"math", "torch", "seed", "gpt2", "bert"};
+    return names[c];
+}
+
 void sa_weights_free(sa_weights *w)
 {
     free(w->wq);

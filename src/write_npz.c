@@ -1,10 +1,109 @@
-/* write_npz.c — a report as NumPy arrays: one array in an .npy file, or
- * every printed item in an .npz archive under its name (output, weights, Q,
- * K, V, scores, softmax).  Masked scores are -inf, NaN rows NaN.
+/* write_npz.c — NumPy .npz archives (zip files of stored NAME.npy
+ * members, which numpy.load reads), and a report as NumPy arrays: one
+ * array in an .npy file, or every printed item in an .npz archive under
+ * its name (output, weights, Q, K, V, scores, softmax).  Masked scores are
+ * -inf, NaN rows NaN.
  * Legend: n = queries, m = keys, H = heads, dh = head width. */
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "format.h"
+
+static void put16(FILE *out, uint32_t v)
+{
+    fputc((int)(v & 0xff), out);
+    fputc((int)((v >> 8) & 0xff), out);
+}
+
+static void put32(FILE *out, uint32_t v)
+{
+    put16(out, v & 0xffff);
+    put16(out, v >> 16);
+}
+
+/* Writes the fields a local header and a central directory entry share:
+ * version needed, flags, method (stored), DOS time and date (1980-01-01),
+ * CRC, sizes, name length. */
+static void put_common(FILE *out, uint32_t crc, uint32_t size, size_t name_len)
+{
+    put16(out, 20);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, (0 << 9) | (1 << 5) | 1);
+    put32(out, crc);
+    put32(out, size);
+    put32(out, size);
+    put16(out, (uint32_t)name_len);
+}
+
+sa_status sa_write_npz(FILE *out, const sa_npz_entry *entries, size_t count,
+                       sa_error *err)
+{
+    uint32_t *crcs = calloc(count + 1, sizeof *crcs);
+    uint32_t *sizes = calloc(count + 1, sizeof *sizes);
+    uint32_t *offsets = calloc(count + 1, sizeof *offsets);
+    uint64_t at = 0;
+    sa_status status = SA_OK;
+    if (!crcs || !sizes || !offsets) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned char *bytes;
+        size_t len, name_len = strlen(entries[i].name) + 4;
+        status = sa_npy_encode(&bytes, &len, entries[i].data, entries[i].ndim,
+                               entries[i].shape, err);
+        if (status)
+            goto done;
+        if (len >= 0xffffffffu || at + 30 + name_len + len >= 0xffffffffu) {
+            free(bytes);
+            status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result is too large "
+                             "for an .npz archive without zip64; use .npy");
+            goto done;
+        }
+        crcs[i] = (uint32_t)crc32(0L, bytes, (uInt)len);
+        sizes[i] = (uint32_t)len;
+        offsets[i] = (uint32_t)at;
+        put32(out, 0x04034b50);
+        put_common(out, crcs[i], sizes[i], name_len);
+        put16(out, 0);  /* extra length */
+        fprintf(out, "%s.npy", entries[i].name);
+        fwrite(bytes, 1, len, out);
+        free(bytes);
+        at += 30 + name_len + len;
+    }
+    uint64_t cd_start = at;
+    for (size_t i = 0; i < count; i++) {
+        size_t name_len = strlen(entries[i].name) + 4;
+        put32(out, 0x02014b50);
+        put16(out, 20);  /* version made by */
+        put_common(out, crcs[i], sizes[i], name_len);
+        put16(out, 0);   /* extra length */
+        put16(out, 0);   /* comment length */
+        put16(out, 0);   /* disk number */
+        put16(out, 0);   /* internal attributes */
+        put32(out, 0);   /* external attributes */
+        put32(out, offsets[i]);
+        fprintf(out, "%s.npy", entries[i].name);
+        at += 46 + name_len;
+    }
+    put32(out, 0x06054b50);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, (uint32_t)count);
+    put16(out, (uint32_t)count);
+    put32(out, (uint32_t)(at - cd_start));
+    put32(out, (uint32_t)cd_start);
+    put16(out, 0);
+    status = sa_stream_status(out, err);
+done:
+    free(crcs);
+    free(sizes);
+    free(offsets);
+    return status;
+}
 
 /* Fills entries with the report's printed items; returns the count (at
  * most 7). */

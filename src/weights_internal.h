@@ -1,0 +1,49 @@
+/* weights_internal.h — what the readers of weights layouts share
+ * (weights_parts.c): parts of a tensor set taken as float32 arrays in the
+ * math convention's shapes. */
+#ifndef SA_WEIGHTS_INTERNAL_H
+#define SA_WEIGHTS_INTERNAL_H
+
+#include "selfattn.h"
+
+/* The optional matrix `name` as a new float array (rows, cols); *data is
+ * NULL if the set has no such tensor.  Not 2-D or empty: SA_ERR_DATA. */
+sa_status sa_take_matrix(float **data, size_t *rows, size_t *cols,
+                         const sa_tensor_set *set, const char *name,
+                         sa_error *err);
+
+/* The optional vector `name`, which must have `want` elements (why says
+ * where that number comes from). */
+sa_status sa_take_vector(float **data, const sa_tensor_set *set,
+                         const char *name, size_t want, const char *why,
+                         sa_error *err);
+
+/* As sa_take_matrix, for a matrix only read (transposed or split): without
+ * a copy when the file holds it as float32 already, *view then points into
+ * the file's bytes and *owned is NULL; otherwise *view is *owned, a
+ * converted copy the caller frees. */
+sa_status sa_take_matrix_view(const float **view, float **owned, size_t *rows,
+                              size_t *cols, const sa_tensor_set *set,
+                              const char *name, sa_error *err);
+
+/* A new (cols, count) array: the transpose of rows [first, first + count)
+ * of src (any rows, cols); NULL if memory ran out. */
+float *sa_transpose_rows(const float *src, size_t first, size_t count,
+                         size_t cols);
+
+/* A new (rows, count) array: columns [first, first + count) of src (rows,
+ * cols); NULL if memory ran out. */
+float *sa_take_columns(const float *src, size_t rows, size_t cols,
+                       size_t first, size_t count);
+
+/* A new copy of src[first .. first + count); NULL if memory ran out. */
+float *sa_take_range(const float *src, size_t first, size_t count);
+
+/* The layer `layer` of a GPT-2 or BERT checkpoint into w, if the set is
+ * one (read_checkpoint.c): *found says whether it is; SA_ERR_DATA listing
+ * the layers present if it lacks that layer. */
+sa_status sa_read_checkpoint(sa_weights *w, bool *found,
+                             const sa_tensor_set *set, long layer,
+                             sa_error *err);
+
+#endif
