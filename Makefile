@@ -14,7 +14,7 @@ ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CF
 LIBS = $(PKG_LIBS) -lm
 # The selfattn binary links OpenBLAS statically: loading the shared library
 # (its relocations and first-touch page faults) was 4-5 ms of a 9 ms run of
-# a small example (README "Speed and memory").  Tests and tools link it
+# a small example (docs/performance.md).  Tests and tools link it
 # dynamically.  STATIC_BLAS=0 links it dynamically everywhere.
 STATIC_BLAS ?= 1
 comma = ,
@@ -105,7 +105,7 @@ test-deps:
 check: test-deps
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test-kernels
-	@$(MAKE) --no-print-directory check-sanitize fuzz-smoke
+	@$(MAKE) --no-print-directory check-sanitize doctest fuzz-smoke
 
 test: all $(UNIT_TESTS) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory unit bats
@@ -189,7 +189,7 @@ fuzz-smoke:
 	tests/fuzz/run.sh 3
 
 # a benchmark, not a test: selfattn against NumPy and torch (when
-# installed) on the same data; see README "Speed"
+# installed) on the same data; see docs/performance.md
 bench: test-deps selfattn tests/bench/sgemm_peak
 	/usr/bin/python3 tests/bench/bench.py
 

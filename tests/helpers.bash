@@ -41,6 +41,12 @@ jsoncmp() { "$JSONCMP" "$@"; }
 # numcmp GOT WANT: texts equal but for computed numbers within tolerance
 numcmp() { /usr/bin/python3 "$REPO_ROOT/tests/tools/numcmp.py" "$@"; }
 
+# The "Illustrated: Self-Attention" example (fixtures/classic.json with
+# classic.weights.json and --scale 1): Q, K, V and the scores are small
+# integers, and the output of x1 is (1.94, 6.68, 1.60).  run.bats and
+# outputs.bats use it: selfattn run ... "${CLASSIC[@]}".
+CLASSIC=(--scale 1 -w classic.weights.json classic.json)
+
 # Every test starts in the fixtures directory with a private temp dir.
 # pipefail: `selfattn ... | jq ...` in a test fails when selfattn fails.
 setup() {

@@ -28,6 +28,10 @@ import zlib
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from fixture_io import npy_file, npy_header, safetensors_file  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.join(HERE, "files")
 if sys.argv[1:2] == ["--out"] and len(sys.argv) == 3:
@@ -89,29 +93,12 @@ def with_(base, **changes):
 # binary formats, by hand
 # --------------------------------------------------------------------------
 
-def npy(header, data, version=1, pad=True):
-    """An .npy file: magic, version, header length, the header dict text
-    (padded with spaces and a newline to a multiple of 64 when pad), data."""
-    h = header.encode("latin1")
-    prefix = 10 if version == 1 else 12
-    if pad:
-        total = (prefix + len(h) + 1 + 63) // 64 * 64
-        h = h + b" " * (total - prefix - len(h) - 1) + b"\n"
-    size = struct.pack("<H", len(h)) if version == 1 else struct.pack("<I", len(h))
-    return b"\x93NUMPY" + bytes([version, 0]) + size + h + data
-
-
 def npy_array(a, descr=None, fortran=False):
     """a (a NumPy array) as an .npy file, header written by hand."""
     a = np.asarray(a)
-    descr = descr or a.dtype.str
-    shape = "(%s)" % ("".join("%d," % s for s in a.shape) if a.ndim == 1
-                      else ", ".join(str(s) for s in a.shape))
-    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (
-        descr, "True" if fortran else "False", shape)
     data = (np.asfortranarray(a) if fortran else np.ascontiguousarray(a)).tobytes(
         order="F" if fortran else "C")
-    return npy(header, data)
+    return npy_file(npy_header(descr or a.dtype.str, a.shape, fortran), data)
 
 
 def f4(values):
@@ -171,16 +158,6 @@ def zip_archive(members, local_offset=None, eocd=None):
 def weights_members(method=0, arrays=None):
     arrays = arrays or {k: f4(v) for k, v in W4.items()}
     return [Member(k + ".npy", npy_array(v), method) for k, v in arrays.items()]
-
-
-def st_file(header, buffer, pad=True):
-    """safetensors: u64 header length, the header (dict or text), buffer."""
-    text = header if isinstance(header, str) else json.dumps(
-        header, separators=(",", ":"))
-    raw = text.encode("utf-8")
-    if pad:
-        raw += b" " * (-len(raw) % 8)
-    return struct.pack("<Q", len(raw)) + raw + buffer
 
 
 def ent(dtype, shape, lo, hi):
@@ -277,6 +254,8 @@ def make_json_weights():
     w = W4
     write("w_not_object.json", js(mat(4, 4)))
     write("w_none.json", js({"config": {"note": "no weights"}, "_comment": "x"}))
+    # the comma after "Wk" is missing
+    write("w_missing_comma.json", '{"Wq": [[1]],\n "Wk": [[1]]\n "Wv": [[1]]}\n')
     write("w_unknown_key.json", js(with_(w, Wx=mat(4, 4))))
     write("w_misspelt_key.json", js(with_(w, wq=mat(4, 4))))
     write("w_mixed.json", js(with_(w, in_proj_weight=mat(12, 4))))
@@ -298,6 +277,7 @@ def make_json_weights():
     # torch nn.MultiheadAttention state dicts
     t = {"in_proj_weight": mat(12, 4), "in_proj_bias": vec(12),
          "out_proj.weight": mat(4, 4), "out_proj.bias": vec(4)}
+    write("ok_torch_weights.json", js(t))
     write("w_torch_rows.json", js(with_(t, in_proj_weight=mat(10, 4), in_proj_bias=None)))
     write("w_torch_out_cols.json", js(with_(t, out_proj__weight=mat(4, 3))))
     write("w_torch_in_bias_len.json", js(with_(t, in_proj_bias=vec(8))))
@@ -356,35 +336,35 @@ def make_npy():
     write("npy_version4.npy", b"\x93NUMPY\x04\x00" + good[8:])
     write("npy_truncated_header.npy", good[:9])
     write("npy_header_past_end.npy", good[:8] + struct.pack("<H", 0xFFFF) + good[10:80])
-    write("npy_v2_header_past_end.npy", npy(hdr, data, version=2)[:8]
-          + struct.pack("<I", 0xFFFFFFFF) + npy(hdr, data, version=2)[12:])
-    write("npy_object.npy", npy(
+    write("npy_v2_header_past_end.npy", npy_file(hdr, data, version=2)[:8]
+          + struct.pack("<I", 0xFFFFFFFF) + npy_file(hdr, data, version=2)[12:])
+    write("npy_object.npy", npy_file(
         "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }",
         b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00aq\x01e."))
     write("npy_int32.npy", npy_array(np.asarray(X, "<f4").astype("<i4")))
-    write("npy_unicode.npy", npy(
+    write("npy_unicode.npy", npy_file(
         "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", b"\0" * 24))
-    write("npy_structured.npy", npy(
+    write("npy_structured.npy", npy_file(
         "{'descr': [('a', '<f4'), ('b', '<f4')], 'fortran_order': False, "
         "'shape': (3,), }", b"\0" * 24))
-    write("npy_f4_no_order.npy", npy(
+    write("npy_f4_no_order.npy", npy_file(
         "{'descr': '|f4', 'fortran_order': False, 'shape': (3, 4), }", data))
-    write("npy_huge.npy", npy(
+    write("npy_huge.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, "
         "1000000000), }", b"\0" * 16))
-    write("npy_overflow.npy", npy(
+    write("npy_overflow.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, "
         "4294967296), }", b"\0" * 16))
-    write("npy_dim_too_large.npy", npy(
+    write("npy_dim_too_large.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': "
         "(100000000000000000000, 1), }", b"\0" * 16))
     write("npy_short_data.npy", good[:-20])
     write("npy_1d.npy", npy_array(f4(X[0])))
     write("npy_3d.npy", npy_array(f4([X, X])))
-    write("npy_9d.npy", npy(
+    write("npy_9d.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': "
         "(1, 1, 1, 1, 1, 1, 1, 1, 1), }", b"\0" * 4))
-    write("npy_empty.npy", npy(
+    write("npy_empty.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }", b""))
     nan = np.asarray(X, "<f4")
     nan[1, 2] = np.nan
@@ -395,16 +375,16 @@ def make_npy():
     big = np.asarray(X, "<f8")
     big[0, 1] = 1e300
     write("npy_f8_overflow.npy", npy_array(big))
-    write("npy_fortran_garbage.npy", npy(
+    write("npy_fortran_garbage.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (3, 4), }", data))
-    write("npy_no_shape.npy", npy(
+    write("npy_no_shape.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, }", data))
-    write("npy_bad_shape.npy", npy(
+    write("npy_bad_shape.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': (3, x), }", data))
     # the header ends right after "'shape':" (no padding, no data)
-    write("npy_cut_after_shape.npy", npy(
+    write("npy_cut_after_shape.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape':", b"", pad=False))
-    write("npy_no_descr.npy", npy(
+    write("npy_no_descr.npy", npy_file(
         "{'fortran_order': False, 'shape': (3, 4), }", data))
 
 
@@ -473,11 +453,11 @@ def make_npz():
             ("fortran", "{'descr': '<f4', 'shape': (4, 4), 'fortran_order':"),
             ("shape", "{'descr': '<f4', 'fortran_order': False, 'shape':")):
         m = weights_members(method=8)
-        m[0] = Member("Wq.npy", npy(header, b"", pad=False), 8)
+        m[0] = Member("Wq.npy", npy_file(header, b"", pad=False), 8)
         write("npz_npy_cut_after_%s.npz" % key, zip_archive(m))
     write("npz_input.npz", zip_archive([Member("x.npy", npy_array(f4(X)))]))
     m = weights_members()
-    m[0] = Member("Wq.npy", npy(
+    m[0] = Member("Wq.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }", b""))
     write("npz_empty_wq.npz", zip_archive(m))
 
@@ -492,65 +472,72 @@ def make_safetensors():
           struct.pack("<Q", 4096) + b'{"Wq":{}}' + b" " * 7)
     write("st_header_huge.safetensors",
           struct.pack("<Q", 1 << 63) + b'{"Wq":{}}' + b" " * 7)
-    write("st_not_json.safetensors", st_file('{"Wq": {"dtype": "F32",', ab))
-    write("st_empty_header.safetensors", st_file("", b"", pad=False))
+    write("st_not_json.safetensors",
+          safetensors_file('{"Wq": {"dtype": "F32",', ab))
+    write("st_empty_header.safetensors", safetensors_file("", b"", pad=False))
     write("st_header_nul.safetensors",
           struct.pack("<Q", 8) + b'{"a"\x00:1}' + b"")
-    write("st_not_object.safetensors", st_file("[1, 2, 3]", b""))
+    write("st_not_object.safetensors", safetensors_file("[1, 2, 3]", b""))
     write("st_metadata_not_object.safetensors",
-          st_file(dict(ok_header, __metadata__="pt"), ok_buf))
+          safetensors_file(dict(ok_header, __metadata__="pt"), ok_buf))
     write("st_metadata_not_strings.safetensors",
-          st_file(dict(ok_header, __metadata__={"format": "pt", "step": 3}), ok_buf))
-    write("st_entry_not_object.safetensors", st_file({"Wq": [0, 64]}, ab))
+          safetensors_file(dict(ok_header, __metadata__={"format": "pt", "step": 3}),
+                           ok_buf))
+    write("st_entry_not_object.safetensors",
+          safetensors_file({"Wq": [0, 64]}, ab))
     write("st_no_dtype.safetensors",
-          st_file({"Wq": {"shape": [4, 4], "data_offsets": [0, 64]}}, ab))
-    write("st_dtype_i64.safetensors", st_file({"Wq": ent("I64", [2, 4], 0, 64)}, ab))
+          safetensors_file({"Wq": {"shape": [4, 4], "data_offsets": [0, 64]}}, ab))
+    write("st_dtype_i64.safetensors",
+          safetensors_file({"Wq": ent("I64", [2, 4], 0, 64)}, ab))
     write("st_dtype_f8.safetensors",
-          st_file({"Wq": ent("F8_E4M3", [8, 8], 0, 64)}, ab))
-    write("st_dtype_lower.safetensors", st_file({"Wq": ent("f32", [4, 4], 0, 64)}, ab))
+          safetensors_file({"Wq": ent("F8_E4M3", [8, 8], 0, 64)}, ab))
+    write("st_dtype_lower.safetensors",
+          safetensors_file({"Wq": ent("f32", [4, 4], 0, 64)}, ab))
     write("st_negative_offset.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], -64, 0)}, ab))
+          safetensors_file({"Wq": ent("F32", [4, 4], -64, 0)}, ab))
     write("st_float_offset.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 64.5)}, ab))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 64.5)}, ab))
     write("st_huge_offset.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 1e20)}, ab))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 1e20)}, ab))
     write("st_offset_2_53.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 9007199254740992)}, ab))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 9007199254740992)}, ab))
     write("st_offsets_reversed.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 64, 0)}, ab))
+          safetensors_file({"Wq": ent("F32", [4, 4], 64, 0)}, ab))
     write("st_offsets_three.safetensors",
-          st_file({"Wq": {"dtype": "F32", "shape": [4, 4],
-                          "data_offsets": [0, 32, 64]}}, ab))
+          safetensors_file({"Wq": {"dtype": "F32", "shape": [4, 4],
+                                   "data_offsets": [0, 32, 64]}}, ab))
     write("st_shape_negative.safetensors",
-          st_file({"Wq": ent("F32", [-4, -4], 0, 64)}, ab))
+          safetensors_file({"Wq": ent("F32", [-4, -4], 0, 64)}, ab))
     write("st_shape_huge.safetensors",
-          st_file({"Wq": ent("F32", [4294967296, 4294967296], 0, 64)}, ab))
+          safetensors_file({"Wq": ent("F32", [4294967296, 4294967296], 0, 64)},
+                           ab))
     write("st_shape_9d.safetensors",
-          st_file({"Wq": ent("F32", [1] * 8 + [16], 0, 64)}, ab))
+          safetensors_file({"Wq": ent("F32", [1] * 8 + [16], 0, 64)}, ab))
     write("st_overlap.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 64), "bq": ent("F32", [4], 48, 64)}, ab))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 64),
+                            "bq": ent("F32", [4], 48, 64)}, ab))
     write("st_gap.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 64), "bq": ent("F32", [4], 72, 88)},
-                  ab + b"\0" * 8 + bb))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 64),
+                            "bq": ent("F32", [4], 72, 88)}, ab + b"\0" * 8 + bb))
     write("st_trailing.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 64)}, ab + b"\0" * 8))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 64)}, ab + b"\0" * 8))
     write("st_length_mismatch.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 60)}, ab[:60]))
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 60)}, ab[:60]))
     write("st_past_buffer.safetensors",
-          st_file({"Wq": ent("F32", [4, 4], 0, 64), "bq": ent("F32", [4], 64, 80)},
-                  ab + bb[:8]))
-    write("st_duplicate.safetensors", st_file(
+          safetensors_file({"Wq": ent("F32", [4, 4], 0, 64),
+                            "bq": ent("F32", [4], 64, 80)}, ab + bb[:8]))
+    write("st_duplicate.safetensors", safetensors_file(
         '{"Wq":{"dtype":"F32","shape":[2,4],"data_offsets":[0,32]},'
         '"Wq":{"dtype":"F32","shape":[2,4],"data_offsets":[32,64]}}', ab))
     nan = np.asarray(W4["Wk"], "<f4").copy()
     nan[2, 1] = np.nan
     h, buf = st_tensors({"Wq": W4["Wq"], "Wk": nan, "Wv": W4["Wv"]})
-    write("st_nan_f32.safetensors", st_file(h, buf))
+    write("st_nan_f32.safetensors", safetensors_file(h, buf))
     f16 = np.asarray(W4["Wv"], "<f2").copy()
     f16[0, 0] = np.inf
     h, buf = st_tensors({"Wq": W4["Wq"], "Wk": W4["Wk"]})
     h["Wv"] = ent("F16", [4, 4], len(buf), len(buf) + 32)
-    write("st_f16_inf.safetensors", st_file(h, buf + f16.tobytes()))
+    write("st_f16_inf.safetensors", safetensors_file(h, buf + f16.tobytes()))
     bf = (np.asarray(W4["Wq"], "<f4").view("<u4") >> 16).astype("<u2")
     bf[3, 3] = 0x7FC0  # a bfloat16 NaN
     h = {"Wq": ent("BF16", [4, 4], 0, 32)}
@@ -558,21 +545,22 @@ def make_safetensors():
     for k, v in h2.items():
         v["data_offsets"] = [o + 32 for o in v["data_offsets"]]
         h[k] = v
-    write("st_bf16_nan.safetensors", st_file(h, bf.tobytes() + buf))
+    write("st_bf16_nan.safetensors", safetensors_file(h, bf.tobytes() + buf))
     h, buf = st_tensors({"Wq": vec(4), "Wk": W4["Wk"], "Wv": W4["Wv"]})
-    write("st_wq_1d.safetensors", st_file(h, buf))
+    write("st_wq_1d.safetensors", safetensors_file(h, buf))
     h, buf = st_tensors({"Wk": W4["Wk"], "Wv": W4["Wv"]})
     h["Wq"] = ent("F32", [0, 4], len(buf), len(buf))
-    write("st_wq_empty.safetensors", st_file(h, buf))
+    write("st_wq_empty.safetensors", safetensors_file(h, buf))
     h, buf = st_tensors({"x": X})
-    write("st_input.safetensors", st_file(h, buf))
+    write("st_input.safetensors", safetensors_file(h, buf))
     g = {}
     for layer in (0, 1):
         p = "transformer.h.%d.attn." % layer
         g.update({p + "c_attn.weight": mat(4, 12), p + "c_attn.bias": vec(12),
                   p + "c_proj.weight": mat(4, 4), p + "c_proj.bias": vec(4)})
     h, buf = st_tensors(g)
-    write("st_gpt2.safetensors", st_file(dict(h, __metadata__={"format": "pt"}), buf))
+    write("st_gpt2.safetensors",
+          safetensors_file(dict(h, __metadata__={"format": "pt"}), buf))
 
 
 def make_mask_bias_context():
@@ -584,6 +572,7 @@ def make_mask_bias_context():
     m = np.tril(np.ones((3, 3), "<f4"))
     m[2, 1] = np.nan
     write("mask_nan.npy", npy_array(m))
+    write("mask_value.npy", npy_array(f4([[1, 0, 0], [1, 1, 0], [1, 1, -1.8125]])))
     write("mask_3d.npy", npy_array(np.ones((1, 3, 3), "<f4")))
     write("mask_ragged.json", js([[1, 0, 0], [1, 1], [1, 1, 1]]))
     write("mask_strings.json", js([["1", "0", "0"], [1, 1, 0], [1, 1, 1]]))
@@ -626,6 +615,9 @@ def make_plot():
     write("plot_output_only.json", js({"config": cfg, "output": [[1, 2]] * 3}))
     write("plot_weights_only.json", js({"config": cfg, "weights": [w1]}))
     write("plot_steps_only.json", js({"config": cfg, "steps": {"scores": [w1]}}))
+    write("plot_two_heads.json", js({"config": dict(cfg, heads=2), "weights": [w1, w1]}))
+    write("plot_averaged.json",
+          js({"config": dict(cfg, heads=2, average_heads=True), "weights": w1}))
     write("plot_tokens_count.json",
           js({"config": cfg, "tokens": ["a", "b"], "weights": [w1]}))
     write("plot_key_tokens.json",

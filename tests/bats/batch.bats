@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # `selfattn batch`: one sequence per JSON line in, one compact JSON result
-# per line out, in order; bad lines, --jobs, standard input, progress and
-# option errors.  The line files are tests/formats/batch*.jsonl, made by
+# per line out, in order; bad lines, --jobs, standard input and progress.
+# The line files are tests/formats/batch*.jsonl, made by
 # tests/formats/make_formats.py; every test here runs in tests/formats.
+# batch's usage errors and the messages of its bad lines are cases of
+# tests/bad/catalogue.tsv (catalogue.bats).
 
 load ../helpers
 
@@ -194,46 +196,6 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
     assert_output ""
     assert_equal "$(wc -l <"$T/out.jsonl")" 6
     assert_no_temp_files "$T"
-}
-
-@test "a missing input file" {
-    run --separate-stderr selfattn batch nope.jsonl
-    assert_error 66 "selfattn: nope.jsonl: cannot open: No such file or directory"
-}
-
-@test "--format other than json is refused" {
-    run --separate-stderr selfattn batch -f table batch.jsonl
-    assert_usage_error "batch writes JSON Lines: --format json only"
-    run --separate-stderr selfattn batch -f npz batch.jsonl
-    assert_usage_error "batch writes JSON Lines: --format json only"
-}
-
-@test "--jobs and --quiet are options of batch, not run" {
-    run --separate-stderr selfattn run --jobs 4 input.json
-    assert_usage_error "--jobs is an option of batch, not run"
-    run --separate-stderr selfattn run --quiet input.json
-    assert_usage_error "--quiet is an option of batch, not run"
-}
-
-@test "--jobs out of range" {
-    run --separate-stderr selfattn batch --jobs 0 batch.jsonl
-    assert_usage_error "--jobs: '0' is not an integer from 1 to 256"
-    run --separate-stderr selfattn batch --jobs 257 batch.jsonl
-    assert_usage_error "--jobs: '257' is not an integer from 1 to 256"
-}
-
-@test "--stats is an option of run, not batch" {
-    run --separate-stderr selfattn batch --stats batch.jsonl
-    assert_usage_error "--stats is an option of run, not batch"
-}
-
-@test "options that fit no line stop the batch with 64 after the first line" {
-    printf '[[1,2,3,4]]\n[[1,2,3,4]]\n' > "$T/w4.jsonl"
-    run --separate-stderr selfattn batch -H 3 "$T/w4.jsonl"
-    assert_equal "$status" 64
-    assert_equal "$stderr" "selfattn: $T/w4.jsonl:1: --heads 3 does not divide d_model 4; set --d-head
-Try 'selfattn --help' for more information."
-    assert_output '{"line":1,"error":"--heads 3 does not divide d_model 4; set --d-head"}'
 }
 
 @test "--jobs without -w: generated weights take the first line's width, every run" {

@@ -4,7 +4,9 @@
 # deflated); GPT-2 and BERT checkpoints with --layer; `inspect`; and the npy
 # and npz output formats.  The fixtures are tests/formats/, made by
 # tests/formats/make_formats.py (see its README.md); every test here runs in
-# that directory so messages name the files briefly.
+# that directory so messages name the files briefly.  Malformed files of
+# every format, with their exact messages, are cases of
+# tests/bad/catalogue.tsv (catalogue.bats).
 
 load ../helpers
 
@@ -77,11 +79,6 @@ $1")
     assert_failure
 }
 
-@test "a 3-D .npy bias whose heads do not match -H is refused" {
-    run --separate-stderr selfattn run --bias bias3.npy input.json
-    assert_error 65 "selfattn: bias3.npy: bias is 2 x 5 x 5 but must be 5 x 5 (queries x keys) or 1 x 5 x 5 (heads x queries x keys)"
-}
-
 @test "a bool (|b1) and a float 0/1 mask as .npy equal the JSON mask" {
     report "$T/want.json" -H 2 -p output,weights --mask mask.json input.json
     report "$T/bool.json" -H 2 -p output,weights --mask mask_bool.npy input.json
@@ -99,87 +96,6 @@ $1")
     assert_success
     assert_equal "$(jq -r .config.mask <<<"$output")" "<stdin>"
     assert_equal "$(jq -c "$STRIP" <<<"$output")" "$(cat "$T/want.json")"
-}
-
-@test "a .npy mask of values other than 0 and 1 is refused" {
-    run --separate-stderr selfattn run --mask bias2.npy input.json
-    assert_error 65 "selfattn: bias2.npy: mask, row 1, column 1: -1.8125 is not 0 or 1"
-}
-
-# ---- bad .npy ------------------------------------------------------------
-
-@test "bad .npy: object dtype (pickled)" {
-    run --separate-stderr selfattn run bad_object.npy
-    assert_error 65 "selfattn: bad_object.npy: unsupported .npy dtype '|O' (selfattn reads <f4, <f8, <f2, big-endian ones and |b1)"
-}
-
-@test "bad .npy: a 1-D array as input" {
-    run --separate-stderr selfattn run bad_1d.npy
-    assert_error 65 "selfattn: bad_1d.npy: a 1-dimensional .npy array; expected 2 dimensions (rows x columns)"
-}
-
-@test "bad .npy: a 3-D array as input" {
-    run --separate-stderr selfattn run bad_3d.npy
-    assert_error 65 "selfattn: bad_3d.npy: a 3-dimensional .npy array; expected 2 dimensions (rows x columns)"
-}
-
-@test "bad .npy: int32 dtype" {
-    run --separate-stderr selfattn run bad_int32.npy
-    assert_error 65 "selfattn: bad_int32.npy: unsupported .npy dtype '<i4' (selfattn reads <f4, <f8, <f2, big-endian ones and |b1)"
-}
-
-@test "bad .npy: truncated data" {
-    run --separate-stderr selfattn run bad_truncated.npy
-    assert_error 65 "selfattn: bad_truncated.npy: the .npy header announces 40 elements of 4 bytes but the file holds only 140 bytes of data"
-}
-
-@test "bad .npy: a header claiming 10**18 elements" {
-    run --separate-stderr selfattn run bad_huge.npy
-    assert_error 65 "selfattn: bad_huge.npy: the .npy header announces 1000000000000000000 elements of 4 bytes but the file holds only 16 bytes of data"
-}
-
-@test "bad .npy: an element count past 2**64 is not reported as a wrong count" {
-    # shape (2**33, 2**33): 2**66 elements; the count must not be printed
-    # as SIZE_MAX (18446744073709551615), which is not what the header says
-    run --separate-stderr selfattn run bad_overflow.npy
-    assert_equal "$status" 65
-    assert_equal "$output" ""
-    [[ "$stderr" == "selfattn: bad_overflow.npy: "* ]]
-    [[ "$stderr" != *18446744073709551615* ]]
-}
-
-@test "bad .npy: bad magic" {
-    run --separate-stderr selfattn run bad_magic.npy
-    assert_error 65 'selfattn: bad_magic.npy: not a readable .npy file: no \x93NUMPY magic'
-}
-
-@test "bad .npy: format version 4.0" {
-    run --separate-stderr selfattn run bad_version.npy
-    assert_error 65 "selfattn: bad_version.npy: unsupported .npy format version 4.0"
-}
-
-@test "bad .npy: a structured dtype" {
-    run --separate-stderr selfattn run bad_structured.npy
-    assert_error 65 "selfattn: bad_structured.npy: not a readable .npy file: no 'descr' string in the header (structured arrays are not supported)"
-}
-
-@test "bad .npy: an empty array" {
-    run --separate-stderr selfattn run bad_empty.npy
-    assert_error 65 "selfattn: bad_empty.npy: the .npy array is empty"
-}
-
-@test "bad .npy: a NaN names its flat index" {
-    run --separate-stderr selfattn run bad_nan.npy
-    assert_error 65 "selfattn: bad_nan.npy: the .npy array, element 10 (counting from 0): NaN is not allowed"
-}
-
-@test "an .npy file as weights, and safetensors or npz as input, are refused" {
-    run --separate-stderr selfattn run -w input_v1_le_f4_C.npy input.json
-    assert_error 65 "selfattn: input_v1_le_f4_C.npy: an .npy file holds one array; weights need named arrays (.npz, .safetensors, JSON)"
-    run --separate-stderr selfattn run weights_F32.safetensors
-    assert_error 65 "selfattn: weights_F32.safetensors: holds named arrays; a matrix input must be one array (JSON, CSV or .npy)"
-    run --separate-stderr selfattn run weights_stored.npz
-    assert_error 65 "selfattn: weights_stored.npz: holds named arrays; a matrix input must be one array (JSON, CSV or .npy)"
 }
 
 # ---- safetensors and npz weights -------------------------------------------
@@ -224,80 +140,6 @@ $1")
     done
 }
 
-# ---- bad safetensors -------------------------------------------------------
-
-@test "bad safetensors: the header length runs past the end of the file" {
-    run --separate-stderr selfattn run -w bad_st_header_past_end.safetensors input.json
-    assert_error 65 "selfattn: bad_st_header_past_end.safetensors: not a safetensors file: the header length 4096 runs past the end of the file"
-}
-
-@test "bad safetensors: the header is not JSON" {
-    run --separate-stderr selfattn run -w bad_st_not_json.safetensors input.json
-    assert_error 65 "selfattn: bad_st_not_json.safetensors: the safetensors header is not JSON: invalid JSON: unexpected end of input"
-}
-
-@test "bad safetensors: the header is not an object" {
-    run --separate-stderr selfattn run -w bad_st_not_object.safetensors input.json
-    assert_error 65 "selfattn: bad_st_not_object.safetensors: the safetensors header is not a JSON object"
-}
-
-@test "bad safetensors: a gap between tensors" {
-    run --separate-stderr selfattn run -w bad_st_gap.safetensors input.json
-    assert_error 65 "selfattn: bad_st_gap.safetensors: bq: data_offsets begin at 24 but the previous tensor ends at 16 (tensors must tile the buffer)"
-}
-
-@test "bad safetensors: overlapping tensors" {
-    run --separate-stderr selfattn run -w bad_st_overlap.safetensors input.json
-    assert_error 65 "selfattn: bad_st_overlap.safetensors: bq: data_offsets begin at 8 but the previous tensor ends at 16 (tensors must tile the buffer)"
-}
-
-@test "bad safetensors: a byte length that does not match dtype and shape" {
-    run --separate-stderr selfattn run -w bad_st_length_mismatch.safetensors input.json
-    assert_error 65 "selfattn: bad_st_length_mismatch.safetensors: Wq: 12 bytes for 4 elements of dtype F32"
-}
-
-@test "bad safetensors: offsets past the buffer" {
-    run --separate-stderr selfattn run -w bad_st_past_buffer.safetensors input.json
-    assert_error 65 "selfattn: bad_st_past_buffer.safetensors: bq: data_offsets end at 24, past the 20 bytes of the buffer"
-}
-
-@test "bad safetensors: bytes left after the last tensor" {
-    run --separate-stderr selfattn run -w bad_st_trailing.safetensors input.json
-    assert_error 65 "selfattn: bad_st_trailing.safetensors: the tensors cover 16 bytes but the buffer has 24"
-}
-
-@test "bad safetensors: dtype I64" {
-    run --separate-stderr selfattn run -w bad_st_i64.safetensors input.json
-    assert_error 65 "selfattn: bad_st_i64.safetensors: Wq: unsupported dtype I64 (selfattn reads F32, F64, F16, BF16 and BOOL)"
-}
-
-@test "bad safetensors: a file shorter than 8 bytes" {
-    run --separate-stderr selfattn run -w bad_st_short.safetensors input.json
-    assert_error 65 "selfattn: bad_st_short.safetensors: not a safetensors file: shorter than its 8-byte header length"
-}
-
-@test "bad safetensors: a name twice in the header" {
-    run --separate-stderr selfattn run -w bad_st_duplicate.safetensors input.json
-    assert_error 65 "selfattn: bad_st_duplicate.safetensors: Wq appears twice in the safetensors header"
-}
-
-# ---- bad npz ---------------------------------------------------------------
-
-@test "bad npz: a corrupt deflate stream" {
-    run --separate-stderr selfattn run -w bad_npz_corrupt.npz input.json
-    assert_error 65 "selfattn: bad_npz_corrupt.npz: Wq.npy: corrupt deflate stream in the .npz archive"
-}
-
-@test "bad npz: a member that is not .npy" {
-    run --separate-stderr selfattn run -w bad_npz_member.npz input.json
-    assert_error 65 "selfattn: bad_npz_member.npz: notes.txt: .npz members must be .npy files"
-}
-
-@test "bad npz: a truncated archive" {
-    run --separate-stderr selfattn run -w bad_npz_truncated.npz input.json
-    assert_error 65 "selfattn: bad_npz_truncated.npz: not a readable .npz archive: no end of central directory"
-}
-
 # ---- checkpoints -----------------------------------------------------------
 
 @test "GPT-2 checkpoint, layer 2, against NumPy (both name prefixes)" {
@@ -332,22 +174,6 @@ $1")
     assert_success
     run jq -c '[.config.convention, .config.out_proj, .config.biases, .config.d_out]' "$T/got.json"
     assert_output '["bert",true,true,8]'
-}
-
-@test "--layer 7 on a checkpoint lists the layers present" {
-    run --separate-stderr selfattn run -H 2 -w gpt2_transformer.safetensors --layer 7 input.json
-    assert_error 65 "selfattn: gpt2_transformer.safetensors: the gpt2 checkpoint has no layer 7; layers present: 0, 1, 2"
-    run --separate-stderr selfattn run -H 2 -w bert.safetensors --layer 7 input.json
-    assert_error 65 "selfattn: bert.safetensors: the bert checkpoint has no layer 7; layers present: 0, 1"
-}
-
-@test "--layer with JSON, safetensors or npz weights that are not a checkpoint is a usage error" {
-    run --separate-stderr selfattn run -w weights.json --layer 1 input.json
-    assert_usage_error "--layer is for GPT-2 and BERT checkpoints; weights.json has math-convention weights"
-    run --separate-stderr selfattn run -w torch_F32.safetensors --layer 0 input.json
-    assert_usage_error "--layer is for GPT-2 and BERT checkpoints; torch_F32.safetensors has torch-convention weights"
-    run --separate-stderr selfattn run --layer 1 input.json
-    assert_usage_error "--layer needs --weights (a GPT-2 or BERT checkpoint)"
 }
 
 # ---- inspect ---------------------------------------------------------------
@@ -413,13 +239,6 @@ $1")
     assert_output "input.json: json matrix, 5 x 8"
 }
 
-@test "inspect a bad file fails like run" {
-    run --separate-stderr selfattn inspect bad_st_gap.safetensors
-    assert_error 65 "selfattn: bad_st_gap.safetensors: bq: data_offsets begin at 24 but the previous tensor ends at 16 (tensors must tile the buffer)"
-    run --separate-stderr selfattn inspect bad_version.npy
-    assert_error 65 "selfattn: bad_version.npy: unsupported .npy format version 4.0"
-}
-
 # ---- npy and npz output ----------------------------------------------------
 
 @test "--format npy -o: the output as float32, bit for bit the JSON numbers" {
@@ -474,14 +293,6 @@ print(np.array_equal(s[:, ~upper], js[:, ~upper]))'
     selfattn run -H 2 -f npz input.json >"$T/out.npz"
     run py 'print(np.load("out.npz").files)'
     assert_output "['output']"
-}
-
-@test "--format npy with two print items is a usage error" {
-    run --separate-stderr selfattn run -f npy -p output,weights -o "$T/x.npy" input.json
-    assert_usage_error "--format npy writes one array: print exactly one of output or weights (npz holds several)"
-    [ ! -e "$T/x.npy" ]
-    run --separate-stderr selfattn run -f npy -p output,steps -o "$T/x.npy" input.json
-    assert_usage_error "--format npy writes one array: steps are several; use npz"
 }
 
 @test "a binary format to a terminal is refused" {

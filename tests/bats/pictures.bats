@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Pictures: `run -f svg` and `plot` (self-contained SVG heatmaps), the
-# terminal heatmap (`-f heatmap`), when colour is used (--color, NO_COLOR,
-# TERM, a terminal), the completion scripts and `make install` of them.
+# terminal heatmap (`-f heatmap`), and when colour is used (--color,
+# NO_COLOR, TERM, a terminal).  Their usage errors and the results plot
+# refuses are cases of tests/bad/catalogue.tsv.
 #
 # Needs xmllint (libxml2-utils), rsvg-convert (librsvg2-bin), script
 # (util-linux) and python3; a test whose tool is missing is skipped.
@@ -10,11 +11,6 @@ load ../helpers
 
 SENTENCE="$REPO_ROOT/data/sentence.json"   # 6 tokens: the cat sat on the mat
 PICTURES="$FIXTURES/pictures"
-
-# The bash completion script, written once for the completion tests.
-setup_file() {
-    "$SELFATTN" completion bash >"$BATS_FILE_TMPDIR/selfattn.bash"
-}
 
 # need TOOL: skip the test when TOOL is not installed.
 need() {
@@ -88,14 +84,6 @@ font-weight="bold">head 4 (6 × 6)'
     selfattn run -H 2 -f svg -o "$T/file.svg" "$SENTENCE"
     selfattn run -H 2 -f svg "$SENTENCE" >"$T/stdout.svg"
     assert_same_file "$T/file.svg" "$T/stdout.svg"
-}
-
-@test "run -f svg -p output is a usage error" {
-    run --separate-stderr selfattn run -f svg -p output -o "$T/a.svg" "$SENTENCE"
-    assert_usage_error "--format svg draws the weights: --print weights (or leave --print out)"
-    [ ! -e "$T/a.svg" ]
-    run --separate-stderr selfattn run -f svg -p weights,steps "$SENTENCE"
-    assert_usage_error "--format svg draws the weights: --print weights (or leave --print out)"
 }
 
 @test "run -f svg --average-heads draws one panel: average of N heads" {
@@ -203,15 +191,6 @@ font-weight="bold">head 4 (6 × 6)'
     assert_same_file "$T/c.txt" "$T/de.txt"
 }
 
-@test "too many cells for an SVG: a usage error and no file" {
-    python3 -c 'import json; print(json.dumps([[i % 7 / 10, i % 5 / 10] for i in range(1001)]))' \
-        >"$T/big.json"
-    run --separate-stderr selfattn run -f svg -o "$T/big.svg" "$T/big.json"
-    assert_usage_error "1002001 cells are too many for an SVG (at most 1000000): draw one head (plot --head) or fewer tokens"
-    [ ! -e "$T/big.svg" ]
-    assert_no_temp_files "$T"
-}
-
 @test "data/sentence-weights.svg is what run -H 2 --causal -f svg draws today (numbers within tolerance)" {
     # the markup is identical; tooltip numbers and colours may differ in
     # their last bits on another CPU (tests/tools/numcmp.py)
@@ -296,24 +275,6 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output 'font-weight="bold">head 1 (6 × 6)<'
 }
 
-@test "plot --head past the last head is a usage error naming the head count" {
-    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
-    run --separate-stderr selfattn plot --head 9 -o "$T/a.svg" "$T/w.json"
-    assert_usage_error "--head 9: the result has 2 heads"
-    [ ! -e "$T/a.svg" ]
-    selfattn run -p weights "$SENTENCE" >"$T/one.json"
-    run --separate-stderr selfattn plot --head 2 "$T/one.json"
-    assert_usage_error "--head 2: the result has 1 head"
-    selfattn run -H 2 --average-heads -p weights "$SENTENCE" >"$T/avg.json"
-    run --separate-stderr selfattn plot --head 2 "$T/avg.json"
-    assert_usage_error "--head 2: the result has 1 head (averaged)"
-}
-
-@test "plot --head 0 is a usage error" {
-    run --separate-stderr selfattn plot --head 0 "$T/w.json"
-    assert_usage_error "--head: '0' is not an integer from 1 to 65536"
-}
-
 @test "plot --what scores and --what softmax draw the steps" {
     selfattn run -H 2 --causal -p steps "$SENTENCE" >"$T/s.json"
     selfattn plot --what scores -o "$T/scores.svg" "$T/s.json"
@@ -336,44 +297,6 @@ font-weight="bold">head 4 (6 × 6)'
     # without --what, a result with steps but no weights draws the softmax
     selfattn plot -o "$T/default.svg" "$T/s.json"
     assert_same_file "$T/default.svg" "$T/softmax.svg"
-}
-
-@test "plot --what scores of a result without steps: 65" {
-    selfattn run -p weights "$SENTENCE" >"$T/w.json"
-    run --separate-stderr selfattn plot --what scores "$T/w.json"
-    assert_error 65 "selfattn: $T/w.json: the result has no steps.scores: run with --print steps"
-    cd "$T"
-    run --separate-stderr selfattn plot --what softmax w.json
-    assert_error 65 "selfattn: w.json: the result has no steps.softmax: run with --print steps"
-}
-
-@test "plot of a result with neither weights nor steps: 65" {
-    selfattn run "$SENTENCE" >"$T/out.json"
-    cd "$T"
-    run --separate-stderr selfattn plot out.json
-    assert_error 65 "selfattn: out.json: the result has neither weights nor steps to draw: run with --print weights (or steps)"
-}
-
-@test "plot of a file that is not a result: 65" {
-    run --separate-stderr selfattn plot plain.json
-    assert_error 65 'selfattn: plain.json: not a result of selfattn run (no "config" object)'
-    run --separate-stderr selfattn plot plain.csv
-    assert_error 65 "selfattn: plain.csv:1:2: invalid JSON near ',0,1,0'"
-    run --separate-stderr selfattn plot - <<<'{"config": {}}'
-    assert_error 65 "selfattn: <stdin>: config needs n and heads"
-    run --separate-stderr selfattn plot missing.json
-    assert_error 66 "selfattn: missing.json: cannot open: No such file or directory"
-}
-
-@test "plot usage errors" {
-    run --separate-stderr selfattn plot
-    assert_usage_error "plot: one FILE expected (a JSON result of run, or - for stdin)"
-    run --separate-stderr selfattn plot --what output x.json
-    assert_usage_error "--what: 'output' is not one of weights, scores, softmax"
-    run --separate-stderr selfattn plot -f table x.json
-    assert_usage_error "--format: 'table' is not one of svg, heatmap (for plot)"
-    run --separate-stderr selfattn plot --color bad x.json
-    assert_usage_error "--color: 'bad' is not one of auto, always, never"
 }
 
 @test "plot -f heatmap draws what run -f heatmap draws" {
@@ -513,182 +436,4 @@ EOF
     assert_success
     assert_output --partial "output (6 × 8)"
     refute_output --partial "$ESC"
-}
-
-@test "--color bad is a usage error" {
-    run --separate-stderr selfattn run --color bad -f heatmap "$SENTENCE"
-    assert_usage_error "--color: 'bad' is not one of auto, always, never"
-    run --separate-stderr selfattn run --color "" "$SENTENCE"
-    assert_usage_error "--color: '' is not one of auto, always, never"
-    run --separate-stderr selfattn run --color ALWAYS "$SENTENCE"
-    assert_usage_error "--color: 'ALWAYS' is not one of auto, always, never"
-}
-
-@test "-f heatmap -p output is a usage error" {
-    run --separate-stderr selfattn run -f heatmap -p output "$SENTENCE"
-    assert_usage_error "--format heatmap draws the weights: --print weights (or leave --print out)"
-}
-
-# ---- completion -------------------------------------------------------------------
-
-# complete_words WORD...: the words bash's completion of selfattn offers
-# when the command line is `selfattn WORD...` (the last word being
-# completed), one a line, sorted.
-complete_words() {
-    bash -c 'source "$1"; shift
-             COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
-             _selfattn
-             printf "%s\n" "${COMPREPLY[@]}" | sort' \
-        bash "$BATS_FILE_TMPDIR/selfattn.bash" selfattn "$@"
-}
-
-# help_options [COMMAND]: the long options `selfattn --help` lists (under
-# "Options of COMMAND:" when given), sorted.
-help_options() {
-    selfattn --help |
-        awk -v c="$1" 'c == "" { print; next }
-                       /^Options of / { on = ($3 == c ":") }
-                       /^  -h, --help/ { on = 0 }
-                       on' |
-        grep -oE -- '--[a-z][a-z-]*' | sort -u
-}
-
-@test "completion bash loads in bash and registers _selfattn" {
-    run bash -c 'source <("$1" completion bash); complete -p selfattn' bash "$SELFATTN"
-    assert_success
-    assert_output "complete -o filenames -F _selfattn selfattn"
-}
-
-@test "completion bash: subcommands" {
-    run complete_words ""
-    assert_output "$(printf '%s\n' --help --version batch completion init inspect plot run | sort)"
-    run complete_words p
-    assert_output "plot"
-    run complete_words i
-    assert_output $'init\ninspect'
-    run complete_words completion ""
-    assert_output $'bash\nzsh'
-}
-
-@test "completion bash: --format values for run and plot" {
-    run complete_words run --format ""
-    assert_output "$(printf '%s\n' json table csv npy npz svg heatmap | sort)"
-    run complete_words run -f s
-    assert_output "svg"
-    run complete_words run -f h
-    assert_output "heatmap"
-    run complete_words plot --format ""
-    assert_output $'heatmap\nsvg'
-    run complete_words plot -f ""
-    assert_output $'heatmap\nsvg'
-    run complete_words inspect -f ""
-    assert_output $'json\ntable'
-}
-
-@test "completion bash: --print comma lists" {
-    run complete_words run --print ""
-    assert_output $'output\nsteps\nweights'
-    run complete_words run --print output,w
-    assert_output "output,weights"
-    run complete_words run -p weights,s
-    assert_output "weights,steps"
-    run complete_words run -p output,weights,
-    assert_output $'output,weights,output\noutput,weights,steps\noutput,weights,weights'
-}
-
-@test "completion bash: --color, --what and other values" {
-    run complete_words run --color ""
-    assert_output $'always\nauto\nnever'
-    run complete_words plot --color a
-    assert_output $'always\nauto'
-    run complete_words plot --what ""
-    assert_output $'scores\nsoftmax\nweights'
-    run complete_words run --rope-style ""
-    assert_output $'neox\nroformer'
-    run complete_words run --heads ""
-    assert_output ""
-}
-
-@test "completion bash: file names for inputs and file options" {
-    cd "$T"
-    touch alpha.json alpine.csv beta.json
-    run complete_words run al
-    assert_output $'alpha.json\nalpine.csv'
-    run complete_words plot b
-    assert_output "beta.json"
-    run complete_words run -o be
-    assert_output "beta.json"
-    run complete_words run --weights alp
-    assert_output $'alpha.json\nalpine.csv'
-    run complete_words plot --output al
-    assert_output $'alpha.json\nalpine.csv'
-}
-
-@test "completion bash offers every long option of --help, per command" {
-    local cmd
-    for cmd in run init inspect plot; do
-        run comm -23 <({ help_options "$cmd"; echo --help; } | sort) <(complete_words "$cmd" --)
-        assert_output ""
-    done
-    # batch: those of run but --stats, and --jobs, --quiet
-    run diff <({ help_options run | grep -vx -- --stats; printf '%s\n' --help --jobs --quiet; } | sort) \
-             <(complete_words batch --)
-    assert_success
-}
-
-@test "every long option of --help appears in the bash and zsh scripts" {
-    run comm -23 <(help_options) \
-        <(grep -oE -- '--[a-z][a-z-]*' "$BATS_FILE_TMPDIR/selfattn.bash" | sort -u)
-    assert_output ""
-    run comm -23 <(help_options) \
-        <(selfattn completion zsh | grep -oE -- '--[a-z][a-z-]*' | sort -u)
-    assert_output ""
-}
-
-@test "completion zsh starts with #compdef selfattn" {
-    run selfattn completion zsh
-    assert_success
-    assert_line --index 0 "#compdef selfattn"
-    if command -v zsh >/dev/null; then
-        run zsh -n <(selfattn completion zsh)
-        assert_success
-    fi
-}
-
-@test "completion fish, or no shell, is a usage error" {
-    run --separate-stderr selfattn completion fish
-    assert_usage_error "completion: bash or zsh expected"
-    run --separate-stderr selfattn completion
-    assert_usage_error "completion: bash or zsh expected"
-    run --separate-stderr selfattn completion bash zsh
-    assert_usage_error "completion: bash or zsh expected"
-}
-
-# ---- make install -----------------------------------------------------------------
-
-@test "make install puts the binary, man page and completions under DESTDIR; uninstall removes them" {
-    command -v make >/dev/null || skip "make is not installed"
-    local stage="$T/stage"
-    # -o selfattn: copy the binary as it is, never rebuild it from here
-    run make -s -C "$REPO_ROOT" -o selfattn install PREFIX=/usr DESTDIR="$stage"
-    assert_success
-    run bash -c "cd '$stage' && find . -type f | sort"
-    assert_output "./usr/bin/selfattn
-./usr/share/bash-completion/completions/selfattn
-./usr/share/man/man1/selfattn.1
-./usr/share/zsh/vendor-completions/_selfattn"
-    [ -x "$stage/usr/bin/selfattn" ]
-    cmp "$stage/usr/bin/selfattn" "$REPO_ROOT/selfattn"
-    cmp "$stage/usr/share/man/man1/selfattn.1" "$REPO_ROOT/man/selfattn.1"
-    run diff <(selfattn completion bash) "$stage/usr/share/bash-completion/completions/selfattn"
-    assert_success
-    run diff <(selfattn completion zsh) "$stage/usr/share/zsh/vendor-completions/_selfattn"
-    assert_success
-    run stat -c '%a %n' "$stage/usr/bin/selfattn" "$stage/usr/share/man/man1/selfattn.1"
-    assert_output "755 $stage/usr/bin/selfattn
-644 $stage/usr/share/man/man1/selfattn.1"
-    run make -s -C "$REPO_ROOT" uninstall PREFIX=/usr DESTDIR="$stage"
-    assert_success
-    run find "$stage" -type f
-    assert_output ""
 }

@@ -2,7 +2,8 @@
 # The attention variants of `selfattn run`: cross-attention, GQA, positions,
 # RoPE, ALiBi, windows, softcap, score bias and NaN rows, against the
 # fixtures of tests/reference/variants (NumPy float64 from the papers, torch
-# where it has the feature), and their errors.
+# where it has the feature).  Their errors (option values, shapes that do
+# not fit) are cases of tests/bad/catalogue.tsv (catalogue.bats).
 
 load ../helpers
 
@@ -140,76 +141,6 @@ variant_args() {
     assert_equal "$a" "$b"
 }
 
-@test "error: --kv-heads that does not divide --heads" {
-    run --separate-stderr selfattn run -H 4 --kv-heads 3 plain.json
-    assert_usage_error "--kv-heads 3 does not divide --heads 4"
-}
-
-@test "error: --causal with --context" {
-    run --separate-stderr selfattn run --causal --context plain.json plain.json
-    assert_usage_error "--causal is for self-attention: queries and context keys have no common order"
-}
-
-@test "error: negative --window" {
-    run --separate-stderr selfattn run --window -1 plain.json
-    assert_usage_error "--window: '-1' is not an integer from 0 to 9223372036854775807"
-}
-
-@test "error: non-positive --softcap" {
-    run --separate-stderr selfattn run --softcap 0 plain.json
-    assert_usage_error "--softcap: '0' must be positive"
-    run --separate-stderr selfattn run --softcap -2 plain.json
-    assert_usage_error "--softcap: '-2' must be positive"
-}
-
-@test "error: unknown values of --pos, --rope-style, --masked-rows" {
-    run --separate-stderr selfattn run --pos learned plain.json
-    assert_usage_error "--pos: 'learned' is not one of sinusoidal"
-    run --separate-stderr selfattn run --rope-style llama plain.json
-    assert_usage_error "--rope-style: 'llama' is not one of roformer, neox"
-    run --separate-stderr selfattn run --masked-rows inf plain.json
-    assert_usage_error "--masked-rows: 'inf' is not one of zero, nan"
-}
-
-@test "error: --rope-base not above 1" {
-    run --separate-stderr selfattn run --rope --rope-base 1 plain.json
-    assert_usage_error "--rope-base: '1' must be greater than 1"
-}
-
-@test "error: --rope with an odd head width" {
-    run --separate-stderr selfattn run --rope "$REPO_ROOT/data/classic.json" --d-head 3
-    assert_usage_error "--rope needs an even head width, not 3"
-}
-
-@test "error: a bias of the wrong shape names both shapes" {
-    run --separate-stderr selfattn run --bias mask_2x2.json "$REPO_ROOT/data/classic.json"
-    assert_error 65 "selfattn: mask_2x2.json: bias is 2 x 2 but must be 3 x 3 (queries x keys) or 1 x 3 x 3 (heads x queries x keys)"
-}
-
-@test "error: a per-head bias with the wrong number of heads" {
-    run --separate-stderr selfattn run -H 2 --bias "$VARIANTS/bias_per_head.bias.json" \
-        "$VARIANTS/bias_shared.input.json"
-    assert_error 65 "selfattn: $VARIANTS/bias_per_head.bias.json: bias has 3 matrices but there are 2 heads"
-}
-
-@test "error: a mask of the wrong shape for cross-attention" {
-    run --separate-stderr selfattn run --context "$REPO_ROOT/data/classic.json" \
-        --mask "$VARIANTS/masked_rows_nan.mask.json" "$REPO_ROOT/data/sentence.json"
-    assert_error 65 "selfattn: $VARIANTS/masked_rows_nan.mask.json: mask is 6 x 6 but must be 6 x 3 (queries x keys)"
-}
-
-@test "error: context width that disagrees with Wk names both shapes" {
-    run --separate-stderr selfattn run -H 2 --context "$REPO_ROOT/data/classic.json" \
-        -w "$VARIANTS/cross.weights.json" "$VARIANTS/cross.input.json"
-    assert_error 65 "selfattn: $VARIANTS/cross.weights.json: the context has 4 columns but Wk is 6 x 8, which expects 6"
-}
-
-@test "error: Wk columns that do not fit --kv-heads" {
-    run --separate-stderr selfattn run -H 4 --kv-heads 1 -w "$VARIANTS/gqa.weights.json" \
-        "$VARIANTS/gqa.input.json"
-    assert_error 65 "selfattn: $VARIANTS/gqa.weights.json: Wk has 6 columns but 1 key/value head(s) of width 3 need 3"
-}
-
 @test "--rope-base and --rope-style imply --rope" {
     run selfattn run --rope-style neox "$REPO_ROOT/data/sentence.json"
     assert_success
@@ -217,9 +148,4 @@ variant_args() {
     a="$(selfattn run --rope-base 500 "$REPO_ROOT/data/sentence.json" | jq -c .output)"
     b="$(selfattn run --rope --rope-base 500 "$REPO_ROOT/data/sentence.json" | jq -c .output)"
     assert_equal "$a" "$b"
-}
-
-@test "error: standard input named twice" {
-    run --separate-stderr selfattn run --mask - - < plain.json
-    assert_usage_error "only one file can be - (standard input)"
 }

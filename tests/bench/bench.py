@@ -4,7 +4,7 @@ run on this machine, with the machine's sgemm peak measured alongside.
 
     /usr/bin/python3 tests/bench/bench.py [--runs N] [--dir DIR]
 
-Workloads (see README "Speed"):
+Workloads (see docs/performance.md):
   A  n = 4096, d = 512, 8 heads, nn.MultiheadAttention with biases, from
      .npy input and .safetensors weights; whole selfattn process against
      NumPy's (and torch's) in-process compute
@@ -50,7 +50,7 @@ def run_timed(cmd, runs, pause=True, env=None):
     """Median wall time of runs runs of cmd, and the stderr of the last,
     after a pause (settle, unless pause is False) and one untimed run: the
     first run after other work pays for memory the virtual machine has not
-    handed out lately (README "Speed and memory"), as NumPy's first
+    handed out lately (docs/performance.md), as NumPy's first
     in-process call does (numpy_attention.py makes one untimed call too)."""
     if pause:
         settle()

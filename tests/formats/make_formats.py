@@ -71,13 +71,18 @@ Batch (tests/bats/batch.bats)
 
 import glob
 import io
-import json
 import math
 import os
 import struct
+import sys
 import zipfile
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from fixture_io import (compact_json, json_file, npy_file,  # noqa: E402
+                        npy_header, safetensors_file, zip_file)
 
 OUT_DIR = os.path.dirname(os.path.abspath(__file__))
 N, D, H = 5, 8, 2
@@ -97,68 +102,14 @@ def write_bytes(name, data):
     WRITTEN.append(name)
 
 
-def _scalar(v):
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        if not math.isfinite(f):
-            raise ValueError("non-finite value in fixture: %r" % f)
-        return repr(f)
-    if isinstance(v, str):
-        return json.dumps(v)
-    raise TypeError("cannot serialise %r" % type(v))
-
-
-def to_json(v, indent=0):
-    """Pretty JSON with one row of numbers per line."""
-    pad, pad1 = "  " * indent, "  " * (indent + 1)
-    if isinstance(v, np.ndarray):
-        v = v.tolist()
-    if isinstance(v, dict):
-        items = ["%s%s: %s" % (pad1, _scalar(k), to_json(x, indent + 1))
-                 for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(v, (list, tuple)):
-        if all(not isinstance(x, (list, tuple, dict, np.ndarray)) for x in v):
-            return "[" + ", ".join(_scalar(x) for x in v) + "]"
-        return ("[\n" + ",\n".join(pad1 + to_json(x, indent + 1) for x in v)
-                + "\n" + pad + "]")
-    return _scalar(v)
-
-
-def compact_json(v):
-    """One-line JSON (for JSON Lines)."""
-    if isinstance(v, np.ndarray):
-        v = v.tolist()
-    if isinstance(v, dict):
-        return "{" + ",".join("%s:%s" % (_scalar(k), compact_json(x))
-                              for k, x in v.items()) + "}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ",".join(compact_json(x) for x in v) + "]"
-    return _scalar(v)
-
-
 def write_json(name, obj):
-    write_bytes(name, (to_json(obj) + "\n").encode("utf-8"))
+    write_bytes(name, json_file(obj))
 
 
 def npy_bytes(a, version=(1, 0)):
     buf = io.BytesIO()
     np.lib.format.write_array(buf, a, version=version, allow_pickle=False)
     return buf.getvalue()
-
-
-def npy_raw(header, data, version=(1, 0)):
-    """An .npy file with a header dict text written by hand."""
-    h = header.encode("latin1")
-    prefix = 10 if version[0] == 1 else 12
-    total = (prefix + len(h) + 1 + 63) // 64 * 64
-    h = h + b" " * (total - prefix - len(h) - 1) + b"\n"
-    size = struct.pack("<H", len(h)) if version[0] == 1 else struct.pack("<I", len(h))
-    return b"\x93NUMPY" + bytes(version) + size + h + data
 
 
 def exact(rng, shape, k=32):
@@ -186,16 +137,6 @@ def tensor_bytes(a, dtype):
     return out.tobytes()
 
 
-def st_file(header, buffer):
-    """8-byte length, header (a dict, or text as is), padded with spaces to a
-    multiple of 8 as the safetensors library does, then the buffer."""
-    text = header if isinstance(header, str) else json.dumps(
-        header, separators=(",", ":"))
-    raw = text.encode("utf-8")
-    raw += b" " * (-len(raw) % 8)
-    return struct.pack("<Q", len(raw)) + raw + buffer
-
-
 def safetensors(tensors, dtype="F32", metadata=None):
     """tensors: a dict name -> array, laid out in the dict's order."""
     header, buf = {}, b""
@@ -206,7 +147,7 @@ def safetensors(tensors, dtype="F32", metadata=None):
         header[name] = {"dtype": dtype, "shape": list(np.shape(a)),
                         "data_offsets": [len(buf), len(buf) + len(data)]}
         buf += data
-    return st_file(header, buf)
+    return safetensors_file(header, buf)
 
 
 # --------------------------------------------------------------------------
@@ -236,15 +177,6 @@ def npz(arrays, compressed):
     buf = io.BytesIO()
     (np.savez_compressed if compressed else np.savez)(buf, **arrays)
     return fix_zip_times(buf.getvalue())
-
-
-def zip_of(members):
-    """A stored zip of (name, bytes) with fixed times."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for name, data in members:
-            z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------
@@ -356,12 +288,10 @@ def make_bad_npy(x):
     write_bytes("bad_int32.npy", npy_bytes((x * 16).astype("<i4")))
     good = npy_bytes(x.astype("<f4"))
     write_bytes("bad_truncated.npy", good[:-20])
-    write_bytes("bad_huge.npy", npy_raw(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, "
-        "1000000000), }", b"\0" * 16))
-    write_bytes("bad_overflow.npy", npy_raw(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (8589934592, "
-        "8589934592), }", b"\0" * 16))
+    write_bytes("bad_huge.npy", npy_file(
+        npy_header("<f4", (10**9, 10**9)), b"\0" * 16))
+    write_bytes("bad_overflow.npy", npy_file(
+        npy_header("<f4", (2**33, 2**33)), b"\0" * 16))
     write_bytes("bad_magic.npy", b"\x93NUMPZ" + good[6:])
     write_bytes("bad_version.npy", b"\x93NUMPY\x04\x00" + good[8:])
     s = np.zeros(3, dtype=[("a", "<f4"), ("b", "<f4")])
@@ -402,19 +332,23 @@ def make_bad_safetensors():
     bad = {
         # the length prefix says 4096 bytes of header, the file is shorter
         "header_past_end": struct.pack("<Q", 4096) + b'{"a":1}' + b"\0" * 9,
-        "not_json": st_file('{"Wq": {"dtype": "F32",', a),
-        "not_object": st_file("[1, 2, 3]", b""),
-        "gap": st_file({"Wq": ent("F32", [2, 2], 0, 16),
-                        "bq": ent("F32", [2], 24, 32)}, a + b"\0" * 8 + b),
-        "overlap": st_file({"Wq": ent("F32", [2, 2], 0, 16),
-                            "bq": ent("F32", [2], 8, 16)}, a),
-        "length_mismatch": st_file({"Wq": ent("F32", [2, 2], 0, 12)}, a[:12]),
-        "past_buffer": st_file({"Wq": ent("F32", [2, 2], 0, 16),
-                                "bq": ent("F32", [2], 16, 24)}, a + b[:4]),
-        "trailing": st_file({"Wq": ent("F32", [2, 2], 0, 16)}, a + b"\0" * 8),
-        "i64": st_file({"Wq": ent("I64", [2], 0, 16)}, a),
+        "not_json": safetensors_file('{"Wq": {"dtype": "F32",', a),
+        "not_object": safetensors_file("[1, 2, 3]", b""),
+        "gap": safetensors_file({"Wq": ent("F32", [2, 2], 0, 16),
+                                 "bq": ent("F32", [2], 24, 32)},
+                                a + b"\0" * 8 + b),
+        "overlap": safetensors_file({"Wq": ent("F32", [2, 2], 0, 16),
+                                     "bq": ent("F32", [2], 8, 16)}, a),
+        "length_mismatch": safetensors_file(
+            {"Wq": ent("F32", [2, 2], 0, 12)}, a[:12]),
+        "past_buffer": safetensors_file({"Wq": ent("F32", [2, 2], 0, 16),
+                                         "bq": ent("F32", [2], 16, 24)},
+                                        a + b[:4]),
+        "trailing": safetensors_file(
+            {"Wq": ent("F32", [2, 2], 0, 16)}, a + b"\0" * 8),
+        "i64": safetensors_file({"Wq": ent("I64", [2], 0, 16)}, a),
         "short": b"\x10\0\0\0\0",
-        "duplicate": st_file(
+        "duplicate": safetensors_file(
             '{"Wq":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},'
             '"Wq":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}', a),
     }
@@ -434,7 +368,7 @@ def make_bad_npz(w32, deflated):
     for i in range(mid, mid + 4):
         b[i] ^= 0xFF
     write_bytes("bad_npz_corrupt.npz", bytes(b))
-    write_bytes("bad_npz_member.npz", zip_of([
+    write_bytes("bad_npz_member.npz", zip_file([
         ("Wq.npy", npy_bytes(w32["Wq"])), ("notes.txt", b"not an array\n")]))
     stored = npz(w32, compressed=False)
     write_bytes("bad_npz_truncated.npz", stored[:len(stored) // 2])

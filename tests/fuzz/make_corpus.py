@@ -16,9 +16,11 @@ import os
 import shutil
 import struct
 import subprocess
-import zipfile
-import io
-import zlib
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from fixture_io import npy_file, npy_header, safetensors_file, zip_file  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.chdir(ROOT)
@@ -39,32 +41,13 @@ def add_file(name, path, label=None):
         add(name, label or os.path.basename(path), f.read())
 
 
-# ---- .npy helpers --------------------------------------------------------
-def npy(descr, shape, payload, fortran=False, version=1, header_extra=""):
-    dims = ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "")
-    d = "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), %s}" % (
-        descr, "True" if fortran else "False", dims, header_extra)
-    pre = 10 if version == 1 else 12
-    total = (pre + len(d) + 1 + 63) // 64 * 64
-    h = (d + " " * (total - pre - len(d) - 1) + "\n").encode()
-    size = struct.pack("<H", len(h)) if version == 1 else struct.pack("<I", len(h))
-    return b"\x93NUMPY" + bytes([version, 0]) + size + h + payload
+# ---- .npy, zip and safetensors helpers -------------------------------------
+def npy(descr, shape, payload, fortran=False):
+    return npy_file(npy_header(descr, shape, fortran), payload)
 
 
 def f32(values, big=False):
     return struct.pack((">" if big else "<") + "%df" % len(values), *values)
-
-
-def zip_members(members, compress=False, comment=b""):
-    buf = io.BytesIO()
-    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with zipfile.ZipFile(buf, "w", method) as z:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = method
-            z.writestr(info, data)
-        z.comment = comment
-    return buf.getvalue()
 
 
 def safetensors(tensors, metadata=None):
@@ -77,9 +60,7 @@ def safetensors(tensors, metadata=None):
                         "data_offsets": [at, at + len(data)]}
         at += len(data)
         blob += data
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + blob
+    return safetensors_file(header, blob)
 
 
 # ---- json_matrix -----------------------------------------------------------
@@ -144,22 +125,22 @@ eye = npy("<f4", (2, 2), f32([1, 0, 0, 1]))
 vec = npy("<f4", (2,), f32([0.5, -0.5]))
 math = [("Wq.npy", eye), ("Wk.npy", eye), ("Wv.npy", eye), ("Wo.npy", eye),
         ("bq.npy", vec)]
-add("npz", "math_stored", zip_members(math))
-add("npz", "math_deflated_comment", zip_members(math, True, b"a comment"))
+add("npz", "math_stored", zip_file(math))
+add("npz", "math_deflated_comment", zip_file(math, True, b"a comment"))
 six = npy("<f4", (6, 2), f32(range(12)))
-add("npz", "torch", zip_members([("in_proj_weight.npy", six),
-                                 ("in_proj_bias.npy", npy("<f4", (6,), f32(range(6)))),
-                                 ("out_proj.weight.npy", eye)]))
-add("npz", "gpt2_f8", zip_members([
+add("npz", "torch", zip_file([("in_proj_weight.npy", six),
+                              ("in_proj_bias.npy", npy("<f4", (6,), f32(range(6)))),
+                              ("out_proj.weight.npy", eye)]))
+add("npz", "gpt2_f8", zip_file([
     ("h.0.attn.c_attn.weight.npy", npy("<f8", (2, 6), struct.pack("<12d", *range(12)))),
     ("h.1.attn.c_attn.weight.npy", npy("<f4", (2, 6), f32(range(12)), fortran=True)),
     ("h.0.attn.c_proj.weight.npy", eye)], True))
-add("npz", "bert_f2", zip_members([
+add("npz", "bert_f2", zip_file([
     ("bert.encoder.layer.%d.attention.self.%s.weight.npy" % (l, part),
      npy("<f2", (2, 2), struct.pack("<4e", 1, 0, 0, 1)))
     for l in (0, 1) for part in ("query", "key", "value")]))
-add("npz", "empty_archive", zip_members([]))
-add("npz", "bool_member", zip_members([("m.npy", npy("|b1", (1, 2), b"\x01\x00"))]))
+add("npz", "empty_archive", zip_file([]))
+add("npz", "bool_member", zip_file([("m.npy", npy("|b1", (1, 2), b"\x01\x00"))]))
 
 # ---- safetensors -----------------------------------------------------------
 for p in sorted(glob.glob("tests/formats/*.safetensors")):

@@ -45,13 +45,16 @@ Seeds are fixed, so reruns produce byte-identical files.  Stale *.json
 files in cases/ that the script no longer generates are removed.
 """
 
-import json
 import math
 import os
 import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from fixture_io import f32, json_file, tolist  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES_DIR = os.path.join(HERE, "cases")
@@ -62,65 +65,17 @@ torch.manual_seed(0)
 
 
 # --------------------------------------------------------------------------
-# JSON writing (deterministic, readable: innermost arrays on one line)
+# writing: the JSON text is tests/lib/fixture_io.py's to_json (innermost
+# arrays on one line)
 # --------------------------------------------------------------------------
-
-def _scalar(v):
-    if v is None:
-        return "null"
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        if not math.isfinite(f):
-            raise ValueError("non-finite value in fixture: %r" % f)
-        return repr(f)
-    if isinstance(v, str):
-        return json.dumps(v)
-    raise TypeError("cannot serialise %r" % type(v))
-
-
-def _is_scalar(v):
-    return not isinstance(v, (list, tuple, dict))
-
-
-def to_json(v, indent=0):
-    pad = "  " * indent
-    pad1 = "  " * (indent + 1)
-    if isinstance(v, dict):
-        if not v:
-            return "{}"
-        items = ['%s%s: %s' % (pad1, _scalar(k), to_json(x, indent + 1))
-                 for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(v, (list, tuple)):
-        if all(_is_scalar(x) for x in v):
-            return "[" + ", ".join(_scalar(x) for x in v) + "]"
-        items = [pad1 + to_json(x, indent + 1) for x in v]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return _scalar(v)
-
 
 WRITTEN = []
 
 
 def write_json(path, obj):
-    text = to_json(obj) + "\n"
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    with open(path, "wb") as fh:
+        fh.write(json_file(obj))
     WRITTEN.append(os.path.basename(path))
-
-
-def f32(a):
-    """Round to float32, return float64 array holding the exact values."""
-    return np.asarray(a, dtype=np.float64).astype(np.float32).astype(np.float64)
-
-
-def tolist(a):
-    """float64 array -> nested lists of Python floats."""
-    return np.asarray(a, dtype=np.float64).tolist()
 
 
 # --------------------------------------------------------------------------
