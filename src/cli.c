@@ -49,7 +49,7 @@ int cli_fail(const char *file, const sa_error *err)
     }
     fprintf(stderr, "%s\n", err->message);
     if (err->status == SA_ERR_USAGE)
-        fputs("Try 'selfattn --help' for more information.\n", stderr);
+        cli_help_hint();
     return cli_exit_code(err->status);
 }
 
@@ -60,7 +60,8 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'selfattn --help' for more information.\n", stderr);
+    fputc('\n', stderr);
+    cli_help_hint();
     return EX_USAGE;
 }
 
@@ -87,6 +88,48 @@ void cli_warn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int cli_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("selfattn: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("selfattn: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_help_hint(void)
+{
+    fputs("Try 'selfattn --help' for more information.\n", stderr);
+}
+
+void cli_write_messages(const char *text, size_t len)
+{
+    fwrite(text, 1, len, stderr);
+}
+
+void cli_progress(bool final, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("\r\033[Kselfattn: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (final)
+        fputc('\n', stderr);
 }
 
 bool cli_parse_size(size_t *out, const char *option, const char *arg,

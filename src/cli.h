@@ -30,6 +30,30 @@ int cli_bad_option(int c, char **argv);
 /* Prints "selfattn: warning: message". */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Prints "selfattn: message" and returns code (an exit code). */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "selfattn: message" (--stats, notes). */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints the pointer to --help that follows a usage error. */
+void cli_help_hint(void);
+
+/* Writes messages gathered elsewhere (whole lines) as they are. */
+void cli_write_messages(const char *text, size_t len);
+
+/* A progress line on a terminal: "selfattn: " and the text, over the
+ * previous one; final ends it with a newline. */
+void cli_progress(bool final, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The limits of option values, named once: beyond them a value is a
+ * usage error. */
+#define CLI_MAX_HEADS ((size_t)1 << 16)     /* --heads, --kv-heads, --head */
+#define CLI_MAX_WIDTH ((size_t)1 << 20)     /* --d-model, --d-context, --d-head */
+#define CLI_MAX_LAYER ((size_t)1000000)     /* --layer */
+#define CLI_MAX_THREADS ((size_t)1024)      /* --threads */
+#define CLI_MAX_JOBS ((size_t)256)          /* --jobs */
+
 /* The name of a path in messages: "<stdin>" for "-". */
 const char *cli_display_name(const char *path);
 

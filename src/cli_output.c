@@ -38,14 +38,12 @@ static void catch_signal(int sig)
 
 static int cannot_create(const char *path, int e)
 {
-    fprintf(stderr, "selfattn: %s: cannot create: %s\n", path, strerror(e));
-    return EX_CANTCREAT;
+    return cli_error(EX_CANTCREAT, "%s: cannot create: %s", path, strerror(e));
 }
 
 static int out_of_memory(void)
 {
-    fprintf(stderr, "selfattn: out of memory\n");
-    return EX_OSERR;
+    return cli_error(EX_OSERR, "out of memory");
 }
 
 int cli_output_open(cli_output *o, const char *path)
@@ -145,9 +143,9 @@ int cli_output_commit(cli_output *o)
         e = errno;
     }
     if (bad) {
-        fprintf(stderr, "selfattn: %s: write error: %s\n", o->path, strerror(e));
+        int code = cli_error(EX_IOERR, "%s: write error: %s", o->path, strerror(e));
         cli_output_abort(o);
-        return EX_IOERR;
+        return code;
     }
     if (o->tmp_path && rename(o->tmp_path, o->target) != 0) {
         int code = cannot_create(o->path, errno);

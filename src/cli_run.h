@@ -73,10 +73,11 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
                        const char **blame, sa_error *err);
 void run_output_free(run_output *out);
 
-/* Lists the query rows that saw no key, as one warning on to; prefix (or
- * NULL) names the sequence. */
-void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
-                         const char *prefix);
+/* The query rows that saw no key as one message in buf (size), e.g.
+ * "query row 1 (counting from 0) sees no key after masking; its weights
+ * and head outputs are zero"; returns buf. */
+const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
+                                bool nan);
 
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,

@@ -242,8 +242,8 @@ fail:
     return status;
 }
 
-void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
-                         const char *prefix)
+const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
+                                bool nan)
 {
     char list[160] = "";
     size_t used = 0, shown = 0;
@@ -254,10 +254,10 @@ void run_warn_empty_rows(FILE *to, const sa_result *r, bool nan,
         snprintf(list + used, sizeof list - used, " and %zu more",
                  r->n_empty_rows - shown);
     bool many = r->n_empty_rows > 1;
-    fprintf(to, "selfattn: warning: %s%squery row%s %s (counting from 0) "
-            "see%s no key after masking; %s weights and head outputs are %s\n",
-            prefix ? prefix : "", prefix ? ": " : "", many ? "s" : "", list,
-            many ? "" : "s", many ? "their" : "its", nan ? "NaN" : "zero");
+    snprintf(buf, size, "query row%s %s (counting from 0) see%s no key after "
+             "masking; %s weights and head outputs are %s", many ? "s" : "",
+             list, many ? "" : "s", many ? "their" : "its", nan ? "NaN" : "zero");
+    return buf;
 }
 
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,

@@ -1,7 +1,9 @@
 /* cmd_batch.c — `selfattn batch`: one sequence per JSON line in, one
- * compact JSON result per line out, in input order, as each is done.
- * Memory stays constant in the number of lines: at most --jobs lines are
- * held at once.  A bad line gives {"line": N, "error": "..."} in its place. */
+ * compact JSON result per line out, in input order, as each is done.  A
+ * pool of --jobs threads computes the lines for the whole run; the main
+ * thread reads lines into a window of slots and writes the results in
+ * order, so memory stays constant in the number of lines.  A bad line
+ * gives {"line": N, "error": "..."} in its place. */
 #include <cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -10,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "format.h"
@@ -30,134 +31,8 @@ typedef struct {
     bool failed;
     bool usage;           /* failed for a reason every line shares (64) */
     bool nomem;           /* failed for want of memory (71) */
+    bool finished;        /* computed, ready to write (under the pool's lock) */
 } job;
-
-/* Returns the end of the JSON value starting at text[i] (a string, a
- * nested array or object, or a scalar), for a text that parsed. */
-static size_t value_end(const char *text, size_t i, size_t len)
-{
-    int depth = 0;
-    for (; i < len; i++) {
-        char c = text[i];
-        if (c == '"') {
-            for (i++; i < len && text[i] != '"'; i++)
-                if (text[i] == '\\')
-                    i++;
-            if (depth == 0)
-                return i + 1;
-        } else if (c == '[' || c == '{') {
-            depth++;
-        } else if (c == ']' || c == '}') {
-            if (depth-- == 0)
-                return i;  /* the end of the enclosing object */
-            if (depth == 0)
-                return i + 1;
-        } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' ||
-                                  c == '\r' || c == '\n')) {
-            return i;
-        }
-    }
-    return i;
-}
-
-/* The raw text of the top-level member "id" of the JSON object text, as
- * written (so 64-bit integers keep every digit), in a new string; NULL if
- * there is none. */
-static char *raw_id(const char *text, size_t len)
-{
-    size_t i = 0;
-    int depth = 0;
-    while (i < len) {
-        char c = text[i];
-        if (c == '"') {
-            size_t start = i;
-            for (i++; i < len && text[i] != '"'; i++)
-                if (text[i] == '\\')
-                    i++;
-            i++;
-            if (depth == 1 && i - start == 4 && memcmp(text + start, "\"id\"", 4) == 0) {
-                while (i < len && strchr(" \t\r\n", text[i]))
-                    i++;
-                if (i < len && text[i] == ':') {
-                    for (i++; i < len && strchr(" \t\r\n", text[i]); i++)
-                        ;
-                    return strndup(text + i, value_end(text, i, len) - i);
-                }
-            }
-            continue;
-        }
-        if (c == '{' || c == '[')
-            depth++;
-        else if (c == '}' || c == ']')
-            depth--;
-        i++;
-    }
-    return NULL;
-}
-
-/* True if s is a number exactly as JSON's grammar writes one (cJSON also
- * takes forms such as "01" or "1." that must not be echoed). */
-static bool strict_number(const char *s)
-{
-    if (*s == '-')
-        s++;
-    if (*s == '0')
-        s++;
-    else if (*s >= '1' && *s <= '9')
-        while (*s >= '0' && *s <= '9')
-            s++;
-    else
-        return false;
-    if (*s == '.') {
-        if (!(*++s >= '0' && *s <= '9'))
-            return false;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '+' || *s == '-')
-            s++;
-        if (!(*s >= '0' && *s <= '9'))
-            return false;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    return *s == '\0';
-}
-
-/* The id of a line as JSON text to echo, or NULL: a number exactly as
- * written (so 64-bit integers keep every digit), a number written loosely
- * with 17 significant digits, anything else as cJSON prints it (escaped,
- * valid JSON whatever the line held). */
-static char *line_id(const char *text, size_t len)
-{
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    const cJSON *item = cJSON_IsObject(root)
-        ? cJSON_GetObjectItemCaseSensitive(root, "id") : NULL;
-    char *id = NULL;
-    if (item && cJSON_IsNumber(item)) {
-        id = raw_id(text, len);
-        /* the raw text must be the member cJSON found (not another "id"
-         * behind an escaped duplicate key) and strict JSON */
-        if (id && (!strict_number(id) || strtod(id, NULL) != item->valuedouble)) {
-            free(id);
-            id = NULL;
-        }
-    }
-    if (item && !id && cJSON_IsNumber(item) && isfinite(item->valuedouble)) {
-        /* not strict as written (01, 1.): cJSON would print 15 digits
-         * whenever they come within its tolerance of the number, not
-         * always the same double; 17 digits always give it back */
-        char digits[32];
-        snprintf(digits, sizeof digits, "%.17g", item->valuedouble);
-        id = strdup(digits);
-    }
-    if (item && !id)
-        id = cJSON_PrintUnformatted(item);
-    cJSON_Delete(root);
-    return id;
-}
 
 /* Writes {"line": N, "error": message} and the stderr message for a line
  * that failed. */
@@ -207,17 +82,17 @@ static void *run_job(void *arg)
     if (sa_read_json_matrix(&x, j->text, len, &err) ||
         run_sequence(&res, j->session, &x, &blame, &err)) {
         if (x.data)  /* the line parsed: its id can be trusted */
-            id = line_id(j->text, len);
+            id = sa_batch_id(j->text, len);
         fail_line(j, out, msg, id, &err, blame);
         j->usage = err.status == SA_ERR_USAGE;
         j->nomem = err.status == SA_ERR_NOMEM;
     } else {
-        id = line_id(j->text, len);
+        id = sa_batch_id(j->text, len);
         if (res.result.n_empty_rows) {
-            char prefix[64];
-            snprintf(prefix, sizeof prefix, "%s:%ld", j->source, j->line);
-            run_warn_empty_rows(msg, &res.result, j->session->o->masked_rows_nan,
-                                prefix);
+            char empty[256];
+            fprintf(msg, "selfattn: warning: %s:%ld: %s\n", j->source, j->line,
+                    run_empty_rows_text(empty, sizeof empty, &res.result,
+                                        j->session->o->masked_rows_nan));
         }
         if (sa_write_json_line(out, &res.report, j->line, id, &err))
             fail_line(j, out, msg, id, &err, NULL);
@@ -234,185 +109,271 @@ static void *run_job(void *arg)
  * time left. */
 typedef struct {
     bool on;
-    struct timespec start, last;
+    double start, last;
     off_t total;  /* bytes of a regular input file, or 0 */
 } progress;
 
-static double seconds_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 static void show_progress(progress *p, long lines, off_t done, bool final)
 {
-    if (!p->on || (!final && seconds_since(&p->last) < 0.2))
+    double now = sa_seconds();
+    if (!p->on || (!final && now - p->last < 0.2))
         return;
-    clock_gettime(CLOCK_MONOTONIC, &p->last);
-    double elapsed = seconds_since(&p->start), rate = elapsed > 0 ? lines / elapsed : 0;
-    fprintf(stderr, "\r\033[Kselfattn: %ld lines, %.0f lines/s", lines, rate);
+    p->last = now;
+    double elapsed = now - p->start, rate = elapsed > 0 ? lines / elapsed : 0;
+    char more[64] = "";
     if (p->total > 0 && done > 0) {
         double fraction = (double)done / (double)p->total;
-        fprintf(stderr, ", %.0f%%", 100 * fraction);
+        int used = snprintf(more, sizeof more, ", %.0f%%", 100 * fraction);
         if (!final && fraction > 0)
-            fprintf(stderr, ", %.0f s left", elapsed * (1 - fraction) / fraction);
+            snprintf(more + used, sizeof more - (size_t)used, ", %.0f s left",
+                     elapsed * (1 - fraction) / fraction);
     }
-    if (final)
-        fputc('\n', stderr);
+    cli_progress(final, "%ld lines, %.0f lines/s%s", lines, rate, more);
+}
+
+/* The run: the input, the window of lines in flight, the pool that
+ * computes them and what was written. */
+typedef struct {
+    run_session *session;
+    const char *source;        /* the input's display name */
+    FILE *in, *out;
+    char *line;                /* getline's buffer */
+    size_t cap;
+    long line_no;
+    job *slots;                /* (n_slots) the window, job k in slot k % n */
+    size_t n_slots;
+    size_t read, taken, written;  /* jobs read, taken by a worker, written */
+    bool eof, closing;         /* no more lines; the workers may stop */
+    pthread_mutex_t lock;
+    pthread_cond_t ready, finished;
+    bool any_failed, usage, nomem, write_failed;
+    long done_lines;
+} batch;
+
+/* Reads the next non-blank line into j; false at the end of the input. */
+static bool read_job(batch *b, job *j)
+{
+    for (;;) {
+        ssize_t got = getline(&b->line, &b->cap, b->in);
+        if (got < 0)
+            return false;
+        b->line_no++;
+        while (got > 0 && (b->line[got - 1] == '\n' || b->line[got - 1] == '\r'))
+            b->line[--got] = '\0';
+        if (strspn(b->line, " \t") == (size_t)got)
+            continue;  /* blank lines are skipped */
+        char *copy = malloc((size_t)got + 1);
+        if (copy)
+            memcpy(copy, b->line, (size_t)got + 1);
+        *j = (job){.session = b->session, .source = b->source, .text = copy,
+                   .text_len = (size_t)got, .line = b->line_no};
+        return true;
+    }
+}
+
+/* A worker of the pool: takes the next job read, computes it, marks it. */
+static void *work(void *arg)
+{
+    batch *b = arg;
+    pthread_mutex_lock(&b->lock);
+    for (;;) {
+        while (b->taken == b->read && !b->closing)
+            pthread_cond_wait(&b->ready, &b->lock);
+        if (b->taken == b->read)
+            break;
+        job *j = &b->slots[b->taken++ % b->n_slots];
+        pthread_mutex_unlock(&b->lock);
+        run_job(j);
+        pthread_mutex_lock(&b->lock);
+        j->finished = true;
+        pthread_cond_broadcast(&b->finished);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+/* Writes a computed job's messages and result, then frees it; after a
+ * usage error nothing more is written, as with --jobs 1. */
+static void write_job(batch *b, job *j)
+{
+    if (!b->usage) {
+        if (j->messages_len)
+            cli_write_messages(j->messages, j->messages_len);
+        if (j->nomem && !j->result_len) {
+            cli_note("%s:%ld: out of memory", j->source, j->line);
+            j->failed = true;
+        }
+        if (j->result_len &&
+            fwrite(j->result, 1, j->result_len, b->out) != j->result_len)
+            b->write_failed = true;
+        b->any_failed |= j->failed;
+        b->usage |= j->usage;
+        b->nomem |= j->nomem;
+        b->done_lines++;
+    }
+    free(j->text);
+    free(j->result);
+    free(j->messages);
+}
+
+/* Runs every line: the pool takes them once generated weights exist (the
+ * first good line sets their width, so until then lines run here, one by
+ * one), and the results are written in input order, flushed whenever the
+ * next one is not ready yet, so a reader of a pipe sees them as they
+ * come. */
+static void run_lines(batch *b, size_t workers, progress *p)
+{
+    bool pooled = workers > 0;
+    for (;;) {
+        while (!b->eof && !b->usage && !b->write_failed &&
+               b->read - b->written < b->n_slots) {
+            job j;
+            if (!read_job(b, &j)) {
+                b->eof = true;
+            } else if (!pooled || !b->session->have_weights) {
+                run_job(&j);  /* in order: nothing is in the pool yet */
+                write_job(b, &j);
+            } else {
+                pthread_mutex_lock(&b->lock);
+                b->slots[b->read++ % b->n_slots] = j;
+                pthread_cond_signal(&b->ready);
+                pthread_mutex_unlock(&b->lock);
+            }
+        }
+        if (b->written == b->read)
+            break;  /* the input ended or stopped, and all is written */
+        job *next = &b->slots[b->written % b->n_slots];
+        pthread_mutex_lock(&b->lock);
+        if (!next->finished) {
+            pthread_mutex_unlock(&b->lock);
+            if (fflush(b->out) != 0)
+                b->write_failed = true;
+            pthread_mutex_lock(&b->lock);
+            while (!next->finished)
+                pthread_cond_wait(&b->finished, &b->lock);
+        }
+        pthread_mutex_unlock(&b->lock);
+        write_job(b, next);
+        b->written++;
+        show_progress(p, b->done_lines, b->in == stdin ? 0 : ftello(b->in), false);
+    }
+    if (fflush(b->out) != 0)
+        b->write_failed = true;
+}
+
+/* Opens the input, a file or - for standard input; 0 or an exit code. */
+static int open_input(FILE **in, struct stat *st, const char *path)
+{
+    sa_error err;
+    *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!*in) {
+        sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s", strerror(errno));
+        return cli_fail(path, &err);
+    }
+    if (fstat(fileno(*in), st) == 0 && S_ISDIR(st->st_mode)) {
+        if (*in != stdin)
+            fclose(*in);
+        sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "is a directory");
+        return cli_fail(path, &err);
+    }
+    return 0;
+}
+
+/* Starts the pool, runs the lines, stops the pool; 0 or an exit code. */
+static int run_batch(batch *b, const run_options *o, progress *p)
+{
+    size_t workers = o->jobs > 1 ? o->jobs : 0, started = 0;
+    b->n_slots = 4 * (workers ? workers : 1);
+    b->slots = calloc(b->n_slots, sizeof *b->slots);
+    pthread_t *ids = calloc(workers + 1, sizeof *ids);
+    if (!b->slots || !ids) {
+        free(b->slots);
+        free(ids);
+        return cli_error(EX_OSERR, "out of memory");
+    }
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->ready, NULL);
+    pthread_cond_init(&b->finished, NULL);
+    for (; started < workers; started++)
+        if (pthread_create(&ids[started], NULL, work, b) != 0)
+            break;
+    run_lines(b, started, p);
+    pthread_mutex_lock(&b->lock);
+    b->closing = true;
+    pthread_cond_broadcast(&b->ready);
+    pthread_mutex_unlock(&b->lock);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(ids[t], NULL);
+    for (; b->written < b->read; b->written++)  /* after a usage error */
+        write_job(b, &b->slots[b->written % b->n_slots]);
+    pthread_cond_destroy(&b->finished);
+    pthread_cond_destroy(&b->ready);
+    pthread_mutex_destroy(&b->lock);
+    free(ids);
+    free(b->slots);
+    free(b->line);
+    return 0;
+}
+
+/* The exit code once everything is written. */
+static int batch_status(const batch *b, cli_output *dest, const char *output,
+                        const char *input)
+{
+    if (b->write_failed) {
+        int code = cli_error(EX_IOERR, "%s: write error: %s", output ?
+                             cli_display_name(output) : "<stdout>", strerror(errno));
+        cli_output_abort(dest);
+        return code;
+    }
+    if (ferror(b->in)) {
+        cli_output_abort(dest);
+        return cli_error(EX_IOERR, "%s: read error", cli_display_name(input));
+    }
+    int code = cli_output_commit(dest);
+    if (!code)
+        code = cli_close_stdout();
+    if (!code && b->nomem)
+        return EX_OSERR;  /* some line failed for want of memory */
+    if (!code && b->usage) {
+        cli_help_hint();
+        return EX_USAGE;  /* the options do not fit the data: stopped */
+    }
+    if (!code && b->any_failed)
+        return EX_DATAERR;
+    return code;
 }
 
 int cmd_batch(int argc, char **argv)
 {
     run_options o;
     run_session s;
+    FILE *in;
+    struct stat st;
     int code = run_parse_options(&o, argc, argv, true);
     if (code == -1) {
         fputs(cli_usage, stdout);
         return cli_close_stdout();
     }
-    if (code)
+    if (code || (code = open_input(&in, &st, o.input)))
         return code;
-    bool is_stdin = strcmp(o.input, "-") == 0;
-    FILE *in = is_stdin ? stdin : fopen(o.input, "r");
-    if (!in) {
-        sa_error err;
-        sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s", strerror(errno));
-        return cli_fail(o.input, &err);
-    }
-    struct stat st;
-    if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (!is_stdin)
-            fclose(in);
-        sa_error err;
-        sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "is a directory");
-        return cli_fail(o.input, &err);
-    }
-    if ((code = run_session_open(&s, &o))) {
-        if (!is_stdin)
-            fclose(in);
-        run_session_close(&s);
-        return code;
-    }
-
-    progress p = {.on = !o.quiet && isatty(STDERR_FILENO),
-                  .total = S_ISREG(st.st_mode) ? st.st_size : 0};
-    clock_gettime(CLOCK_MONOTONIC, &p.start);
-    p.last = p.start;
-
+    if ((code = run_session_open(&s, &o)))
+        goto done;
     cli_output dest;
     if ((code = cli_output_open(&dest, o.output)))
         goto done;
-    job *jobs = calloc(o.jobs, sizeof *jobs);
-    pthread_t *threads = calloc(o.jobs, sizeof *threads);
-    if (!jobs || !threads) {
-        free(jobs);
-        free(threads);
+    double start = sa_seconds();
+    progress p = {.on = !o.quiet && isatty(STDERR_FILENO), .start = start,
+                  .last = start, .total = S_ISREG(st.st_mode) ? st.st_size : 0};
+    batch b = {.session = &s, .source = cli_display_name(o.input), .in = in,
+               .out = dest.fp};
+    if ((code = run_batch(&b, &o, &p))) {
         cli_output_abort(&dest);
-        fprintf(stderr, "selfattn: out of memory\n");
-        code = EX_OSERR;
         goto done;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    long line_no = 0, done_lines = 0;
-    bool any_failed = false, write_failed = false, eof = false, usage = false;
-    bool nomem = false;
-    while (!eof && !write_failed && !usage) {
-        /* read up to --jobs non-blank lines */
-        size_t count = 0;
-        while (count < o.jobs) {
-            ssize_t got = getline(&line, &cap, in);
-            if (got < 0) {
-                eof = true;
-                break;
-            }
-            line_no++;
-            while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
-                line[--got] = '\0';
-            if (strspn(line, " \t") == (size_t)got)
-                continue;  /* blank lines are skipped */
-            char *copy = malloc((size_t)got + 1);
-            if (copy)
-                memcpy(copy, line, (size_t)got + 1);
-            jobs[count] = (job){.session = &s, .source = cli_display_name(o.input),
-                                .text = copy, .text_len = (size_t)got,
-                                .line = line_no};
-            count++;
-        }
-        /* until generated weights exist, lines run one by one, so the
-         * first good line sets their width; then the rest in threads */
-        size_t first = 0;
-        while (first < count && !s.have_weights)
-            run_job(&jobs[first++]);
-        for (size_t k = first + 1; k < count; k++)
-            if (pthread_create(&threads[k], NULL, run_job, &jobs[k]) != 0)
-                run_job(&jobs[k]), threads[k] = 0;
-        if (first < count)
-            run_job(&jobs[first]);
-        for (size_t k = first + 1; k < count; k++)
-            if (threads[k])
-                pthread_join(threads[k], NULL);
-        /* write in input order, each line whole and flushed; after a usage
-         * error nothing more is written, as with --jobs 1 */
-        for (size_t k = 0; k < count; k++) {
-            job *j = &jobs[k];
-            if (usage) {
-                free(j->text);
-                free(j->result);
-                free(j->messages);
-                continue;
-            }
-            if (j->messages_len)
-                fwrite(j->messages, 1, j->messages_len, stderr);
-            if (j->nomem && !j->result_len) {
-                fprintf(stderr, "selfattn: %s:%ld: out of memory\n",
-                        j->source, j->line);
-                j->failed = true;
-            }
-            if (j->result_len && (fwrite(j->result, 1, j->result_len, dest.fp)
-                                  != j->result_len || fflush(dest.fp) != 0))
-                write_failed = true;
-            any_failed |= j->failed;
-            usage |= j->usage;
-            nomem |= j->nomem;
-            free(j->text);
-            free(j->result);
-            free(j->messages);
-            done_lines++;
-        }
-        show_progress(&p, done_lines, is_stdin ? 0 : ftello(in), false);
-    }
-    show_progress(&p, done_lines, p.total, true);
-    free(line);
-    free(jobs);
-    free(threads);
-    if (write_failed) {
-        fprintf(stderr, "selfattn: %s: write error: %s\n",
-                o.output ? cli_display_name(o.output) : "<stdout>", strerror(errno));
-        cli_output_abort(&dest);
-        code = EX_IOERR;
-        goto done;
-    }
-    if (ferror(in)) {
-        cli_output_abort(&dest);
-        fprintf(stderr, "selfattn: %s: read error\n", cli_display_name(o.input));
-        code = EX_IOERR;
-        goto done;
-    }
-    if ((code = cli_output_commit(&dest)))
-        goto done;
-    code = cli_close_stdout();
-    if (!code && nomem)
-        code = EX_OSERR;  /* some line failed for want of memory */
-    else if (!code && usage) {
-        fputs("Try 'selfattn --help' for more information.\n", stderr);
-        code = EX_USAGE;  /* the options do not fit the data: stopped */
-    }
-    else if (!code && any_failed)
-        code = EX_DATAERR;
+    show_progress(&p, b.done_lines, p.total, true);
+    code = batch_status(&b, &dest, o.output, o.input);
 done:
-    if (!is_stdin)
+    if (in != stdin)
         fclose(in);
     run_session_close(&s);
     return code;

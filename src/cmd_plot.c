@@ -88,8 +88,7 @@ int cmd_plot(int argc, char **argv)
     int code = 0;
     if (!panels) {
         sa_saved_result_free(&res);
-        fprintf(stderr, "selfattn: out of memory\n");
-        return EX_OSERR;
+        return cli_error(EX_OSERR, "out of memory");
     }
     size_t nm = res.rows * res.cols;
     for (size_t k = 0; k < count; k++) {

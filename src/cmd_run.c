@@ -2,17 +2,9 @@
  * the math is in the library; the session loads the other files. */
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli_run.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* --stats: where the time went, the work done and the memory used. */
 static void print_stats(const run_options *o, const sa_result *r, double read,
@@ -21,23 +13,22 @@ static void print_stats(const run_options *o, const sa_result *r, double read,
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double other = compute - r->seconds_project - r->seconds_attend;
-    fprintf(stderr, "selfattn: stats: read %.3f s, project %.3f s, attend "
-            "%.3f s, write %.3f s, total %.3f s\n", read + (other > 0 ? other : 0),
+    cli_note("stats: read %.3f s, project %.3f s, attend %.3f s, write %.3f s, "
+             "total %.3f s", read + (other > 0 ? other : 0),
             r->seconds_project, r->seconds_attend, write,
             read + compute + write);
     double busy = r->seconds_project + r->seconds_attend;
-    fprintf(stderr, "selfattn: stats: %.3g GFLOP, %.1f GFLOP/s in project + "
-            "attend, %s path, %zu thread%s, peak memory %.1f MiB\n",
+    cli_note("stats: %.3g GFLOP, %.1f GFLOP/s in project + attend, %s path, "
+             "%zu thread%s, peak memory %.1f MiB",
             r->flops / 1e9, busy > 0 ? r->flops / busy / 1e9 : 0.0,
             o->print_weights || o->print_steps ? "dense" : "streaming",
             o->threads, o->threads == 1 ? "" : "s", (double)ru.ru_maxrss / 1024.0);
-    fprintf(stderr, "selfattn: stats: kernels %s, OpenBLAS %s\n",
-            sa_kernels_name(), sa_blas_name());
+    cli_note("stats: kernels %s, OpenBLAS %s", sa_kernels_name(), sa_blas_name());
 }
 
 int cmd_run(int argc, char **argv)
 {
-    double started = now();
+    double started = sa_seconds();
     run_options o;
     run_session s;
     run_output out = {0};
@@ -46,6 +37,7 @@ int cmd_run(int argc, char **argv)
     size_t len;
     sa_error err;
     const char *blame;
+    char empty[256];
     int code = run_parse_options(&o, argc, argv, false);
 
     if (code == -1) {
@@ -69,15 +61,16 @@ int cmd_run(int argc, char **argv)
     }
     free(text);  // if still ours, now: the attention's buffers can take its pages
     text = NULL;
-    double read_done = now();
+    double read_done = sa_seconds();
     if (run_sequence(&out, &s, &x, &blame, &err)) {
         code = cli_fail(blame, &err);
         goto done;
     }
     if (out.result.n_empty_rows)
-        run_warn_empty_rows(stderr, &out.result, o.masked_rows_nan, NULL);
+        cli_warn("%s", run_empty_rows_text(empty, sizeof empty, &out.result,
+                                           o.masked_rows_nan));
 
-    double computed = now();
+    double computed = sa_seconds();
     cli_output dest;
     if ((code = cli_output_open(&dest, o.output)))
         goto done;
@@ -98,7 +91,7 @@ int cmd_run(int argc, char **argv)
         code = cli_close_stdout();
     if (o.stats)
         print_stats(&o, &out.result, read_done - started, computed - read_done,
-                    now() - computed);
+                    sa_seconds() - computed);
 done:
     free(text);
     run_output_free(&out);

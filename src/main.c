@@ -106,10 +106,8 @@ int main(int argc, char **argv)
         blas_thread_shutdown_();
     /* SELFATTN_KERNELS=avx512|avx2|generic overrides the best set */
     sa_error err;
-    if (sa_kernels_use(getenv("SELFATTN_KERNELS"), &err)) {
-        fprintf(stderr, "selfattn: SELFATTN_KERNELS: %s\n", err.message);
-        return EX_USAGE;
-    }
+    if (sa_kernels_use(getenv("SELFATTN_KERNELS"), &err))
+        return cli_error(EX_USAGE, "SELFATTN_KERNELS: %s", err.message);
     if (argc < 2)
         return cli_usage_error("missing command (run, batch, init, inspect, plot or completion)");
     const char *cmd = argv[1];

@@ -530,6 +530,14 @@ sa_status sa_write_json(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_table(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_csv(FILE *out, const sa_report *report, sa_error *err);
 
+/* The top-level "id" member of the JSON object text[0 .. len), a batch
+ * line that sa_read_json_matrix parsed, as JSON text to echo in a new
+ * string the caller frees, or NULL if there is none: a number exactly as
+ * written (so 64-bit integers keep every digit), a number written loosely
+ * (01, 1.) with 17 significant digits, anything else as cJSON prints it
+ * (escaped: valid JSON whatever the line held). */
+char *sa_batch_id(const char *text, size_t len);
+
 /* Writes the report as one compact JSON line, starting with "line": line
  * and, if id is not NULL, "id": id (raw JSON text), for batch runs. */
 sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,

@@ -7,18 +7,13 @@
  * bias, softcap, ALiBi, RoPE, positions, threads, dense or streaming), so
  * the attention code is fuzzed too (see fuzz_attend.h for the checks).
  *
- * With -DFUZZ_RAW_ID (run.sh copies the static value_end, raw_id,
- * strict_number and line_id of src/cmd_batch.c into build/raw_id.inc) the
- * CLI's "id" is checked too: for a line that parsed, line_id (raw_id
- * without -DFUZZ_LINE_ID) must give an id exactly when cJSON finds a
- * top-level "id" member, and its text, written as is into the output
- * line, must be that same value and strict JSON (RFC 8259). */
+ * The line's "id" is checked too: for a line that parsed, sa_batch_id
+ * must give an id exactly when cJSON finds a top-level "id" member, and
+ * its text, written as is into the output line, must be that same value
+ * and strict JSON (RFC 8259). */
 #include <cJSON.h>
 
 #include "fuzz_attend.h"
-
-#ifdef FUZZ_RAW_ID
-#include "raw_id.inc"
 
 /* a and b are the same JSON value.  cJSON_Compare would do, but it finds
  * two infinite numbers (1e400 parses as inf) different. */
@@ -154,11 +149,7 @@ static bool strict_json(const char *s)
 
 static void check_raw_id(const char *text, size_t len)
 {
-#ifdef FUZZ_LINE_ID
-    char *id = line_id(text, len);  /* what run_job echoes */
-#else
-    char *id = raw_id(text, len);
-#endif
+    char *id = sa_batch_id(text, len);  /* what batch echoes */
     size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     cJSON *root = cJSON_ParseWithOpts(text + start, NULL, true);
     FUZZ_CHECK(root != NULL);  /* sa_read_json_matrix parsed it */
@@ -176,7 +167,6 @@ static void check_raw_id(const char *text, size_t len)
     cJSON_Delete(root);
     free(id);
 }
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -195,9 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         return 0;
     }
-#ifdef FUZZ_RAW_ID
     check_raw_id(text, len);
-#endif
     size_t n = x.rows, d = x.cols;
     if (n * d <= 4096) {
         uint64_t rng = fuzz_hash(text, len);

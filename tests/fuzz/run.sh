@@ -108,42 +108,18 @@ if [ -n "$stale" ]; then
             sh "$CC" "$CFLAGS" "$BUILD" {} || { echo "run.sh: library build failed" >&2; exit 2; }
 fi
 
-# The id of a batch line is computed by static functions of
-# $SRC/cmd_batch.c (CLI side): line_id (if there is one) with raw_id,
-# value_end and strict_number.  Copy them for the batch_line harness so
-# that the real code is checked.
-RAW_ID=""
-: > "$BUILD/raw_id.inc.new"
-for fn in value_end raw_id strict_number line_id; do
-    awk -v fn="$fn" '$0 ~ ("^static [a-z_ ]+[ *]" fn "\\(") { on = 1 }
-                     on { print }
-                     on && /^}/ { exit }' "$SRC/cmd_batch.c" >> "$BUILD/raw_id.inc.new"
-done
-if grep -q '^static char \*raw_id(' "$BUILD/raw_id.inc.new" &&
-   grep -q '^static size_t value_end(' "$BUILD/raw_id.inc.new"; then
-    cmp -s "$BUILD/raw_id.inc.new" "$BUILD/raw_id.inc" ||
-        cp "$BUILD/raw_id.inc.new" "$BUILD/raw_id.inc"
-    RAW_ID="-DFUZZ_RAW_ID -I$BUILD"
-    grep -q '^static char \*line_id(' "$BUILD/raw_id.inc" && RAW_ID="$RAW_ID -DFUZZ_LINE_ID"
-else
-    echo "run.sh: note: raw_id/value_end not found in $SRC/cmd_batch.c; batch_line runs without them"
-fi
-rm -f "$BUILD/raw_id.inc.new"
-
 for h in $HARNESSES; do
     bin=$BUILD/fuzz_$h
-    extra=""
-    [ "$h" = batch_line ] && extra=$RAW_ID
     # rebuild when the harness, a header, an object or the flags changed
-    flags="$CC $CFLAGS $extra $LIBS"
+    flags="$CC $CFLAGS $LIBS"
     if [ -f "$bin" ] && [ ! "$FUZZ/fuzz_$h.c" -nt "$bin" ] &&
-       [ -z "$(find "$BUILD/obj" "$BUILD" "$FUZZ" -maxdepth 1 \( -name '*.o' -o -name '*.h' -o -name '*.inc' \) -newer "$bin" 2>/dev/null)" ] &&
+       [ -z "$(find "$BUILD/obj" "$BUILD" "$FUZZ" -maxdepth 1 \( -name '*.o' -o -name '*.h' \) -newer "$bin" 2>/dev/null)" ] &&
        [ "$(cat "$bin.flags" 2>/dev/null)" = "$flags" ]; then
         continue
     fi
     echo "building $bin"
     # shellcheck disable=SC2086
-    "$CC" $CFLAGS $extra -fsanitize=fuzzer,$SAN -o "$bin" "$FUZZ/fuzz_$h.c" \
+    "$CC" $CFLAGS -fsanitize=fuzzer,$SAN -o "$bin" "$FUZZ/fuzz_$h.c" \
         "$BUILD"/obj/*.o $LIBS || { echo "run.sh: building $bin failed" >&2; exit 2; }
     echo "$flags" > "$bin.flags"
 done
