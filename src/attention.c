@@ -13,18 +13,6 @@
 
 #include "attention_internal.h"
 
-void sa_result_free(sa_result *r)
-{
-    free(r->output);
-    free(r->weights);
-    free(r->q);
-    free(r->k);
-    free(r->v);
-    free(r->scores);
-    free(r->empty_rows);
-    memset(r, 0, sizeof *r);
-}
-
 void sa_average_heads(float *avg, const float *weights, size_t heads,
                       size_t n, size_t m)
 {

@@ -53,14 +53,20 @@ int cli_fail(const char *file, const sa_error *err)
     return cli_exit_code(err->status);
 }
 
+/* Prints prefix, the message and a newline. */
+static void message(const char *prefix, const char *fmt, va_list ap)
+{
+    fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("selfattn: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    message("selfattn: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     cli_help_hint();
     return EX_USAGE;
 }
@@ -83,32 +89,32 @@ int cli_bad_option(int c, char **argv)
 void cli_warn(const char *fmt, ...)
 {
     va_list ap;
-    fputs("selfattn: warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    message("selfattn: warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
-    fputs("selfattn: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    message("selfattn: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return code;
 }
 
 void cli_note(const char *fmt, ...)
 {
     va_list ap;
-    fputs("selfattn: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    message("selfattn: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+int cli_help(void)
+{
+    fputs(cli_usage, stdout);
+    return cli_close_stdout();
 }
 
 void cli_help_hint(void)
@@ -124,8 +130,8 @@ void cli_write_messages(const char *text, size_t len)
 void cli_progress(bool final, const char *fmt, ...)
 {
     va_list ap;
-    fputs("\r\033[Kselfattn: ", stderr);
     va_start(ap, fmt);
+    fputs("\r\033[Kselfattn: ", stderr);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     if (final)

@@ -23,6 +23,41 @@ int cli_fail(const char *file, const sa_error *err);
 /* Prints "selfattn: message" and a pointer to --help; returns EX_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The commands, as bits of a mask. */
+enum { CLI_RUN = 1, CLI_BATCH = 2, CLI_INIT = 4, CLI_INSPECT = 8, CLI_PLOT = 16,
+       CLI_COMPLETION = 32 };
+
+/* The code of an option without a short name (those with one have it). */
+enum {
+    OPT_LAYER = 256, OPT_SEED, OPT_D_MODEL, OPT_D_CONTEXT, OPT_D_HEAD,
+    OPT_OUT_PROJ, OPT_KV_HEADS, OPT_CONTEXT, OPT_SCALE, OPT_POS, OPT_ROPE,
+    OPT_ROPE_BASE, OPT_ROPE_STYLE, OPT_SOFTCAP, OPT_ALIBI, OPT_BIAS,
+    OPT_CAUSAL, OPT_WINDOW, OPT_MASK, OPT_MASKED_ROWS, OPT_AVERAGE, OPT_HEAD,
+    OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
+};
+
+/* One option (cli_options.c holds them all). */
+typedef struct {
+    const char *name;    /* the long name, without "--" */
+    char short_name;     /* -X, or 0 */
+    int code;            /* what a command's take() receives */
+    const char *value;   /* the value's name in help, or NULL for a flag */
+    unsigned commands;   /* the CLI_ bits of the commands that take it */
+    const char *help;    /* one line of help */
+} cli_option;
+
+/* The table of every option; *count entries. */
+const cli_option *cli_options(size_t *count);
+
+/* Parses the options of command (one CLI_ bit) in argv, giving each to
+ * take(ctx, code, value), which returns false after a usage error.  An
+ * option of another command is a usage error naming the commands it
+ * belongs to.  Returns 0 with optind at the first operand, -1 for
+ * -h/--help, or an exit code after the message. */
+int cli_parse_command(int argc, char **argv, unsigned command,
+                      bool (*take)(void *ctx, int code, const char *arg),
+                      void *ctx);
+
 /* After getopt_long returned c (':' or '?'), prints the usage error for the
  * option at argv[optind - 1] (or optopt) and returns EX_USAGE. */
 int cli_bad_option(int c, char **argv);
@@ -35,6 +70,9 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* Prints "selfattn: message" (--stats, notes). */
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints the usage text (--help) and returns the exit code. */
+int cli_help(void);
 
 /* Prints the pointer to --help that follows a usage error. */
 void cli_help_hint(void);

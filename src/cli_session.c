@@ -137,56 +137,56 @@ static sa_status check_memory(size_t heads, size_t n, size_t m, bool steps,
                    steps ? " and steps" : "");
 }
 
-sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
-                       const char **blame, sa_error *err)
+/* The weights for x with keys of width d_ctx: generated on first use,
+ * then checked against the widths and heads. */
+static sa_status sequence_weights(run_session *s, const sa_matrix *x,
+                                  size_t d_ctx, const char **blame, sa_error *err)
 {
     const run_options *o = s->o;
-    const sa_matrix *keys = o->context ? &s->context : x;
-    size_t n = x->rows, m = keys->rows;
-    bool per_head = false;
-    sa_status status;
-
-    memset(out, 0, sizeof *out);
-    *blame = NULL;
     pthread_mutex_lock(&s->lock);
-    status = ensure_weights(s, x->cols, keys->cols, err);
+    sa_status status = ensure_weights(s, x->cols, d_ctx, err);
     pthread_mutex_unlock(&s->lock);
     if (status)
         return status;
-    const sa_weights *w = &s->weights;
-    if (!o->weights && w->d_model != x->cols)
+    if (!o->weights && s->weights.d_model != x->cols)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the input has %zu columns but "
                        "the weights were generated for %zu (the width of the "
                        "first sequence); give --weights, or use one width",
-                       x->cols, w->d_model);
-    if ((status = sa_weights_check(w, x->cols, keys->cols, o->heads,
-                                   o->kv_heads, err))) {
+                       x->cols, s->weights.d_model);
+    status = sa_weights_check(&s->weights, x->cols, d_ctx, o->heads, o->kv_heads, err);
+    if (status)
         *blame = status == SA_ERR_USAGE ? NULL : o->weights;
-        return status;
-    }
+    return status;
+}
+
+/* The mask and bias for n queries and m keys, and the memory guard. */
+static sa_status sequence_masks(run_output *out, bool *per_head,
+                                const run_session *s, size_t n, size_t m,
+                                const char **blame, sa_error *err)
+{
+    const run_options *o = s->o;
+    sa_status status;
     if (o->mask && (status = sa_read_mask(&out->mask, n, m, o->mask,
                                           s->mask_text, s->mask_len, err))) {
         *blame = o->mask;
         return status;
     }
-    if (o->bias && (status = sa_read_bias(&out->bias, &per_head, o->heads, n,
+    if (o->bias && (status = sa_read_bias(&out->bias, per_head, o->heads, n,
                                           m, o->bias, s->bias_text,
                                           s->bias_len, err))) {
         *blame = o->bias;
-        goto fail;
+        return status;
     }
-    if (o->print_weights || o->print_steps) {
-        status = check_memory(o->heads, n, m, o->print_steps, err);
-        if (status)
-            goto fail;
-    }
-    size_t dh = w->d_proj / o->heads;
-    if (o->rope && dh % 2 != 0) {
-        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
-                         "width, not %zu", dh);
-        goto fail;
-    }
-    out->config = (sa_config){
+    if (o->print_weights || o->print_steps)
+        return check_memory(o->heads, n, m, o->print_steps, err);
+    return SA_OK;
+}
+
+/* The library's configuration from the options. */
+static sa_config sequence_config(const run_options *o, const run_output *out,
+                                 bool per_head, size_t dh)
+{
+    return (sa_config){
         .heads = o->heads,
         .kv_heads = o->kv_heads,
         .scale = o->scale_set ? o->scale : (float)(1.0 / sqrt((double)dh)),
@@ -206,9 +206,60 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         .keep_steps = o->print_steps,
         .threads = o->jobs > 1 ? 1 : o->threads,
     };
+}
+
+/* What the writers need to describe the run. */
+static sa_report sequence_report(const run_session *s, const run_output *out,
+                                 const sa_matrix *x, const sa_matrix *keys)
+{
+    const run_options *o = s->o;
+    const sa_weights *w = &s->weights;
+    bool checkpoint = w->convention == SA_CONVENTION_GPT2 ||
+                      w->convention == SA_CONVENTION_BERT;
+    return (sa_report){
+        .n = x->rows, .m = keys->rows, .d_model = x->cols, .d_context = keys->cols,
+        .heads = o->heads, .kv_heads = o->kv_heads, .d_head = w->d_proj / o->heads,
+        .d_out = w->d_out, .config = &out->config,
+        .context_name = o->context ? cli_display_name(o->context) : NULL,
+        .mask_name = o->mask ? cli_display_name(o->mask) : NULL,
+        .bias_name = o->bias ? cli_display_name(o->bias) : NULL,
+        .weights_name = o->weights ? cli_display_name(o->weights) : NULL,
+        .seed = o->seed, .convention = w->convention, .out_proj = w->wo != NULL,
+        .layer = checkpoint ? (o->layer < 0 ? 0 : o->layer) : -1,
+        .biases = w->bq || w->bk || w->bv || w->bo, .tokens = x->tokens,
+        .key_tokens = o->context ? keys->tokens : NULL,
+        .print_output = o->print_output, .print_weights = o->print_weights,
+        .print_steps = o->print_steps, .average_heads = o->average_heads,
+        .digits = (int)o->digits, .result = &out->result,
+        .average = out->average,
+    };
+}
+
+sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
+                       const char **blame, sa_error *err)
+{
+    const run_options *o = s->o;
+    const sa_matrix *keys = o->context ? &s->context : x;
+    size_t n = x->rows, m = keys->rows;
+    bool per_head = false;
+    sa_status status;
+
+    memset(out, 0, sizeof *out);
+    *blame = NULL;
+    if ((status = sequence_weights(s, x, keys->cols, blame, err)))
+        return status;
+    if ((status = sequence_masks(out, &per_head, s, n, m, blame, err)))
+        goto fail;
+    size_t dh = s->weights.d_proj / o->heads;
+    if (o->rope && dh % 2 != 0) {
+        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
+                         "width, not %zu", dh);
+        goto fail;
+    }
+    out->config = sequence_config(o, out, per_head, dh);
     if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
                                        o->context ? keys->data : NULL, m,
-                                       keys->cols, w, &out->config, err)))
+                                       keys->cols, &s->weights, &out->config, err)))
         goto fail;
     if (o->average_heads) {
         out->average = malloc(n * m * sizeof *out->average);
@@ -218,24 +269,7 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         }
         sa_average_heads(out->average, out->result.weights, o->heads, n, m);
     }
-    out->report = (sa_report){
-        .n = n, .m = m, .d_model = x->cols, .d_context = keys->cols,
-        .heads = o->heads, .kv_heads = o->kv_heads, .d_head = dh,
-        .d_out = w->d_out, .config = &out->config,
-        .context_name = o->context ? cli_display_name(o->context) : NULL,
-        .mask_name = o->mask ? cli_display_name(o->mask) : NULL,
-        .bias_name = o->bias ? cli_display_name(o->bias) : NULL,
-        .weights_name = o->weights ? cli_display_name(o->weights) : NULL,
-        .seed = o->seed, .convention = w->convention, .out_proj = w->wo != NULL,
-        .layer = w->convention == SA_CONVENTION_GPT2 ||
-                 w->convention == SA_CONVENTION_BERT ? (o->layer < 0 ? 0 : o->layer) : -1,
-        .biases = w->bq || w->bk || w->bv || w->bo, .tokens = x->tokens,
-        .key_tokens = o->context ? keys->tokens : NULL,
-        .print_output = o->print_output, .print_weights = o->print_weights,
-        .print_steps = o->print_steps, .average_heads = o->average_heads,
-        .digits = (int)o->digits, .result = &out->result,
-        .average = out->average,
-    };
+    out->report = sequence_report(s, out, x, keys);
     return SA_OK;
 fail:
     run_output_free(out);

@@ -350,11 +350,9 @@ int cmd_batch(int argc, char **argv)
     FILE *in;
     struct stat st;
     int code = run_parse_options(&o, argc, argv, true);
-    if (code == -1) {
-        fputs(cli_usage, stdout);
-        return cli_close_stdout();
-    }
-    if (code || (code = open_input(&in, &st, o.input)))
+    if (code)
+        return code == -1 ? cli_help() : code;
+    if ((code = open_input(&in, &st, o.input)))
         return code;
     if ((code = run_session_open(&s, &o)))
         goto done;

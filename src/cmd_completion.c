@@ -134,10 +134,8 @@ static const char zsh_script[] =
 
 int cmd_completion(int argc, char **argv)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(cli_usage, stdout);
-        return cli_close_stdout();
-    }
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return cli_help();
     if (argc != 2 || (strcmp(argv[1], "bash") != 0 && strcmp(argv[1], "zsh") != 0))
         return cli_usage_error("completion: bash or zsh expected");
     fputs(strcmp(argv[1], "bash") == 0 ? bash_script : zsh_script, stdout);

@@ -6,105 +6,87 @@
 
 #include "cli.h"
 
-enum { OPT_D_MODEL = 256, OPT_D_HEAD, OPT_SEED, OPT_OUT_PROJ, OPT_KV_HEADS,
-       OPT_D_CONTEXT };
+/* What init generates. */
+typedef struct {
+    size_t d_model, d_context, heads, kv_heads, d_head;
+    uint64_t seed;
+    bool out_proj;
+    const char *output;
+} init_options;
+
+/* Handles one option; false after a usage error. */
+static bool take_option(void *ctx, int c, const char *arg)
+{
+    init_options *o = ctx;
+    switch (c) {
+    case OPT_D_MODEL:
+        return cli_parse_size(&o->d_model, "--d-model", arg, 1, CLI_MAX_WIDTH);
+    case 'H': return cli_parse_size(&o->heads, "--heads", arg, 1, CLI_MAX_HEADS);
+    case OPT_KV_HEADS:
+        return cli_parse_size(&o->kv_heads, "--kv-heads", arg, 1, CLI_MAX_HEADS);
+    case OPT_D_CONTEXT:
+        return cli_parse_size(&o->d_context, "--d-context", arg, 1, CLI_MAX_WIDTH);
+    case OPT_D_HEAD:
+        return cli_parse_size(&o->d_head, "--d-head", arg, 1, CLI_MAX_WIDTH);
+    case OPT_SEED: return cli_parse_u64(&o->seed, "--seed", arg);
+    case OPT_OUT_PROJ: o->out_proj = true; return true;
+    case 'o': return cli_parse_output(&o->output, arg);
+    }
+    return false;
+}
+
+/* Fills o from argv; 0, -1 for --help, or an exit code after the message. */
+static int parse_options(init_options *o, int argc, char **argv)
+{
+    *o = (init_options){.heads = 1};
+    int code = cli_parse_command(argc, argv, CLI_INIT, take_option, o);
+    if (code)
+        return code;
+    if (optind < argc)
+        return cli_usage_error("init: unexpected argument '%s'", argv[optind]);
+    if (!o->d_model)
+        return cli_usage_error("init: --d-model is required");
+    if (!o->kv_heads)
+        o->kv_heads = o->heads;
+    if (o->heads % o->kv_heads != 0)
+        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
+                               o->kv_heads, o->heads);
+    if (!o->d_context)
+        o->d_context = o->d_model;
+    if (!o->d_head) {
+        if (o->d_model % o->heads != 0)
+            return cli_usage_error("--heads %zu does not divide --d-model %zu; "
+                                   "set --d-head", o->heads, o->d_model);
+        o->d_head = o->d_model / o->heads;
+    }
+    return 0;
+}
 
 int cmd_init(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"d-model", required_argument, NULL, OPT_D_MODEL},
-        {"heads", required_argument, NULL, 'H'},
-        {"d-head", required_argument, NULL, OPT_D_HEAD},
-        {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
-        {"d-context", required_argument, NULL, OPT_D_CONTEXT},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"out-proj", no_argument, NULL, OPT_OUT_PROJ},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    size_t d_model = 0, d_context = 0, heads = 1, kv_heads = 0, d_head = 0;
-    uint64_t seed = 0;
-    bool out_proj = false;
-    const char *output = NULL;
-    int c;
-
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":H:o:h", longs, NULL)) != -1) {
-        switch (c) {
-        case OPT_D_MODEL:
-            if (!cli_parse_size(&d_model, "--d-model", optarg, 1, 1 << 20))
-                return EX_USAGE;
-            break;
-        case 'H':
-            if (!cli_parse_size(&heads, "--heads", optarg, 1, 1 << 16))
-                return EX_USAGE;
-            break;
-        case OPT_KV_HEADS:
-            if (!cli_parse_size(&kv_heads, "--kv-heads", optarg, 1, 1 << 16))
-                return EX_USAGE;
-            break;
-        case OPT_D_CONTEXT:
-            if (!cli_parse_size(&d_context, "--d-context", optarg, 1, 1 << 20))
-                return EX_USAGE;
-            break;
-        case OPT_D_HEAD:
-            if (!cli_parse_size(&d_head, "--d-head", optarg, 1, 1 << 20))
-                return EX_USAGE;
-            break;
-        case OPT_SEED:
-            if (!cli_parse_u64(&seed, "--seed", optarg))
-                return EX_USAGE;
-            break;
-        case OPT_OUT_PROJ: out_proj = true; break;
-        case 'o':
-            if (!cli_parse_output(&output, optarg))
-                return EX_USAGE;
-            break;
-        case 'h':
-            fputs(cli_usage, stdout);
-            return cli_close_stdout();
-        default:
-            return cli_bad_option(c, argv);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("init: unexpected argument '%s'", argv[optind]);
-    if (!d_model)
-        return cli_usage_error("init: --d-model is required");
-    if (!kv_heads)
-        kv_heads = heads;
-    if (heads % kv_heads != 0)
-        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
-                               kv_heads, heads);
-    if (!d_context)
-        d_context = d_model;
-    if (!d_head) {
-        if (d_model % heads != 0)
-            return cli_usage_error("--heads %zu does not divide --d-model %zu; "
-                                   "set --d-head", heads, d_model);
-        d_head = d_model / heads;
-    }
+    init_options o;
+    int code = parse_options(&o, argc, argv);
+    if (code)
+        return code == -1 ? cli_help() : code;
 
     sa_weights w;
     sa_error err;
-    if (sa_weights_generate(&w, d_model, d_context, heads, kv_heads, d_head,
-                            out_proj, seed, &err))
+    if (sa_weights_generate(&w, o.d_model, o.d_context, o.heads, o.kv_heads,
+                            o.d_head, o.out_proj, o.seed, &err))
         return cli_fail(NULL, &err);
     char config[320];
     snprintf(config, sizeof config,
              "{\"generator\": \"selfattn init\", \"seed\": %" PRIu64 ", "
              "\"d_model\": %zu, \"d_context\": %zu, \"heads\": %zu, "
              "\"kv_heads\": %zu, \"d_head\": %zu, \"out_proj\": %s}",
-             seed, d_model, d_context, heads, kv_heads, d_head,
-             out_proj ? "true" : "false");
+             o.seed, o.d_model, o.d_context, o.heads, o.kv_heads, o.d_head,
+             o.out_proj ? "true" : "false");
     cli_output out;
-    int code = cli_output_open(&out, output);
+    code = cli_output_open(&out, o.output);
     if (code == 0) {
         if (sa_weights_write_json(out.fp, &w, config, &err)) {
             cli_output_abort(&out);
-            code = cli_fail(output ? output : "<stdout>", &err);
+            code = cli_fail(o.output ? o.output : "<stdout>", &err);
         } else {
             code = cli_output_commit(&out);
         }

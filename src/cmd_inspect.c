@@ -105,29 +105,25 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
     fputs("}\n", out);
 }
 
+/* -f json|table. */
+static bool take_format(void *ctx, int c, const char *arg)
+{
+    bool *table = ctx;
+    (void)c;
+    if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
+        cli_usage_error("--format: '%s' is not one of json, table (for inspect)", arg);
+        return false;
+    }
+    *table = strcmp(arg, "table") == 0;
+    return true;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     bool table = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":f:h", longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(cli_usage, stdout);
-            return cli_close_stdout();
-        }
-        if (c == ':' || c == '?')
-            return cli_bad_option(c, argv);
-        if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-            return cli_usage_error("--format: '%s' is not one of json, table "
-                                   "(for inspect)", optarg);
-        table = strcmp(optarg, "table") == 0;
-    }
+    int code = cli_parse_command(argc, argv, CLI_INSPECT, take_format, &table);
+    if (code)
+        return code == -1 ? cli_help() : code;
     if (optind + 1 != argc)
         return cli_usage_error("inspect: one FILE expected");
     const char *path = argv[optind];
@@ -138,7 +134,6 @@ int cmd_inspect(int argc, char **argv)
     if (cli_read_file(&text, &len, path, &err))
         return cli_fail(path, &err);
     sa_file_contents contents;
-    int code;
     if (sa_read_contents(&contents, path, text, len, &err))
         code = cli_fail(path, &err);
     else {

@@ -6,129 +6,136 @@
 
 #include "cli.h"
 
+/* What plot draws. */
+typedef struct {
+    size_t head;         /* 1-based, or 0 for every head */
+    const char *what;    /* weights, scores, softmax, or NULL: the default */
+    const char *output;  /* -o FILE, or NULL */
+    const char *path;    /* the result file, or - */
+    bool svg;
+    cli_color color;
+} plot_options;
+
+/* Handles one option; false after a usage error. */
+static bool take_option(void *ctx, int c, const char *arg)
+{
+    plot_options *o = ctx;
+    switch (c) {
+    case OPT_HEAD: return cli_parse_size(&o->head, "--head", arg, 1, CLI_MAX_HEADS);
+    case OPT_WHAT:
+        if (strcmp(arg, "weights") && strcmp(arg, "scores") && strcmp(arg, "softmax")) {
+            cli_usage_error("--what: '%s' is not one of weights, scores, softmax", arg);
+            return false;
+        }
+        o->what = arg;
+        return true;
+    case 'f':
+        if (strcmp(arg, "svg") && strcmp(arg, "heatmap")) {
+            cli_usage_error("--format: '%s' is not one of svg, heatmap (for plot)", arg);
+            return false;
+        }
+        o->svg = strcmp(arg, "svg") == 0;
+        return true;
+    case OPT_COLOR: return cli_parse_color(&o->color, arg);
+    case 'o': return cli_parse_output(&o->output, arg);
+    }
+    return false;
+}
+
+/* One panel per head of res, or just o->head, into panels (count). */
+static void fill_panels(sa_panel *panels, size_t count, size_t first,
+                        const sa_saved_result *res)
+{
+    size_t nm = res->rows * res->cols;
+    for (size_t k = 0; k < count; k++) {
+        panels[k] = (sa_panel){"", res->rows, res->cols, res->data + (first + k) * nm};
+        if (res->averaged)
+            snprintf(panels[k].title, sizeof panels[k].title,
+                     "average of %zu heads", res->config_heads);
+        else
+            snprintf(panels[k].title, sizeof panels[k].title, "head %zu", first + k + 1);
+    }
+}
+
+/* The run's --mask file, named in the result's config, read again so that
+ * its cells are hatched too; NULL (with a warning) if it cannot be. */
+static unsigned char *recorded_mask(const sa_saved_result *res, const char *path)
+{
+    unsigned char *mask = NULL;
+    if (!res->mask_name || strcmp(res->mask_name, "<stdin>") == 0)
+        return NULL;
+    char *text;
+    size_t len;
+    sa_error err;
+    if (sa_read_file(&text, &len, res->mask_name, &err) ||
+        sa_read_mask(&mask, res->rows, res->cols, res->mask_name, text, len, &err))
+        cli_warn("%s: the mask file the result names (%s): %s; its masked "
+                 "cells are drawn as weights", cli_display_name(path),
+                 res->mask_name, err.message);
+    free(text);
+    return mask;
+}
+
+/* Draws maps to o->output (or stdout); 0 or an exit code. */
+static int draw(const sa_heatmaps *maps, const plot_options *o)
+{
+    cli_output dest;
+    sa_error err;
+    int code = cli_output_open(&dest, o->output);
+    if (code)
+        return code;
+    sa_status status = o->svg
+        ? sa_write_svg(dest.fp, maps, &err)
+        : sa_write_heatmap_text(dest.fp, maps, cli_use_color(o->color, dest.fp), &err);
+    if (status) {
+        cli_output_abort(&dest);
+        return cli_fail(status == SA_ERR_IO ? (o->output ? o->output : "<stdout>")
+                                            : NULL, &err);
+    }
+    if ((code = cli_output_commit(&dest)))
+        return code;
+    return cli_close_stdout();
+}
+
 int cmd_plot(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"head", required_argument, NULL, 'H'},
-        {"what", required_argument, NULL, 'W'},
-        {"format", required_argument, NULL, 'f'},
-        {"color", required_argument, NULL, 'C'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    size_t head = 0;
-    const char *what = NULL, *output = NULL;
-    bool svg = true;
-    cli_color color = CLI_COLOR_AUTO;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":H:f:o:h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(cli_usage, stdout);
-            return cli_close_stdout();
-        case 'H':
-            if (!cli_parse_size(&head, "--head", optarg, 1, 1 << 16))
-                return EX_USAGE;
-            break;
-        case 'W':
-            if (strcmp(optarg, "weights") && strcmp(optarg, "scores") &&
-                strcmp(optarg, "softmax"))
-                return cli_usage_error("--what: '%s' is not one of weights, "
-                                       "scores, softmax", optarg);
-            what = optarg;
-            break;
-        case 'f':
-            if (strcmp(optarg, "svg") && strcmp(optarg, "heatmap"))
-                return cli_usage_error("--format: '%s' is not one of svg, "
-                                       "heatmap (for plot)", optarg);
-            svg = strcmp(optarg, "svg") == 0;
-            break;
-        case 'C':
-            if (!cli_parse_color(&color, optarg))
-                return EX_USAGE;
-            break;
-        case 'o':
-            if (!cli_parse_output(&output, optarg))
-                return EX_USAGE;
-            break;
-        default:
-            return cli_bad_option(c, argv);
-        }
-    }
+    plot_options o = {.svg = true, .color = CLI_COLOR_AUTO};
+    int code = cli_parse_command(argc, argv, CLI_PLOT, take_option, &o);
+    if (code)
+        return code == -1 ? cli_help() : code;
     if (optind + 1 != argc)
         return cli_usage_error("plot: one FILE expected (a JSON result of run, "
                                "or - for stdin)");
-    const char *path = argv[optind];
+    o.path = argv[optind];
 
     char *text;
     size_t len;
     sa_error err;
     sa_saved_result res;
-    if (cli_read_file(&text, &len, path, &err))
-        return cli_fail(path, &err);
-    sa_status status = sa_read_result(&res, text, len, what, &err);
+    if (cli_read_file(&text, &len, o.path, &err))
+        return cli_fail(o.path, &err);
+    sa_status status = sa_read_result(&res, text, len, o.what, &err);
     free(text);
     if (status)
-        return cli_fail(path, &err);
-    if (head > res.heads) {
-        size_t heads = res.heads;
-        bool averaged = res.averaged;
+        return cli_fail(o.path, &err);
+    if (o.head > res.heads) {
+        code = cli_usage_error("--head %zu: the result has %zu head%s%s", o.head,
+                               res.heads, res.heads == 1 ? "" : "s",
+                               res.averaged ? " (averaged)" : "");
         sa_saved_result_free(&res);
-        return cli_usage_error("--head %zu: the result has %zu head%s%s", head,
-                               heads, heads == 1 ? "" : "s",
-                               averaged ? " (averaged)" : "");
+        return code;
     }
-
-    // one panel per head, or just --head
-    size_t first = head ? head - 1 : 0, count = head ? 1 : res.heads;
+    size_t first = o.head ? o.head - 1 : 0, count = o.head ? 1 : res.heads;
     sa_panel *panels = calloc(count, sizeof *panels);
-    int code = 0;
     if (!panels) {
         sa_saved_result_free(&res);
         return cli_error(EX_OSERR, "out of memory");
     }
-    size_t nm = res.rows * res.cols;
-    for (size_t k = 0; k < count; k++) {
-        panels[k] = (sa_panel){"", res.rows, res.cols, res.data + (first + k) * nm};
-        if (res.averaged)
-            snprintf(panels[k].title, sizeof panels[k].title,
-                     "average of %zu heads", res.config_heads);
-        else
-            snprintf(panels[k].title, sizeof panels[k].title, "head %zu", first + k + 1);
-    }
-    sa_heatmaps maps = {panels, count, res.what, res.row_labels,
-                        res.col_labels, res.causal, res.window, NULL};
-    // the run's --mask file, named in its config, hatches its cells too
-    unsigned char *mask = NULL;
-    if (res.mask_name && strcmp(res.mask_name, "<stdin>") != 0) {
-        char *mask_text;
-        size_t mask_len;
-        sa_error mask_err;
-        if (cli_read_file(&mask_text, &mask_len, res.mask_name, &mask_err) ||
-            sa_read_mask(&mask, res.rows, res.cols, res.mask_name, mask_text,
-                         mask_len, &mask_err))
-            cli_warn("%s: the mask file the result names (%s): %s; its masked "
-                     "cells are drawn as weights", cli_display_name(path),
-                     res.mask_name, mask_err.message);
-        else
-            maps.mask = mask;
-        free(mask_text);
-    }
-    cli_output dest;
-    if ((code = cli_output_open(&dest, output)) == 0) {
-        status = svg ? sa_write_svg(dest.fp, &maps, &err)
-                     : sa_write_heatmap_text(dest.fp, &maps,
-                                             cli_use_color(color, dest.fp), &err);
-        if (status) {
-            cli_output_abort(&dest);
-            code = cli_fail(status == SA_ERR_IO ? (output ? output : "<stdout>") : NULL, &err);
-        } else if (!(code = cli_output_commit(&dest))) {
-            code = cli_close_stdout();
-        }
-    }
+    fill_panels(panels, count, first, &res);
+    unsigned char *mask = recorded_mask(&res, o.path);
+    sa_heatmaps maps = {panels, count, res.what, res.row_labels, res.col_labels,
+                        res.causal, res.window, mask};
+    code = draw(&maps, &o);
     free(mask);
     free(panels);
     sa_saved_result_free(&res);

@@ -40,12 +40,8 @@ int cmd_run(int argc, char **argv)
     char empty[256];
     int code = run_parse_options(&o, argc, argv, false);
 
-    if (code == -1) {
-        fputs(cli_usage, stdout);
-        return cli_close_stdout();
-    }
     if (code)
-        return code;
+        return code == -1 ? cli_help() : code;
     bool binary = o.format == OUT_NPY || o.format == OUT_NPZ;
     if (binary && (!o.output || !*o.output || (o.output[0] == '-' && !o.output[1])) &&
         isatty(STDOUT_FILENO))

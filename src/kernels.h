@@ -12,6 +12,7 @@
 #ifndef SA_KERNELS_H
 #define SA_KERNELS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -116,6 +117,47 @@ float sa_exp_scalar(float v);
 #define SA_EXP_C4 (1.0f / 24.0f)
 #define SA_EXP_C3 (1.0f / 6.0f)
 #define SA_EXP_C2 0.5f
+
+/* exp's reduction and polynomial on any vector type V, in the scalar
+ * form's order: c is the input clamped to SA_EXP_LOW; k = round(c log2 e)
+ * and p = e^f with f = c - k ln 2.  FMA(a, b, c) is a * b + c rounded
+ * once, FNMA(a, b, c) is c - a * b, SUB(a, b) is a - b, SET(x) broadcasts
+ * x. */
+#define SA_EXP_REDUCE(V, k, p, c, FMA, FNMA, SUB, SET)                      \
+    V k = SUB(FMA(c, SET(SA_EXP_LOG2E), SET(SA_EXP_ROUND)), SET(SA_EXP_ROUND)); \
+    V p;                                                                    \
+    do {                                                                    \
+        V f = FNMA(k, SET(SA_EXP_LN2_HI), c);                               \
+        f = FNMA(k, SET(SA_EXP_LN2_LO), f);                                 \
+        p = FMA(SET(SA_EXP_C7), f, SET(SA_EXP_C6));                         \
+        p = FMA(p, f, SET(SA_EXP_C5));                                      \
+        p = FMA(p, f, SET(SA_EXP_C4));                                      \
+        p = FMA(p, f, SET(SA_EXP_C3));                                      \
+        p = FMA(p, f, SET(SA_EXP_C2));                                      \
+        p = FMA(p, f, SET(1.0f));                                           \
+        p = FMA(p, f, SET(1.0f));                                           \
+    } while (0)
+
+/* One step of the maximum and the finiteness check on any vector type:
+ * a NaN v keeps max (as x > max does); zero stays 0 while v is finite. */
+#define SA_MAX_STEP(max, zero, v, MAX, ADD, SUB)                            \
+    do {                                                                    \
+        max = MAX(v, max);                                                  \
+        zero = ADD(zero, SUB(v, v));                                        \
+    } while (0)
+
+/* The maximum of count lanes and whether their zeros are all 0. */
+static inline void sa_max_lanes(const float *lane, const float *zeros,
+                                size_t count, float *max, bool *finite)
+{
+    float m = -INFINITY, z = 0.0f;
+    for (size_t l = 0; l < count; l++) {
+        m = lane[l] > m ? lane[l] : m;
+        z += zeros[l];
+    }
+    *max = m;
+    *finite = z == 0.0f;
+}
 
 /* ---- tile products on the blocked layout (tiles.c) ---------------------- */
 

@@ -103,25 +103,15 @@ KERNEL void sa_tile_values_avx2(float *acc, const float *p, size_t ld_p,
                          vb + c * SA_BLOCK, Pkv, cols);
 }
 
-/* exp(v) on eight floats, as fastexp.c's exp_reduced with fused
+/* exp(v) on eight floats, as kernels_generic.c's sa_exp_scalar with fused
  * multiply-adds; inlined into the loop below. */
 KERNEL static inline __attribute__((always_inline)) __m256 exp8(__m256 v)
 {
-    const __m256 low = _mm256_set1_ps(SA_EXP_LOW), magic = _mm256_set1_ps(SA_EXP_ROUND);
+    const __m256 low = _mm256_set1_ps(SA_EXP_LOW);
     __m256 keep = _mm256_cmp_ps(v, low, _CMP_GE_OQ);
     __m256 c = _mm256_max_ps(v, low);
-    __m256 k = _mm256_sub_ps(
-        _mm256_fmadd_ps(c, _mm256_set1_ps(SA_EXP_LOG2E), magic), magic);
-    __m256 f = _mm256_fnmadd_ps(k, _mm256_set1_ps(SA_EXP_LN2_HI), c);
-    f = _mm256_fnmadd_ps(k, _mm256_set1_ps(SA_EXP_LN2_LO), f);
-    __m256 p = _mm256_set1_ps(SA_EXP_C7);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C6));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C5));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C4));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C3));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(SA_EXP_C2));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+    SA_EXP_REDUCE(__m256, k, p, c, _mm256_fmadd_ps, _mm256_fnmadd_ps,
+                  _mm256_sub_ps, _mm256_set1_ps);
     __m256i bits = _mm256_slli_epi32(
         _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
     return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(bits)), keep);
@@ -170,27 +160,19 @@ KERNEL size_t sa_max_prefix_avx2(const float *x, size_t n, float *max_out,
     // two chains of sixteen, as one would wait on the latency of each step
     for (; j + 2 * LANES <= n; j += 2 * LANES) {
         __m256 v = _mm256_loadu_ps(x + j), v2 = _mm256_loadu_ps(x + j + LANES);
-        max = _mm256_max_ps(v, max);  // a NaN v keeps max, as x > max does
-        max2 = _mm256_max_ps(v2, max2);
-        zero = _mm256_add_ps(zero, _mm256_sub_ps(v, v));
-        zero2 = _mm256_add_ps(zero2, _mm256_sub_ps(v2, v2));
+        SA_MAX_STEP(max, zero, v, _mm256_max_ps, _mm256_add_ps, _mm256_sub_ps);
+        SA_MAX_STEP(max2, zero2, v2, _mm256_max_ps, _mm256_add_ps, _mm256_sub_ps);
     }
     max = _mm256_max_ps(max2, max);
     zero = _mm256_add_ps(zero, zero2);
     for (; j + LANES <= n; j += LANES) {
         __m256 v = _mm256_loadu_ps(x + j);
-        max = _mm256_max_ps(v, max);
-        zero = _mm256_add_ps(zero, _mm256_sub_ps(v, v));
+        SA_MAX_STEP(max, zero, v, _mm256_max_ps, _mm256_add_ps, _mm256_sub_ps);
     }
-    float lane[LANES], zeros[LANES], m = -INFINITY, z = 0.0f;
+    float lane[LANES], zeros[LANES];
     _mm256_storeu_ps(lane, max);
     _mm256_storeu_ps(zeros, zero);
-    for (size_t l = 0; l < LANES; l++) {
-        m = lane[l] > m ? lane[l] : m;
-        z += zeros[l];
-    }
-    *max_out = m;
-    *finite = z == 0.0f;
+    sa_max_lanes(lane, zeros, LANES, max_out, finite);
     return j;
 }
 

@@ -129,21 +129,11 @@ KERNEL void sa_tile_values_avx512(float *acc, const float *p, size_t ld_p,
  * operation (masked multiply in place of its and with the comparison). */
 KERNEL INLINE __m512 exp16(__m512 v)
 {
-    const __m512 low = _mm512_set1_ps(SA_EXP_LOW), magic = _mm512_set1_ps(SA_EXP_ROUND);
+    const __m512 low = _mm512_set1_ps(SA_EXP_LOW);
     __mmask16 keep = _mm512_cmp_ps_mask(v, low, _CMP_GE_OQ);
     __m512 c = _mm512_max_ps(v, low);
-    __m512 k = _mm512_sub_ps(
-        _mm512_fmadd_ps(c, _mm512_set1_ps(SA_EXP_LOG2E), magic), magic);
-    __m512 f = _mm512_fnmadd_ps(k, _mm512_set1_ps(SA_EXP_LN2_HI), c);
-    f = _mm512_fnmadd_ps(k, _mm512_set1_ps(SA_EXP_LN2_LO), f);
-    __m512 p = _mm512_set1_ps(SA_EXP_C7);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C6));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C5));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C4));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C3));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(SA_EXP_C2));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    SA_EXP_REDUCE(__m512, k, p, c, _mm512_fmadd_ps, _mm512_fnmadd_ps,
+                  _mm512_sub_ps, _mm512_set1_ps);
     __m512i bits = _mm512_slli_epi32(
         _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127)), 23);
     return _mm512_maskz_mul_ps(keep, p, _mm512_castsi512_ps(bits));
@@ -197,10 +187,8 @@ KERNEL size_t sa_max_prefix_avx512(const float *x, size_t n, float *max_out,
     size_t j = 0;
     for (; j + 32 <= n; j += 32) {
         __m512 v = _mm512_loadu_ps(x + j), v2 = _mm512_loadu_ps(x + j + 16);
-        max = _mm512_max_ps(v, max);  // a NaN v keeps max, as x > max does
-        max2 = _mm512_max_ps(v2, max2);
-        zero = _mm512_add_ps(zero, _mm512_sub_ps(v, v));
-        zero2 = _mm512_add_ps(zero2, _mm512_sub_ps(v2, v2));
+        SA_MAX_STEP(max, zero, v, _mm512_max_ps, _mm512_add_ps, _mm512_sub_ps);
+        SA_MAX_STEP(max2, zero2, v2, _mm512_max_ps, _mm512_add_ps, _mm512_sub_ps);
     }
     max = _mm512_max_ps(max2, max);
     zero = _mm512_add_ps(zero, zero2);
@@ -212,15 +200,10 @@ KERNEL size_t sa_max_prefix_avx512(const float *x, size_t n, float *max_out,
         zero = _mm512_add_ps(zero, _mm512_sub_ps(v, v));
         j += some;
     }
-    float lane[16], zeros[16], m = -INFINITY, z = 0.0f;
+    float lane[16], zeros[16];
     _mm512_storeu_ps(lane, max);
     _mm512_storeu_ps(zeros, zero);
-    for (size_t l = 0; l < 16; l++) {
-        m = lane[l] > m ? lane[l] : m;
-        z += zeros[l];
-    }
-    *max_out = m;
-    *finite = z == 0.0f;
+    sa_max_lanes(lane, zeros, 16, max_out, finite);
     return j;
 }
 

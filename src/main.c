@@ -110,24 +110,17 @@ int main(int argc, char **argv)
         return cli_error(EX_USAGE, "SELFATTN_KERNELS: %s", err.message);
     if (argc < 2)
         return cli_usage_error("missing command (run, batch, init, inspect, plot or completion)");
+    static const struct { const char *name; int (*run)(int, char **); } commands[] = {
+        {"run", cmd_run}, {"batch", cmd_batch}, {"init", cmd_init},
+        {"inspect", cmd_inspect}, {"plot", cmd_plot}, {"completion", cmd_completion},
+    };
     const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "init") == 0)
-        return cmd_init(argc - 1, argv + 1);
-    if (strcmp(cmd, "batch") == 0)
-        return cmd_batch(argc - 1, argv + 1);
-    if (strcmp(cmd, "inspect") == 0)
-        return cmd_inspect(argc - 1, argv + 1);
-    if (strcmp(cmd, "plot") == 0)
-        return cmd_plot(argc - 1, argv + 1);
-    if (strcmp(cmd, "completion") == 0)
-        return cmd_completion(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "help") == 0) {
-        fputs(cli_usage, stdout);
-        return cli_close_stdout();
-    }
+        strcmp(cmd, "help") == 0)
+        return cli_help();
     if (strcmp(cmd, "--version") == 0) {
         puts("selfattn " SA_VERSION);
         return cli_close_stdout();

@@ -95,16 +95,15 @@ static sa_status read_gpt2(sa_weights *w, const sa_tensor_set *set,
     w->d_proj = w->d_kv = P;
     if (!(w->wq = sa_take_columns(attn, d, cols, 0, P)) ||
         !(w->wk = sa_take_columns(attn, d, cols, P, P)) ||
-        !(w->wv = sa_take_columns(attn, d, cols, 2 * P, P)))
-        goto nomem;
-    snprintf(why, sizeof why, "the columns of c_attn.weight");
-    if ((status = sa_take_vector(&bias, set, layer_name(name, sizeof name, prefix,
-                             "h.%ld.attn.c_attn.bias", layer), cols, why, err)))
+        !(w->wv = sa_take_columns(attn, d, cols, 2 * P, P))) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         goto done;
-    if (bias && (!(w->bq = sa_take_range(bias, 0, P)) ||
-                 !(w->bk = sa_take_range(bias, P, P)) ||
-                 !(w->bv = sa_take_range(bias, 2 * P, P))))
-        goto nomem;
+    }
+    snprintf(why, sizeof why, "the columns of c_attn.weight");
+    layer_name(name, sizeof name, prefix, "h.%ld.attn.c_attn.bias", layer);
+    if ((status = sa_take_vector(&bias, set, name, cols, why, err)) ||
+        (status = sa_split_biases(w, bias, P, err)))
+        goto done;
     const char *proj = layer_name(name, sizeof name, prefix, "h.%ld.attn.c_proj.weight", layer);
     if ((status = sa_take_matrix(&w->wo, &ro, &co, set, proj, err)))
         goto done;
@@ -114,12 +113,9 @@ static sa_status read_gpt2(sa_weights *w, const sa_tensor_set *set,
         goto done;
     }
     w->d_out = w->wo ? co : P;
-    status = sa_take_vector(&w->bo, set, layer_name(name, sizeof name, prefix,
-                        "h.%ld.attn.c_proj.bias", layer), w->d_out,
-                        "the columns of c_proj.weight", err);
-    goto done;
-nomem:
-    status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    layer_name(name, sizeof name, prefix, "h.%ld.attn.c_proj.bias", layer);
+    status = sa_take_vector(&w->bo, set, name, w->d_out,
+                            "the columns of c_proj.weight", err);
 done:
     free(attn);
     free(bias);
@@ -159,9 +155,9 @@ static sa_status read_bert(sa_weights *w, const sa_tensor_set *set,
         if (!*dst[i])
             return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         snprintf(fmt, sizeof fmt, "encoder.layer.%%ld.attention.self.%s.bias", parts[i]);
-        if ((status = sa_take_vector(bias_dst[i], set, layer_name(name, sizeof name,
-                                 prefix, fmt, layer), rows,
-                                 "the rows of its weight", err)))
+        layer_name(name, sizeof name, prefix, fmt, layer);
+        if ((status = sa_take_vector(bias_dst[i], set, name, rows,
+                                     "the rows of its weight", err)))
             return status;
     }
     w->d_model = w->d_kv_in = cols;
@@ -184,9 +180,10 @@ static sa_status read_bert(sa_weights *w, const sa_tensor_set *set,
         if (!w->wo)
             return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     }
-    return sa_take_vector(&w->bo, set, layer_name(name, sizeof name, prefix,
-                      "encoder.layer.%ld.attention.output.dense.bias", layer),
-                      w->d_out, "the rows of attention.output.dense.weight", err);
+    layer_name(name, sizeof name, prefix,
+               "encoder.layer.%ld.attention.output.dense.bias", layer);
+    return sa_take_vector(&w->bo, set, name, w->d_out,
+                          "the rows of attention.output.dense.weight", err);
 }
 
 sa_status sa_read_checkpoint(sa_weights *w, bool *found,

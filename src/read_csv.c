@@ -195,13 +195,67 @@ static sa_status parse_value(float *v, const field *fld, const char *text,
                    fld->text);
 }
 
+/* What the reading knows so far. */
+typedef struct {
+    size_t rows, cols;
+    bool seen_first;     /* the first non-blank, non-comment line */
+    bool labelled;       /* the rows start with a label */
+    bool index_header;   /* pandas' ",0,1" header: every row is labelled */
+} csv_state;
+
+/* True if the first line f is a header: a non-empty, non-numeric field
+ * after the first, one non-numeric field, or an empty first field
+ * (pandas' to_csv(), whose rows are labelled by the index). */
+static bool is_header(csv_state *st, const line_fields *f)
+{
+    bool header = f->count == 1 && !looks_numeric(f->items[0].text);
+    for (size_t j = 1; j < f->count; j++)
+        if (f->items[j].text[0] && !looks_numeric(f->items[j].text))
+            header = true;
+    st->index_header = f->count > 1 && f->items[0].text[0] == '\0';
+    return header || st->index_header;
+}
+
+/* Takes the fields of one data line (starting at byte start) into s. */
+static sa_status take_row(csv_state *st, sink *s, const line_fields *f,
+                          const char *text, size_t len, size_t start,
+                          sa_error *err)
+{
+    long line, col;
+    if (st->rows == 0) {
+        st->labelled = st->index_header || !looks_numeric(f->items[0].text);
+        st->cols = f->count - (st->labelled ? 1 : 0);
+        if (st->cols == 0) {
+            sa_text_position(text, len, start, &line, &col);
+            return sa_fail(err, SA_ERR_DATA, line, col, "a label but no values");
+        }
+    }
+    if (f->count != st->cols + (st->labelled ? 1 : 0)) {
+        sa_text_position(text, len, start, &line, &col);
+        return sa_fail(err, SA_ERR_DATA, line, col,
+                       "%zu values, expected %zu like the first row",
+                       f->count - (st->labelled ? 1 : 0), st->cols);
+    }
+    if (st->labelled && !push_label(s, f->items[0].text))
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    for (size_t j = st->labelled ? 1 : 0; j < f->count; j++) {
+        float v = 0.0f;
+        sa_status status = parse_value(&v, &f->items[j], text, len, err);
+        if (status)
+            return status;
+        if (!push_float(s, v))
+            return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    }
+    st->rows++;
+    return SA_OK;
+}
+
 sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
                              sa_error *err)
 {
     line_fields f = {0};
     sink s = {0};
-    size_t rows = 0, cols = 0;
-    bool seen_first = false, labelled = false, index_header = false;
+    csv_state st = {0};
     sa_status status = SA_OK;
     long line, col;
 
@@ -211,10 +265,8 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
         sa_text_position(text, len, (size_t)(nul - text), &line, &col);
         return sa_fail(err, SA_ERR_DATA, line, col, "a NUL byte in CSV text");
     }
-    size_t pos = 0;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;  /* a UTF-8 byte order mark */
-    while (pos < len) {
+    size_t pos = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (pos < len && !status) {
         size_t start = pos, end = pos;
         while (end < len && text[end] != '\n')
             end++;
@@ -226,72 +278,28 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
             first++;
         if (first == end || text[first] == '#')
             continue;  /* blank or comment line */
-
-        status = split_line(&f, text, start, end, len, err);
-        if (status)
-            goto fail;
-        if (!seen_first) {
-            seen_first = true;
-            /* a header has a non-empty, non-numeric field after the
-             * first, or is one non-numeric field */
-            bool header = f.count == 1 && !looks_numeric(f.items[0].text);
-            for (size_t j = 1; j < f.count; j++)
-                if (f.items[j].text[0] && !looks_numeric(f.items[j].text))
-                    header = true;
-            /* pandas' to_csv(): ",0,1" above rows labelled by the index */
-            index_header = f.count > 1 && f.items[0].text[0] == '\0';
-            if (header || index_header)
-                continue;
-        }
-        if (rows == 0) {
-            labelled = index_header || !looks_numeric(f.items[0].text);
-            cols = f.count - (labelled ? 1 : 0);
-            if (cols == 0) {
-                sa_text_position(text, len, start, &line, &col);
-                status = sa_fail(err, SA_ERR_DATA, line, col,
-                                 "a label but no values");
-                goto fail;
-            }
-        }
-        if (f.count != cols + (labelled ? 1 : 0)) {
-            sa_text_position(text, len, start, &line, &col);
-            status = sa_fail(err, SA_ERR_DATA, line, col,
-                             "%zu values, expected %zu like the first row",
-                             f.count - (labelled ? 1 : 0), cols);
-            goto fail;
-        }
-        if (labelled && !push_label(&s, f.items[0].text))
-            goto nomem;
-        for (size_t j = labelled ? 1 : 0; j < f.count; j++) {
-            float v = 0.0f;
-            status = parse_value(&v, &f.items[j], text, len, err);
-            if (status)
-                goto fail;
-            if (!push_float(&s, v))
-                goto nomem;
-        }
-        rows++;
+        if ((status = split_line(&f, text, start, end, len, err)))
+            break;
+        bool first_line = !st.seen_first;
+        st.seen_first = true;
+        if (first_line && is_header(&st, &f))
+            continue;
+        status = take_row(&st, &s, &f, text, len, start, err);
     }
-    if (rows == 0) {
+    if (!status && st.rows == 0)
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "no rows of numbers");
-        goto fail;
-    }
     free(f.items);
     free(f.buf);
-    m->rows = rows;
-    m->cols = cols;
+    if (status) {
+        free(s.values);
+        for (size_t i = 0; i < s.n_labels; i++)
+            free(s.labels[i]);
+        free(s.labels);
+        return status;
+    }
+    m->rows = st.rows;
+    m->cols = st.cols;
     m->data = s.values;
     m->tokens = s.labels;
     return SA_OK;
-
-nomem:
-    status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-fail:
-    free(f.items);
-    free(f.buf);
-    free(s.values);
-    for (size_t i = 0; i < s.n_labels; i++)
-        free(s.labels[i]);
-    free(s.labels);
-    return status;
 }

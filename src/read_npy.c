@@ -33,6 +33,83 @@ static sa_status bad(sa_error *err, const char *what)
     return sa_fail(err, SA_ERR_DATA, 0, 0, "not a readable .npy file: %s", what);
 }
 
+/* descr: the byte order and element type, e.g. '<f4'. */
+static sa_status parse_descr(sa_tensor *t, const char *h, size_t header_len,
+                             sa_error *err)
+{
+    const char *descr = header_value(h, header_len, "descr");
+    if (!descr || (*descr != '\'' && *descr != '"'))
+        return bad(err, "no 'descr' string in the header (structured arrays "
+                   "are not supported)");
+    char type[16] = "";
+    size_t n = 0;
+    for (const char *p = descr + 1; p < h + header_len && *p != *descr &&
+         n < sizeof type - 1; p++)
+        type[n++] = *p;
+    type[n] = '\0';
+    static const struct { const char *code; sa_dtype dtype; } codes[] = {
+        {"f4", SA_DTYPE_F32}, {"f8", SA_DTYPE_F64}, {"f2", SA_DTYPE_F16},
+        {"b1", SA_DTYPE_BOOL},
+    };
+    size_t k = 0;
+    while (k < 4 && strcmp(type + (n ? 1 : 0), codes[k].code) != 0)
+        k++;
+    if (k == 4)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s' "
+                       "(selfattn reads <f4, <f8, <f2, big-endian ones and |b1)",
+                       type);
+    t->dtype = codes[k].dtype;
+    char order = type[0];
+    if (!order || !strchr("<>=|", order) ||
+        (order == '|' && t->dtype != SA_DTYPE_BOOL))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s'", type);
+    t->big_endian = order == '>';
+    return SA_OK;
+}
+
+/* fortran_order: True or False. */
+static sa_status parse_order(sa_tensor *t, const char *h, size_t header_len,
+                             sa_error *err)
+{
+    const char *fo = header_value(h, header_len, "fortran_order");
+    if (!fo)
+        return bad(err, "no 'fortran_order' in the header");
+    size_t rest = (size_t)(h + header_len - fo);  /* the header is not NUL-terminated */
+    if (rest >= 4 && memcmp(fo, "True", 4) == 0)
+        t->fortran_order = true;
+    else if (rest < 5 || memcmp(fo, "False", 5) != 0)
+        return bad(err, "'fortran_order' is neither True nor False");
+    return SA_OK;
+}
+
+/* shape: a tuple of non-negative integers. */
+static sa_status parse_shape(sa_tensor *t, const char *h, size_t header_len,
+                             sa_error *err)
+{
+    const char *p = header_value(h, header_len, "shape");
+    const char *end = h + header_len;
+    if (!p || *p != '(')
+        return bad(err, "no 'shape' tuple in the header");
+    for (p++;;) {
+        while (p < end && (isspace((unsigned char)*p) || *p == ','))
+            p++;
+        if (p < end && *p == ')')
+            return SA_OK;
+        if (p >= end || !isdigit((unsigned char)*p))
+            return bad(err, "a malformed 'shape' tuple");
+        if (t->ndim == SA_MAX_DIMS)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "an .npy array of more than "
+                           "%d dimensions", SA_MAX_DIMS);
+        size_t v = 0;
+        for (; p < end && isdigit((unsigned char)*p); p++) {
+            if (v > (SIZE_MAX - 9) / 10)
+                return bad(err, "a dimension too large");
+            v = v * 10 + (size_t)(*p - '0');
+        }
+        t->shape[t->ndim++] = v;
+    }
+}
+
 sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
                       sa_error *err)
 {
@@ -59,70 +136,11 @@ sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
     if (header_len > len - start)
         return bad(err, "the header runs past the end of the file");
     const char *h = (const char *)buf + start;
-
-    /* descr: byte order and type */
-    const char *descr = header_value(h, header_len, "descr");
-    if (!descr || (*descr != '\'' && *descr != '"'))
-        return bad(err, "no 'descr' string in the header (structured arrays "
-                   "are not supported)");
-    char type[16] = "";
-    size_t n = 0;
-    for (const char *p = descr + 1; p < h + header_len && *p != *descr &&
-         n < sizeof type - 1; p++)
-        type[n++] = *p;
-    type[n] = '\0';
-    char order = type[0];
-    const char *code = type + 1;
-    if (strcmp(code, "f4") == 0)
-        t->dtype = SA_DTYPE_F32;
-    else if (strcmp(code, "f8") == 0)
-        t->dtype = SA_DTYPE_F64;
-    else if (strcmp(code, "f2") == 0)
-        t->dtype = SA_DTYPE_F16;
-    else if (strcmp(code, "b1") == 0)
-        t->dtype = SA_DTYPE_BOOL;
-    else
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s' "
-                       "(selfattn reads <f4, <f8, <f2, big-endian ones and |b1)",
-                       type);
-    if (!order || !strchr("<>=|", order) ||
-        (order == '|' && t->dtype != SA_DTYPE_BOOL))
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s'", type);
-    t->big_endian = order == '>';
-
-    /* fortran_order: True or False */
-    const char *fo = header_value(h, header_len, "fortran_order");
-    if (!fo)
-        return bad(err, "no 'fortran_order' in the header");
-    size_t rest = (size_t)(h + header_len - fo);  /* the header is not NUL-terminated */
-    if (rest >= 4 && memcmp(fo, "True", 4) == 0)
-        t->fortran_order = true;
-    else if (rest < 5 || memcmp(fo, "False", 5) != 0)
-        return bad(err, "'fortran_order' is neither True nor False");
-
-    /* shape: a tuple of non-negative integers */
-    const char *p = header_value(h, header_len, "shape");
-    const char *end = h + header_len;
-    if (!p || *p != '(')
-        return bad(err, "no 'shape' tuple in the header");
-    for (p++;;) {
-        while (p < end && (isspace((unsigned char)*p) || *p == ','))
-            p++;
-        if (p < end && *p == ')')
-            break;
-        if (p >= end || !isdigit((unsigned char)*p))
-            return bad(err, "a malformed 'shape' tuple");
-        if (t->ndim == SA_MAX_DIMS)
-            return sa_fail(err, SA_ERR_DATA, 0, 0, "an .npy array of more than "
-                           "%d dimensions", SA_MAX_DIMS);
-        size_t v = 0;
-        for (; p < end && isdigit((unsigned char)*p); p++) {
-            if (v > (SIZE_MAX - 9) / 10)
-                return bad(err, "a dimension too large");
-            v = v * 10 + (size_t)(*p - '0');
-        }
-        t->shape[t->ndim++] = v;
-    }
+    sa_status status;
+    if ((status = parse_descr(t, h, header_len, err)) ||
+        (status = parse_order(t, h, header_len, err)) ||
+        (status = parse_shape(t, h, header_len, err)))
+        return status;
 
     size_t numel = sa_tensor_numel(t), size = sa_dtype_size(t->dtype);
     size_t offset = start + header_len;

@@ -82,10 +82,86 @@ static size_t config_size(const cJSON *config, const char *key)
                ? (size_t)v->valuedouble : 0;
 }
 
+/* The panels to draw: the weights, or steps.scores or steps.softmax
+ * (what; NULL: weights if printed, else the softmax step), in *source. */
+static sa_status choose_source(const cJSON **source, sa_saved_result *r,
+                               const cJSON *root, const cJSON *config,
+                               const char *what, sa_error *err)
+{
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
+    const cJSON *weights = cJSON_GetObjectItemCaseSensitive(root, "weights");
+    if (!what)
+        what = weights ? "weights" : "softmax";
+    r->what = strcmp(what, "weights") == 0 ? "weights"
+              : strcmp(what, "scores") == 0 ? "scores" : "softmax";
+    if (strcmp(what, "weights") == 0) {
+        *source = weights;
+        r->averaged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "average_heads"));
+    } else {
+        *source = cJSON_GetObjectItemCaseSensitive(steps, what);
+    }
+    if (!weights && !steps)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the result has neither "
+                       "weights nor steps to draw: run with --print weights "
+                       "(or steps)");
+    if (!*source)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the result has no %s%s: run "
+                       "with --print %s", strcmp(what, "weights") ? "steps." : "",
+                       what, strcmp(what, "weights") ? "steps" : "weights");
+    return SA_OK;
+}
+
+/* The numbers of source into r->data: one panel, or H. */
+static sa_status read_panels(sa_saved_result *r, const cJSON *source,
+                             size_t H, size_t len, sa_error *err)
+{
+    size_t n = r->rows, m = r->cols;
+    /* every number takes at least two bytes of text ("0,"): a config that
+     * claims more than the document holds is a lie, not an allocation */
+    if (n > len / 2 / m || r->heads > len / 2 / (n * m))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "config says %zu heads of %zu "
+                       "x %zu, more numbers than the document holds",
+                       r->heads, n, m);
+    r->data = malloc(r->heads * n * m * sizeof *r->data);
+    if (!r->data)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    if (r->averaged)
+        return read_panel(r->data, source, n, m, r->what, 0, err);
+    if (!cJSON_IsArray(source) || (size_t)cJSON_GetArraySize(source) != H)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu heads", r->what, H);
+    sa_status status = SA_OK;
+    size_t h = 0;
+    for (const cJSON *p = source->child; p && !status; p = p->next, h++)
+        status = read_panel(r->data + h * n * m, p, n, m, r->what, h, err);
+    return status;
+}
+
+/* The masking settings and the labels. */
+static sa_status read_settings(sa_saved_result *r, const cJSON *root,
+                               const cJSON *config, sa_error *err)
+{
+    const cJSON *context = cJSON_GetObjectItemCaseSensitive(config, "context");
+    const cJSON *window = cJSON_GetObjectItemCaseSensitive(config, "window");
+    const cJSON *mask = cJSON_GetObjectItemCaseSensitive(config, "mask");
+    r->causal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "causal"));
+    if (cJSON_IsString(mask) && !(r->mask_name = strdup(mask->valuestring)))
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    r->window = cJSON_IsNumber(window) && window->valuedouble >= 0 &&
+                window->valuedouble < 1e15 ? (long)window->valuedouble : -1;
+    sa_status status = read_labels(&r->row_labels, cJSON_GetObjectItemCaseSensitive(
+                                   root, "tokens"), r->rows, "tokens", err);
+    if (status)
+        return status;
+    return read_labels(&r->col_labels, cJSON_GetObjectItemCaseSensitive(root,
+                       cJSON_IsString(context) ? "key_tokens" : "tokens"), r->cols,
+                       "key_tokens", err);
+}
+
 sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
                          const char *what, sa_error *err)
 {
     cJSON *root = NULL;
+    const cJSON *source;
     sa_status status;
     memset(r, 0, sizeof *r);
     if ((status = sa_json_parse(&root, text, len, err)))
@@ -98,82 +174,18 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
     }
     size_t n = config_size(config, "n"), H = config_size(config, "heads");
     size_t m = config_size(config, "m");
-    if (!m)
-        m = n;  /* results without cross-attention */
     if (!n || !H) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "config needs n and heads");
         goto done;
     }
-    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
-    const cJSON *weights = cJSON_GetObjectItemCaseSensitive(root, "weights");
-    const cJSON *source;
-    if (!what)
-        what = weights ? "weights" : "softmax";
-    r->what = strcmp(what, "weights") == 0 ? "weights"
-              : strcmp(what, "scores") == 0 ? "scores" : "softmax";
-    if (strcmp(what, "weights") == 0) {
-        source = weights;
-        r->averaged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "average_heads"));
-    } else {
-        source = cJSON_GetObjectItemCaseSensitive(steps, what);
-    }
-    if (!weights && !steps) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result has neither "
-                         "weights nor steps to draw: run with --print weights "
-                         "(or steps)");
+    if ((status = choose_source(&source, r, root, config, what, err)))
         goto done;
-    }
-    if (!source) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result has no %s%s: run "
-                         "with --print %s", strcmp(what, "weights") ? "steps." : "",
-                         what, strcmp(what, "weights") ? "steps" : "weights");
-        goto done;
-    }
     r->heads = r->averaged ? 1 : H;
     r->config_heads = H;
     r->rows = n;
-    r->cols = m;
-    /* every number takes at least two bytes of text ("0,"): a config that
-     * claims more than the document holds is a lie, not an allocation */
-    if (n > len / 2 / m || r->heads > len / 2 / (n * m)) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "config says %zu heads of %zu "
-                         "x %zu, more numbers than the document holds",
-                         r->heads, n, m);
-        goto done;
-    }
-    r->data = malloc(r->heads * n * m * sizeof *r->data);
-    if (!r->data) {
-        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-        goto done;
-    }
-    if (r->averaged) {
-        status = read_panel(r->data, source, n, m, what, 0, err);
-    } else if (!cJSON_IsArray(source) || (size_t)cJSON_GetArraySize(source) != H) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu heads", what, H);
-    } else {
-        size_t h = 0;
-        for (const cJSON *p = source->child; p && !status; p = p->next, h++)
-            status = read_panel(r->data + h * n * m, p, n, m, what, h, err);
-    }
-    if (status)
-        goto done;
-    const cJSON *context = cJSON_GetObjectItemCaseSensitive(config, "context");
-    const cJSON *window = cJSON_GetObjectItemCaseSensitive(config, "window");
-    r->causal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "causal"));
-    const cJSON *mask = cJSON_GetObjectItemCaseSensitive(config, "mask");
-    if (cJSON_IsString(mask) && !(r->mask_name = strdup(mask->valuestring))) {
-        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-        goto done;
-    }
-    r->window = cJSON_IsNumber(window) && window->valuedouble >= 0 &&
-                window->valuedouble < 1e15 ? (long)window->valuedouble : -1;
-    if ((status = read_labels(&r->row_labels,
-                              cJSON_GetObjectItemCaseSensitive(root, "tokens"), n,
-                              "tokens", err)))
-        goto done;
-    status = read_labels(&r->col_labels, cJSON_GetObjectItemCaseSensitive(root,
-                         cJSON_IsString(context) ? "key_tokens" : "tokens"), m,
-                         "key_tokens", err);
+    r->cols = m ? m : n;  /* results without cross-attention have no m */
+    if (!(status = read_panels(r, source, H, len, err)))
+        status = read_settings(r, root, config, err);
 done:
     if (status)
         sa_saved_result_free(r);

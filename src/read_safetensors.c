@@ -104,11 +104,85 @@ static void sort_by_begin(size_t *order, const size_t *begins, size_t n)
         }
 }
 
+/* The header: a JSON object (no copy: sa_json_parse needs no NUL). */
+static sa_status parse_header(cJSON **root, const unsigned char *buf, size_t n,
+                              sa_error *err)
+{
+    sa_status status = sa_json_parse(root, (const char *)buf + 8, n, err);
+    if (status == SA_ERR_DATA) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return sa_fail(err, status, 0, 0, "the safetensors header is not JSON: %s", why);
+    }
+    if (!status && !cJSON_IsObject(*root))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the safetensors header is "
+                       "not a JSON object");
+    return status;
+}
+
+/* __metadata__: an object of strings. */
+static sa_status check_metadata(const cJSON *item, sa_error *err)
+{
+    if (!cJSON_IsObject(item))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ must be an "
+                       "object of strings");
+    for (const cJSON *m = item->child; m; m = m->next)
+        if (!cJSON_IsString(m))
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ must map "
+                           "names to strings");
+    return SA_OK;
+}
+
+/* The tensors must tile the buffer: no gap, no overlap, nothing after. */
+static sa_status check_tiling(const sa_tensor_set *set, const size_t *begins,
+                              const size_t *ends, size_t *order,
+                              size_t buffer_len, sa_error *err)
+{
+    sort_by_begin(order, begins, set->count);
+    size_t at = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        size_t k = order[i];
+        if (begins[k] != at)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets begin at "
+                           "%zu but the previous tensor ends at %zu (tensors "
+                           "must tile the buffer)", set->items[k].name,
+                           begins[k], at);
+        at = ends[k];
+    }
+    if (at != buffer_len)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the tensors cover %zu bytes "
+                       "but the buffer has %zu", at, buffer_len);
+    return SA_OK;
+}
+
+/* Every entry of the header into set, and where its bytes lie. */
+static sa_status read_entries(sa_tensor_set *set, size_t *begins, size_t *ends,
+                              const cJSON *root, const unsigned char *buffer,
+                              size_t buffer_len, sa_error *err)
+{
+    sa_status status;
+    for (const cJSON *item = root->child; item; item = item->next) {
+        if (strcmp(item->string, "__metadata__") == 0) {
+            if ((status = check_metadata(item, err)))
+                return status;
+            continue;
+        }
+        if (sa_tensor_find(set, item->string))
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
+                           "safetensors header", item->string);
+        size_t k = set->count++;
+        if ((status = read_entry(&set->items[k], &begins[k], &ends[k], item,
+                                 buffer_len, err)))
+            return status;
+        set->items[k].raw = buffer + begins[k];
+    }
+    return SA_OK;
+}
+
 sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
                               size_t len, sa_error *err)
 {
     cJSON *root = NULL;
-    char *header = NULL;
     size_t *begins = NULL, *ends = NULL, *order = NULL;
     sa_status status;
 
@@ -123,26 +197,8 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "not a safetensors file: the "
                        "header length %llu runs past the end of the file",
                        (unsigned long long)n);
-    header = malloc((size_t)n + 1);
-    if (!header)
-        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-    memcpy(header, buf + 8, (size_t)n);
-    header[n] = '\0';
-    status = sa_json_parse(&root, header, (size_t)n, err);
-    if (status == SA_ERR_DATA) {
-        char why[sizeof err->message];
-        snprintf(why, sizeof why, "%s", err->message);
-        sa_fail(err, status, 0, 0, "the safetensors header is not JSON: %s", why);
+    if ((status = parse_header(&root, buf, (size_t)n, err)))
         goto done;
-    }
-    if (status)
-        goto done;
-    if (!cJSON_IsObject(root)) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the safetensors header is "
-                         "not a JSON object");
-        goto done;
-    }
-
     size_t count = (size_t)cJSON_GetArraySize(root), buffer_len = len - 8 - (size_t)n;
     set->items = calloc(count + 1, sizeof *set->items);
     begins = calloc(count + 1, sizeof *begins);
@@ -152,56 +208,12 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         goto done;
     }
-    const unsigned char *buffer = buf + 8 + n;
-    for (const cJSON *item = root->child; item; item = item->next) {
-        if (strcmp(item->string, "__metadata__") == 0) {
-            if (!cJSON_IsObject(item)) {
-                status = sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ must "
-                                 "be an object of strings");
-                goto done;
-            }
-            for (const cJSON *m = item->child; m; m = m->next)
-                if (!cJSON_IsString(m)) {
-                    status = sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ "
-                                     "must map names to strings");
-                    goto done;
-                }
-            continue;
-        }
-        if (sa_tensor_find(set, item->string)) {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
-                             "safetensors header", item->string);
-            goto done;
-        }
-        size_t k = set->count++;
-        status = read_entry(&set->items[k], &begins[k], &ends[k], item,
-                            buffer_len, err);
-        if (status)
-            goto done;
-        set->items[k].raw = buffer + begins[k];
-    }
-    /* the tensors must tile the buffer: no gap, no overlap, nothing after */
-    sort_by_begin(order, begins, set->count);
-    size_t at = 0;
-    for (size_t i = 0; i < set->count; i++) {
-        size_t k = order[i];
-        if (begins[k] != at) {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets begin at "
-                             "%zu but the previous tensor ends at %zu (tensors "
-                             "must tile the buffer)", set->items[k].name,
-                             begins[k], at);
-            goto done;
-        }
-        at = ends[k];
-    }
-    if (at != buffer_len)
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the tensors cover %zu bytes "
-                         "but the buffer has %zu", at, buffer_len);
+    if (!(status = read_entries(set, begins, ends, root, buf + 8 + n, buffer_len, err)))
+        status = check_tiling(set, begins, ends, order, buffer_len, err);
 done:
     if (status)
         sa_tensor_set_free(set);
     cJSON_Delete(root);
-    free(header);
     free(begins);
     free(ends);
     free(order);

@@ -61,8 +61,8 @@ static sa_status read_math(sa_weights *w, const sa_tensor_set *set, sa_error *er
         (status = sa_take_vector(&w->bk, set, "bk", w->d_kv, "the columns of Wk", err)) ||
         (status = sa_take_vector(&w->bv, set, "bv", w->d_kv, "the columns of Wv", err)) ||
         (status = sa_take_vector(&w->bo, set, "bo", w->d_out,
-                             w->wo ? "the columns of Wo" : "the columns of Wq, without Wo",
-                             err)))
+                                 w->wo ? "the columns of Wo" : "the columns of Wq, without Wo",
+                                 err)))
         return status;
     return SA_OK;
 }
@@ -121,7 +121,7 @@ static sa_status read_torch(sa_weights *w, const sa_tensor_set *set,
             return sa_fail(err, SA_ERR_DATA, 0, 0, "both in_proj_weight and "
                            "q_proj_weight; torch has one or the other");
         if ((status = sa_take_matrix_view(&in, &in_owned, &rows, &d, set,
-                                      "in_proj_weight", err)))
+                                          "in_proj_weight", err)))
             return status;
         if (rows % 3 != 0) {
             status = sa_fail(err, SA_ERR_DATA, 0, 0,
@@ -148,7 +148,7 @@ static sa_status read_torch(sa_weights *w, const sa_tensor_set *set,
     }
     size_t P = w->d_proj;
     if ((status = sa_take_matrix_view(&out, &out_owned, &out_rows, &out_cols, set,
-                                  "out_proj.weight", err)))
+                                      "out_proj.weight", err)))
         goto done;
     if (out && out_cols != P) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0,
@@ -159,20 +159,16 @@ static sa_status read_torch(sa_weights *w, const sa_tensor_set *set,
     }
     w->d_out = out ? out_rows : P;
     if ((status = sa_take_vector(&in_bias, set, "in_proj_bias", 3 * P,
-                             "three times the query projection's width", err)) ||
+                                 "three times the query projection's width", err)) ||
         (status = sa_take_vector(&w->bo, set, "out_proj.bias", w->d_out,
-                             out ? "the rows of out_proj.weight"
-                                 : "the query projection's width", err)))
+                                 out ? "the rows of out_proj.weight"
+                                       : "the query projection's width", err)))
         goto done;
-    if (out && !(w->wo = sa_transpose_rows(out, 0, w->d_out, P)))
-        goto nomem;
-    if (in_bias && (!(w->bq = sa_take_range(in_bias, 0, P)) ||
-                    !(w->bk = sa_take_range(in_bias, P, P)) ||
-                    !(w->bv = sa_take_range(in_bias, 2 * P, P))))
-        goto nomem;
-    goto done;
-nomem:
-    status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    if (out && !(w->wo = sa_transpose_rows(out, 0, w->d_out, P))) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        goto done;
+    }
+    status = sa_split_biases(w, in_bias, P, err);
 done:
     free(in_owned);
     free(out_owned);

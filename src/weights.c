@@ -17,14 +17,9 @@ const char *sa_convention_name(sa_convention c)
 
 void sa_weights_free(sa_weights *w)
 {
-    free(w->wq);
-    free(w->wk);
-    free(w->wv);
-    free(w->bq);
-    free(w->bk);
-    free(w->bv);
-    free(w->wo);
-    free(w->bo);
+    float *arrays[] = {w->wq, w->wk, w->wv, w->wo, w->bq, w->bk, w->bv, w->bo};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        free(arrays[i]);
     memset(w, 0, sizeof *w);
 }
 

@@ -39,6 +39,11 @@ float *sa_take_columns(const float *src, size_t rows, size_t cols,
 /* A new copy of src[first .. first + count); NULL if memory ran out. */
 float *sa_take_range(const float *src, size_t first, size_t count);
 
+/* bq, bk and bv (P each) of w from the q, k, v blocks of bias (3P), or
+ * none if bias is NULL. */
+sa_status sa_split_biases(sa_weights *w, const float *bias, size_t P,
+                          sa_error *err);
+
 /* The layer `layer` of a GPT-2 or BERT checkpoint into w, if the set is
  * one (read_checkpoint.c): *found says whether it is; SA_ERR_DATA listing
  * the layers present if it lacks that layer. */

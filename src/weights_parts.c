@@ -10,18 +10,30 @@
 #include "format.h"
 #include "weights_internal.h"
 
-sa_status sa_take_matrix(float **data, size_t *rows, size_t *cols,
-                           const sa_tensor_set *set, const char *name,
-                           sa_error *err)
+/* The tensor `name` in *t, or NULL if the set has none; one of another
+ * rank than ndim is SA_ERR_DATA saying it must be `what`. */
+static sa_status find_of_rank(const sa_tensor **t, const sa_tensor_set *set,
+                              const char *name, size_t ndim, const char *what,
+                              sa_error *err)
 {
-    const sa_tensor *t = sa_tensor_find(set, name);
+    *t = sa_tensor_find(set, name);
+    if (*t && (*t)->ndim != ndim)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s must be %s, not "
+                       "%zu-dimensional", name, what, (*t)->ndim);
+    return SA_OK;
+}
+
+sa_status sa_take_matrix(float **data, size_t *rows, size_t *cols,
+                         const sa_tensor_set *set, const char *name,
+                         sa_error *err)
+{
+    const sa_tensor *t;
     *data = NULL;
     *rows = *cols = 0;
-    if (!t)
-        return SA_OK;
-    if (t->ndim != 2)
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s must be a non-empty matrix "
-                       "(2 dimensions), not %zu-dimensional", name, t->ndim);
+    sa_status status = find_of_rank(&t, set, name, 2, "a non-empty matrix (2 "
+                                    "dimensions)", err);
+    if (status || !t)
+        return status;
     if (t->shape[0] == 0 || t->shape[1] == 0) {
         char shape[96];
         sa_format_shape(shape, sizeof shape, t->ndim, t->shape);
@@ -36,16 +48,14 @@ sa_status sa_take_matrix(float **data, size_t *rows, size_t *cols,
 /* The optional vector `name`, which must have `want` elements (why says
  * where that number comes from). */
 sa_status sa_take_vector(float **data, const sa_tensor_set *set,
-                            const char *name, size_t want, const char *why,
-                            sa_error *err)
+                         const char *name, size_t want, const char *why,
+                         sa_error *err)
 {
-    const sa_tensor *t = sa_tensor_find(set, name);
+    const sa_tensor *t;
     *data = NULL;
-    if (!t)
-        return SA_OK;
-    if (t->ndim != 1)
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s must be a vector (1 "
-                       "dimension), not %zu-dimensional", name, t->ndim);
+    sa_status status = find_of_rank(&t, set, name, 1, "a vector (1 dimension)", err);
+    if (status || !t)
+        return status;
     if (t->shape[0] != want)
         return sa_fail(err, SA_ERR_DATA, 0, 0,
                        "%s has %zu elements but must have %zu (%s)", name,
@@ -60,8 +70,8 @@ sa_status sa_take_vector(float **data, const sa_tensor_set *set,
  * copied once, not twice (memory this program has not touched is slow to
  * touch, see alloc.c). */
 sa_status sa_take_matrix_view(const float **view, float **owned, size_t *rows,
-                                 size_t *cols, const sa_tensor_set *set,
-                                 const char *name, sa_error *err)
+                              size_t *cols, const sa_tensor_set *set,
+                              const char *name, sa_error *err)
 {
     const sa_tensor *t = sa_tensor_find(set, name);
     const float *native = t && t->ndim == 2 ? sa_tensor_native_f32(t) : NULL;
@@ -85,7 +95,7 @@ sa_status sa_take_matrix_view(const float **view, float **owned, size_t *rows,
  * element by element 1.6 ms, 16 x 16 blocks 0.11 ms, 32 x 32 blocks
  * 0.65 ms as their columns, 2 KiB apart, share too few cache sets). */
 float *sa_transpose_rows(const float *src, size_t first, size_t count,
-                             size_t cols)
+                         size_t cols)
 {
     enum { B = 16 };
     float *dst = sa_alloc_large(count * cols * sizeof *dst);
@@ -101,7 +111,7 @@ float *sa_transpose_rows(const float *src, size_t first, size_t count,
 /* A new (rows, count) array: columns [first, first + count) of src (rows,
  * cols). */
 float *sa_take_columns(const float *src, size_t rows, size_t cols,
-                           size_t first, size_t count)
+                       size_t first, size_t count)
 {
     float *dst = sa_alloc_large(rows * count * sizeof *dst);
     if (dst)
@@ -120,3 +130,14 @@ float *sa_take_range(const float *src, size_t first, size_t count)
 }
 
 /* Math convention: Wq (d, P), Wk and Wv (d_ctx, Pkv), Wo (P, d_out). */
+
+sa_status sa_split_biases(sa_weights *w, const float *bias, size_t P,
+                          sa_error *err)
+{
+    if (!bias)
+        return SA_OK;
+    if (!(w->bq = sa_take_range(bias, 0, P)) || !(w->bk = sa_take_range(bias, P, P)) ||
+        !(w->bv = sa_take_range(bias, 2 * P, P)))
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    return SA_OK;
+}

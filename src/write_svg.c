@@ -51,47 +51,52 @@ static size_t longest_label(char *const *labels, size_t count)
     return longest > LABEL_CHARS ? LABEL_CHARS + 1 : longest;
 }
 
-sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
-{
-    size_t rows = maps->panels[0].rows, cols = maps->panels[0].cols, cells = 0;
-    for (size_t k = 0; k < maps->count; k++)
-        cells += maps->panels[k].rows * maps->panels[k].cols;
-    if (cells > MAX_CELLS)
-        return sa_fail(err, SA_ERR_USAGE, 0, 0, "%zu cells are too many for an "
-                       "SVG (at most %d): draw one head (plot --head) or fewer "
-                       "tokens", cells, MAX_CELLS);
-    float lo, hi;
-    sa_heatmap_range(maps, &lo, &hi);
-
-    // geometry: cells, labels, panels in a grid, the legend on the right
-    size_t big = rows > cols ? rows : cols;
-    double cell = big <= 16 ? 28 : big <= 48 ? 16 : fmax(2.0, 640.0 / (double)big);
-    bool labels = cell >= 10;
-    double left = labels ? 10 + 6.5 * (double)longest_label(maps->row_labels, rows) : 10;
-    double top = 28 + (labels ? 5.5 * (double)longest_label(maps->col_labels, cols) : 0);
-    double pw = left + (double)cols * cell + 24, ph = top + (double)rows * cell + 16;
-    size_t grid = 1;
-    while (grid * grid < maps->count)
-        grid++;
-    size_t grid_rows = (maps->count + grid - 1) / grid;
+/* Where everything goes: cells, labels, panels in a grid, the legend. */
+typedef struct {
+    double cell, left, top, pw, ph;  /* cell size, margins, panel size */
+    bool labels;                     /* cells are large enough for labels */
+    size_t grid;                     /* panels per row */
+    double legend_x, width, height;
+    float lo, hi;                    /* the colour scale */
     char lo_text[32], hi_text[32], mid_text[32];
-    sa_format_float(lo_text, lo);
-    sa_format_float(hi_text, hi);
-    sa_format_float(mid_text, (lo + hi) / 2);
+} layout;
+
+static void plan(layout *g, const sa_heatmaps *maps)
+{
+    size_t rows = maps->panels[0].rows, cols = maps->panels[0].cols;
+    sa_heatmap_range(maps, &g->lo, &g->hi);
+    size_t big = rows > cols ? rows : cols;
+    g->cell = big <= 16 ? 28 : big <= 48 ? 16 : fmax(2.0, 640.0 / (double)big);
+    g->labels = g->cell >= 10;
+    g->left = g->labels ? 10 + 6.5 * (double)longest_label(maps->row_labels, rows) : 10;
+    g->top = 28 + (g->labels ? 5.5 * (double)longest_label(maps->col_labels, cols) : 0);
+    g->pw = g->left + (double)cols * g->cell + 24;
+    g->ph = g->top + (double)rows * g->cell + 16;
+    g->grid = 1;
+    while (g->grid * g->grid < maps->count)
+        g->grid++;
+    size_t grid_rows = (maps->count + g->grid - 1) / g->grid;
+    sa_format_float(g->lo_text, g->lo);
+    sa_format_float(g->hi_text, g->hi);
+    sa_format_float(g->mid_text, (g->lo + g->hi) / 2);
     size_t longest = strlen(maps->caption);
-    const char *texts[3] = {lo_text, hi_text, mid_text};
+    const char *texts[3] = {g->lo_text, g->hi_text, g->mid_text};
     for (int t = 0; t < 3; t++)
         longest = strlen(texts[t]) + 4 > longest ? strlen(texts[t]) + 4 : longest;
-    double legend_x = (double)grid * pw + 10;
-    double width = legend_x + 10 + 7.0 * (double)longest;
-    double height = fmax((double)grid_rows * ph + 10, 300);
+    g->legend_x = (double)g->grid * g->pw + 10;
+    g->width = g->legend_x + 10 + 7.0 * (double)longest;
+    g->height = fmax((double)grid_rows * g->ph + 10, 300);
+}
 
+/* The document's start: size, title, the hatch pattern and the gradient. */
+static void write_head(FILE *out, const layout *g, const char *caption)
+{
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
             "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
-            "font-size=\"11\">\n", width, height, width, height);
+            "font-size=\"11\">\n", g->width, g->height, g->width, g->height);
     fputs("<title>", out);
-    xml_text(out, maps->caption, false);
+    xml_text(out, caption, false);
     fputs("</title>\n<defs>\n"
           "<pattern id=\"masked\" patternUnits=\"userSpaceOnUse\" width=\"6\" "
           "height=\"6\"><rect width=\"6\" height=\"6\" fill=\"#e6e6e6\"/>"
@@ -102,69 +107,100 @@ sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
                 (unsigned)sa_viridis((float)s / 10.0f));
     fputs("</linearGradient>\n</defs>\n<rect width=\"100%\" height=\"100%\" "
           "fill=\"white\"/>\n", out);
+}
 
-    char num[32], rl[64], cl[64];
-    for (size_t k = 0; k < maps->count; k++) {
-        const sa_panel *p = &maps->panels[k];
-        double x0 = (double)(k % grid) * pw, y0 = (double)(k / grid) * ph;
-        fprintf(out, "<g transform=\"translate(%.1f,%.1f)\">\n<text x=\"%.1f\" "
-                "y=\"16\" font-size=\"13\" font-weight=\"bold\">", x0, y0, left);
-        xml_text(out, p->title, false);
-        fprintf(out, " (%zu \xC3\x97 %zu)</text>\n", p->rows, p->cols);
-        if (labels) {
-            for (size_t i = 0; i < p->rows; i++) {
-                sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
-                fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                        "dominant-baseline=\"middle\">", left - 4,
-                        top + ((double)i + 0.5) * cell);
-                xml_text(out, rl, true);
-                fputs("</text>\n", out);
-            }
-            for (size_t j = 0; j < p->cols; j++) {
-                sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
-                double cx = left + ((double)j + 0.5) * cell;
-                fprintf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-55)\">",
-                        cx + 3, top - 4);
-                xml_text(out, cl, true);
-                fputs("</text>\n", out);
-            }
-        }
-        for (size_t i = 0; i < p->rows; i++)
-            for (size_t j = 0; j < p->cols; j++) {
-                float v = p->data[i * p->cols + j];
-                bool masked = sa_heatmap_masked(maps, p, i, j);
-                fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-                        "height=\"%.2f\" fill=\"", left + (double)j * cell,
-                        top + (double)i * cell, cell, cell);
-                if (masked)
-                    fputs("url(#masked)", out);
-                else
-                    fprintf(out, "#%06x", (unsigned)sa_viridis(
-                                sa_heatmap_position(v, lo, hi)));
-                sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
-                sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
-                fputs("\"><title>", out);
-                xml_text(out, rl, false);
-                fprintf(out, " (%zu) \xE2\x86\x92 ", i);
-                xml_text(out, cl, false);
-                if (masked) {
-                    fprintf(out, " (%zu): masked</title></rect>\n", j);
-                } else {
-                    sa_format_float(num, v);
-                    fprintf(out, " (%zu): %s</title></rect>\n", j, num);
-                }
-            }
-        fputs("</g>\n", out);
+/* A panel's row and column labels. */
+static void write_labels(FILE *out, const layout *g, const sa_heatmaps *maps,
+                         const sa_panel *p)
+{
+    char label[64];
+    for (size_t i = 0; i < p->rows; i++) {
+        sa_heatmap_label(label, sizeof label, maps->row_labels, i);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                "dominant-baseline=\"middle\">", g->left - 4,
+                g->top + ((double)i + 0.5) * g->cell);
+        xml_text(out, label, true);
+        fputs("</text>\n", out);
     }
+    for (size_t j = 0; j < p->cols; j++) {
+        sa_heatmap_label(label, sizeof label, maps->col_labels, j);
+        double cx = g->left + ((double)j + 0.5) * g->cell;
+        fprintf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-55)\">",
+                cx + 3, g->top - 4);
+        xml_text(out, label, true);
+        fputs("</text>\n", out);
+    }
+}
+
+/* Cell (i, j) of a panel: its colour or hatch, and its tooltip. */
+static void write_cell(FILE *out, const layout *g, const sa_heatmaps *maps,
+                       const sa_panel *p, size_t i, size_t j)
+{
+    char num[32], rl[64], cl[64];
+    float v = p->data[i * p->cols + j];
+    bool masked = sa_heatmap_masked(maps, p, i, j);
+    fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+            "fill=\"", g->left + (double)j * g->cell, g->top + (double)i * g->cell,
+            g->cell, g->cell);
+    if (masked)
+        fputs("url(#masked)", out);
+    else
+        fprintf(out, "#%06x", (unsigned)sa_viridis(sa_heatmap_position(v, g->lo, g->hi)));
+    sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
+    sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
+    fputs("\"><title>", out);
+    xml_text(out, rl, false);
+    fprintf(out, " (%zu) \xE2\x86\x92 ", i);
+    xml_text(out, cl, false);
+    if (masked) {
+        fprintf(out, " (%zu): masked</title></rect>\n", j);
+    } else {
+        sa_format_float(num, v);
+        fprintf(out, " (%zu): %s</title></rect>\n", j, num);
+    }
+}
+
+/* Panel k in its place of the grid. */
+static void write_panel(FILE *out, const layout *g, const sa_heatmaps *maps,
+                        size_t k)
+{
+    const sa_panel *p = &maps->panels[k];
+    double x0 = (double)(k % g->grid) * g->pw, y0 = (double)(k / g->grid) * g->ph;
+    fprintf(out, "<g transform=\"translate(%.1f,%.1f)\">\n<text x=\"%.1f\" "
+            "y=\"16\" font-size=\"13\" font-weight=\"bold\">", x0, y0, g->left);
+    xml_text(out, p->title, false);
+    fprintf(out, " (%zu \xC3\x97 %zu)</text>\n", p->rows, p->cols);
+    if (g->labels)
+        write_labels(out, g, maps, p);
+    for (size_t i = 0; i < p->rows; i++)
+        for (size_t j = 0; j < p->cols; j++)
+            write_cell(out, g, maps, p, i, j);
+    fputs("</g>\n", out);
+}
+
+sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
+{
+    size_t cells = 0;
+    for (size_t k = 0; k < maps->count; k++)
+        cells += maps->panels[k].rows * maps->panels[k].cols;
+    if (cells > MAX_CELLS)
+        return sa_fail(err, SA_ERR_USAGE, 0, 0, "%zu cells are too many for an "
+                       "SVG (at most %d): draw one head (plot --head) or fewer "
+                       "tokens", cells, MAX_CELLS);
+    layout g;
+    plan(&g, maps);
+    write_head(out, &g, maps->caption);
+    for (size_t k = 0; k < maps->count; k++)
+        write_panel(out, &g, maps, k);
 
     // the legend: the colour scale with its range, and the masked swatch
-    fprintf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", legend_x);
+    fprintf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", g.legend_x);
     xml_text(out, maps->caption, false);
     fprintf(out, "</text>\n<rect width=\"16\" height=\"200\" fill=\"url(#scale)\" "
             "stroke=\"#444\"/>\n<text x=\"22\" y=\"8\">%s</text>\n<text x=\"22\" "
             "y=\"104\">%s</text>\n<text x=\"22\" y=\"200\">%s</text>\n<rect y=\"220\" "
             "width=\"16\" height=\"16\" fill=\"url(#masked)\" stroke=\"#444\"/>\n"
             "<text x=\"22\" y=\"232\">masked</text>\n</g>\n</svg>\n",
-            hi_text, mid_text, lo_text);
+            g.hi_text, g.mid_text, g.lo_text);
     return sa_stream_status(out, err);
 }

@@ -73,7 +73,9 @@ static int format_value(char *buf, size_t size, float v, int digits)
     return snprintf(buf, size, "%.*f", digits, (double)v);
 }
 
-static void write_block(FILE *out, const sa_report *r, const sa_block *b)
+/* Writes one block; SA_ERR_NOMEM if its column widths find no memory. */
+static sa_status write_block(FILE *out, const sa_report *r, const sa_block *b,
+                             sa_error *err)
 {
     char *const *keys = sa_report_key_labels(r);
     char *const *row_tokens = b->key_rows ? keys : r->tokens;
@@ -83,10 +85,8 @@ static void write_block(FILE *out, const sa_report *r, const sa_block *b)
 
     // column widths: the widest of the label and every value
     size_t *widths = malloc(b->cols * sizeof *widths);
-    if (!widths) {
-        fputs("(out of memory)\n", out);
-        return;
-    }
+    if (!widths)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     for (size_t j = 0; j < b->cols; j++) {
         widths[j] = shown_width(col_tokens, j);
         for (size_t i = 0; i < b->rows; i++) {
@@ -117,6 +117,7 @@ static void write_block(FILE *out, const sa_report *r, const sa_block *b)
         fputc('\n', out);
     }
     free(widths);
+    return SA_OK;
 }
 
 sa_status sa_write_table(FILE *out, const sa_report *r, sa_error *err)
@@ -127,10 +128,11 @@ sa_status sa_write_table(FILE *out, const sa_report *r, sa_error *err)
     size_t count = sa_report_blocks(blocks, r, true);
 
     sa_report_summary(out, r);
-    for (size_t k = 0; k < count; k++) {
+    sa_status status = SA_OK;
+    for (size_t k = 0; k < count && !status; k++) {
         fputc('\n', out);
-        write_block(out, r, &blocks[k]);
+        status = write_block(out, r, &blocks[k], err);
     }
     free(blocks);
-    return sa_stream_status(out, err);
+    return status ? status : sa_stream_status(out, err);
 }

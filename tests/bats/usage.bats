@@ -29,9 +29,9 @@ load ../helpers
 @test "--help lists every long option that run and init accept" {
     local usage option options missing=""
     usage="$(selfattn --help)"
-    # the getopt_long tables: {"name", no_argument|required_argument, ...}
-    options="$(sed -n 's/^ *{"\([a-z-]*\)", *\(no\|required\)_argument.*/\1/p' \
-                   "$REPO_ROOT"/src/*.c | sort -u)"
+    # the table of src/cli_options.c: {"name", 'x' or 0, CODE, ...}
+    options="$(sed -n "s/^ *{\"\([a-z-]*\)\", *\('.'\|0\), .*/\1/p" \
+                   "$REPO_ROOT"/src/cli_options.c | sort -u)"
     assert [ "$(wc -l <<< "$options")" -ge 15 ]
     for option in $options; do
         grep -qE -- "(^|[ ,])--$option( |$)" <<< "$usage" || missing+=" --$option"

@@ -78,6 +78,40 @@ static void test_json(void)
               err.line == bad[i].line && err.col == bad[i].col,
               "json %zu: got %d %ld:%ld '%s'", i, s, err.line, err.col, err.message);
     }
+
+    /* the readers need no NUL after the text: a valid matrix followed, in
+     * memory, by a byte that is not part of it reads as the matrix */
+    const char text[] = "[[1,2],[3,4]]x";
+    CHECK(sa_read_json_matrix(&m, text, sizeof text - 2, &err) == SA_OK &&
+          m.rows == 2 && m.data[3] == 4.0f, "JSON without a terminator: %s", err.message);
+    sa_matrix_free(&m);
+    CHECK(sa_read_csv_matrix(&m, "1,2\n3,4x", 7, &err) == SA_OK && m.rows == 2 &&
+          m.data[3] == 4.0f, "CSV without a terminator: %s", err.message);
+    sa_matrix_free(&m);
+    CHECK(sa_read_json_matrix(&m, text, sizeof text - 1, &err) == SA_ERR_DATA &&
+          strcmp(err.message, "invalid JSON near 'x'") == 0 && err.col == 14,
+          "text after the value: %s", err.message);
+}
+
+/* The id batch echoes: the member as written, strict JSON whatever the
+ * line held. */
+static void test_batch_id(void)
+{
+    static const struct { const char *line, *id; } cases[] = {
+        {"{\"id\": 12345678901234567890, \"embeddings\": [[1]]}", "12345678901234567890"},
+        {"{\"embeddings\": [[1]], \"id\": \"a\\u0041\"}", "\"aA\""},
+        {"{\"id\": [1, 2.50], \"embeddings\": [[1]]}", "[1,2.5]"},
+        {"{\"id\": 01, \"embeddings\": [[1]]}", "1"},
+        {"{\"x\": {\"id\": 3}, \"embeddings\": [[1]]}", NULL},
+        {"[[1, 2]]", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *id = sa_batch_id(cases[i].line, strlen(cases[i].line));
+        CHECK(cases[i].id ? id && strcmp(id, cases[i].id) == 0 : !id,
+              "batch id %zu: got %s, want %s", i, id ? id : "none",
+              cases[i].id ? cases[i].id : "none");
+        free(id);
+    }
 }
 
 static void test_mask(void)
@@ -280,6 +314,7 @@ int main(void)
     check_kernels_from_env();
     test_csv();
     test_json();
+    test_batch_id();
     test_mask();
     test_torch_convention();
     test_rng_and_generated_weights();

@@ -1,0 +1,247 @@
+/* cli_run_options.c — the options of `run` and `batch`, and their checks. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_run.h"
+
+/* Parses the comma list of --print into o. */
+static bool parse_print(run_options *o, const char *arg)
+{
+    o->print_output = o->print_weights = o->print_steps = false;
+    const char *p = arg;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (len == 6 && strncmp(p, "output", len) == 0)
+            o->print_output = true;
+        else if (len == 7 && strncmp(p, "weights", len) == 0)
+            o->print_weights = true;
+        else if (len == 5 && strncmp(p, "steps", len) == 0)
+            o->print_steps = true;
+        else {
+            cli_usage_error("--print: '%.*s' is not one of output, weights, "
+                            "steps", (int)len, p);
+            return false;
+        }
+        if (p[len] == '\0')
+            return true;
+        p += len + 1;
+    }
+}
+
+/* Sets *index to the position of arg in the NULL-terminated names, or
+ * prints a usage error listing them. */
+static bool parse_choice(int *index, const char *option, const char *arg,
+                         const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *index = i;
+            return true;
+        }
+    char list[128] = "";
+    for (int i = 0; names[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                 i ? ", " : "", names[i]);
+    cli_usage_error("%s: '%s' is not one of %s", option, arg, list);
+    return false;
+}
+
+
+
+/* The options of what to compute it with: weights, heads, context. */
+static bool take_model_option(run_options *o, int c, const char *arg)
+{
+    size_t size;
+    switch (c) {
+    case 'w': o->weights = arg; return true;
+    case OPT_LAYER:
+        if (!cli_parse_size(&size, "--layer", arg, 0, CLI_MAX_LAYER))
+            return false;
+        o->layer = (long)size;
+        return true;
+    case OPT_SEED: o->seed_set = true; return cli_parse_u64(&o->seed, "--seed", arg);
+    case OPT_D_HEAD: return cli_parse_size(&o->d_head, "--d-head", arg, 1, CLI_MAX_WIDTH);
+    case OPT_OUT_PROJ: o->out_proj = true; return true;
+    case 'H': return cli_parse_size(&o->heads, "--heads", arg, 1, CLI_MAX_HEADS);
+    case OPT_KV_HEADS:
+        return cli_parse_size(&o->kv_heads, "--kv-heads", arg, 1, CLI_MAX_HEADS);
+    case OPT_CONTEXT: o->context = arg; return true;
+    }
+    return false;
+}
+
+/* A positive float option, or one above a bound: false after a usage error. */
+static bool parse_above(float *out, const char *option, const char *arg,
+                        float bound, const char *what)
+{
+    if (!cli_parse_float(out, option, arg))
+        return false;
+    if (*out <= bound) {
+        cli_usage_error("%s: '%s' must be %s", option, arg, what);
+        return false;
+    }
+    return true;
+}
+
+/* The options of the scores: scale, positions, modifiers, masks. */
+static bool take_score_option(run_options *o, int c, const char *arg)
+{
+    static const char *const positions[] = {"sinusoidal", NULL};
+    static const char *const styles[] = {"roformer", "neox", NULL};
+    static const char *const masked_rows[] = {"zero", "nan", NULL};
+    size_t size;
+    int choice;
+    switch (c) {
+    case OPT_SCALE: o->scale_set = true; return cli_parse_float(&o->scale, "--scale", arg);
+    case OPT_POS:
+        o->pos_sinusoidal = true;
+        return parse_choice(&choice, "--pos", arg, positions);
+    case OPT_ROPE: o->rope = true; return true;
+    case OPT_ROPE_BASE:
+        o->rope = true;
+        return parse_above(&o->rope_base, "--rope-base", arg, 1.0f, "greater than 1");
+    case OPT_ROPE_STYLE:
+        o->rope = true;
+        if (!parse_choice(&choice, "--rope-style", arg, styles))
+            return false;
+        o->rope_neox = choice == 1;
+        return true;
+    case OPT_SOFTCAP: return parse_above(&o->softcap, "--softcap", arg, 0.0f, "positive");
+    case OPT_ALIBI: o->alibi = true; return true;
+    case OPT_BIAS: o->bias = arg; return true;
+    case OPT_CAUSAL: o->causal = true; return true;
+    case OPT_WINDOW:
+        if (!cli_parse_size(&size, "--window", arg, 0, LONG_MAX))
+            return false;
+        o->window = (long)size;
+        return true;
+    case OPT_MASK: o->mask = arg; return true;
+    case OPT_MASKED_ROWS:
+        if (!parse_choice(&choice, "--masked-rows", arg, masked_rows))
+            return false;
+        o->masked_rows_nan = choice == 1;
+        return true;
+    }
+    return false;
+}
+
+/* The options of what to print and how to run. */
+static bool take_output_option(run_options *o, int c, const char *arg)
+{
+    static const char *const formats[] = {"json", "table", "csv", "npy", "npz",
+                                          "svg", "heatmap", NULL};
+    int choice;
+    switch (c) {
+    case 'p':
+        o->print_given = true;
+        return parse_print(o, arg);
+    case OPT_AVERAGE: o->average_heads = true; return true;
+    case 'f':
+        if (!parse_choice(&choice, "--format", arg, formats))
+            return false;
+        o->format = (out_format)choice;
+        return true;
+    case 'o': return cli_parse_output(&o->output, arg);
+    case OPT_DIGITS: return cli_parse_size(&o->digits, "--digits", arg, 0, 9);
+    case OPT_COLOR: return cli_parse_color(&o->color, arg);
+    case 't': return cli_parse_size(&o->threads, "--threads", arg, 1, CLI_MAX_THREADS);
+    case OPT_STATS: o->stats = true; return true;
+    case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
+    case OPT_QUIET: o->quiet = true; return true;
+    }
+    return false;
+}
+
+/* Handles one option c with value arg; returns false after a usage error. */
+static bool take_option(void *ctx, int c, const char *arg)
+{
+    run_options *o = ctx;
+    switch (c) {
+    case 'w': case OPT_LAYER: case OPT_SEED: case OPT_D_HEAD: case OPT_OUT_PROJ:
+    case 'H': case OPT_KV_HEADS: case OPT_CONTEXT:
+        return take_model_option(o, c, arg);
+    case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
+    case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
+        return take_output_option(o, c, arg);
+    }
+    return take_score_option(o, c, arg);
+}
+
+size_t run_default_threads(void)
+{
+    const char *env = getenv("OPENBLAS_NUM_THREADS");
+    char *end;
+    long v = env ? strtol(env, &end, 10) : 0;
+    if (env && *env && *end == '\0' && v > 0)
+        return (size_t)v;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (size_t)cores : 1;
+}
+
+int run_parse_options(run_options *o, int argc, char **argv, bool batch)
+{
+    const char *cmd = batch ? "batch" : "run";
+    memset(o, 0, sizeof *o);
+    o->layer = -1;
+    o->jobs = 1;
+    o->heads = 1;
+    o->window = -1;
+    o->rope_base = 10000.0f;
+    o->print_output = true;
+    o->digits = 4;
+    int code = cli_parse_command(argc, argv, batch ? CLI_BATCH : CLI_RUN,
+                                 take_option, o);
+    if (code)
+        return code;
+    if (optind == argc)
+        return cli_usage_error("%s: missing INPUT (a file, or - for stdin)", cmd);
+    if (optind + 1 < argc)
+        return cli_usage_error("%s: one INPUT expected, got '%s' too", cmd,
+                               argv[optind + 1]);
+    o->input = argv[optind];
+    if (batch && o->format != OUT_JSON)
+        return cli_usage_error("batch writes JSON Lines: --format json only");
+    if (o->format == OUT_NPY && o->print_steps)
+        return cli_usage_error("--format npy writes one array: steps are "
+                               "several; use npz");
+    if (o->format == OUT_NPY && o->print_output + o->print_weights != 1)
+        return cli_usage_error("--format npy writes one array: print exactly "
+                               "one of output or weights (npz holds several)");
+    if (o->weights && (o->seed_set || o->d_head || o->out_proj))
+        return cli_usage_error("--seed, --d-head and --out-proj are for "
+                               "generated weights, not with --weights");
+    bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
+    if (picture && !o->print_given) {
+        o->print_output = false;  /* pictures draw the weights */
+        o->print_weights = true;
+    }
+    if (picture && (!o->print_weights || o->print_output || o->print_steps))
+        return cli_usage_error("--format %s draws the weights: --print weights "
+                               "(or leave --print out)",
+                               o->format == OUT_SVG ? "svg" : "heatmap");
+    if (batch && picture)
+        return cli_usage_error("batch writes JSON Lines: --format json only");
+    if (o->average_heads && !o->print_weights)
+        return cli_usage_error("--average-heads averages the weights: add "
+                               "weights to --print");
+    if (o->context && o->causal)
+        return cli_usage_error("--causal is for self-attention: queries and "
+                               "context keys have no common order");
+    const char *files[] = {o->input, o->weights, o->context, o->mask, o->bias};
+    int from_stdin = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        from_stdin += files[i] && strcmp(files[i], "-") == 0;
+    if (from_stdin > 1)
+        return cli_usage_error("only one file can be - (standard input)");
+    if (!o->threads)
+        o->threads = run_default_threads();
+    if (!o->kv_heads)
+        o->kv_heads = o->heads;
+    if (o->heads % o->kv_heads != 0)
+        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
+                               o->kv_heads, o->heads);
+    return 0;
+}
+
