@@ -3,15 +3,21 @@
 # Debian packages they need first (make deps, make test-deps).
 
 CC ?= cc
+CXX ?= g++
 CFLAGS ?= -O2 -g
+CXXFLAGS ?= -O2 -g
 CSTD = -std=c11
+# the one C++ file (number conversion, src/numbers.cc) needs C++17 and
+# neither exceptions nor RTTI
+CXXSTD = -std=c++17 -fno-exceptions -fno-rtti
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes
 PKGS = libcjson openblas zlib
 # recursive (=) so pkg-config runs after `make deps` has installed them
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
-LIBS = $(PKG_LIBS) -lm
+ALL_CXXFLAGS = $(CXXSTD) $(CXXFLAGS) -Wall -Wextra -Wshadow -Isrc
+LIBS = $(PKG_LIBS) -lstdc++ -lm
 # The selfattn binary links OpenBLAS statically: loading the shared library
 # (its relocations and first-touch page faults) was 4-5 ms of a 9 ms run of
 # a small example (docs/performance.md).  Tests and tools link it
@@ -21,7 +27,7 @@ comma = ,
 BLAS_STATIC_LIBS = $(patsubst -lopenblas,-Wl$(comma)-Bstatic -lopenblas -Wl$(comma)-Bdynamic,\
 	$(shell pkg-config --static --libs openblas))
 BIN_LIBS = $(if $(filter 1,$(STATIC_BLAS)),$(shell pkg-config --libs libcjson zlib) \
-	$(BLAS_STATIC_LIBS) -lm,$(LIBS))
+	$(BLAS_STATIC_LIBS) -lstdc++ -lm,$(LIBS))
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
@@ -31,13 +37,14 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 
 # Debian packages.  BUILD_PACKAGES build and run selfattn (make deps,
-# make demo): gcc, make, pkg-config, cJSON, OpenBLAS, zlib for .npz deflate.
+# make demo): gcc and g++ (C++17's <charconv> converts numbers), make,
+# pkg-config, cJSON, OpenBLAS, zlib for .npz deflate.
 # TEST_PACKAGES are what make check runs (make test-deps): bats-core with
 # its assert and support libraries, jq for JSON checks, NumPy to check that
 # numpy.load reads what selfattn writes (and for the doc test's examples),
 # xmllint and rsvg-convert to validate and render the SVG, clang and its
 # runtime for the libFuzzer smoke.  make memcheck adds valgrind.
-BUILD_PACKAGES = gcc make pkg-config libcjson-dev libopenblas-dev zlib1g-dev
+BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev
 TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils \
 	librsvg2-bin clang libclang-rt-14-dev
 
@@ -62,8 +69,10 @@ endef
 # The program is main.c and the cli_*/cmd_* files; the library,
 # libselfattn.a, is every other file of src/.
 CLI_SRC = src/main.c $(wildcard src/cli*.c src/cmd_*.c)
-LIB_SRC = $(filter-out $(CLI_SRC),$(wildcard src/*.c))
-LIB_OBJ = $(LIB_SRC:.c=.o)
+LIB_C = $(filter-out $(CLI_SRC),$(wildcard src/*.c))
+LIB_CXX = $(wildcard src/*.cc)
+LIB_SRC = $(LIB_C) $(LIB_CXX)
+LIB_OBJ = $(LIB_C:.c=.o) $(LIB_CXX:.cc=.o)
 CLI_OBJ = $(CLI_SRC:.c=.o)
 HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
@@ -84,6 +93,9 @@ libselfattn.a: $(LIB_OBJ)
 
 src/%.o: src/%.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+src/%.o: src/%.cc $(HEADERS)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
 tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c libselfattn.a $(LIBS)
@@ -147,15 +159,21 @@ demo: deps
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 SAN_CFLAGS = $(CSTD) $(SAN_FLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
+SAN_CXXFLAGS = $(CXXSTD) $(SAN_FLAGS) -Wall -Wextra -Isrc
 SAN_UNIT_TESTS = $(UNIT_TESTS:=-san)
+# the library's sources, the C++ one compiled apart
+SAN_LIB = $(LIB_C) $(LIB_CXX:.cc=.san.o)
 
 sanitize: selfattn-san
 
-selfattn-san: $(LIB_SRC) $(CLI_SRC) $(HEADERS)
-	$(CC) $(SAN_CFLAGS) -o $@ $(LIB_SRC) $(CLI_SRC) $(LIBS)
+src/%.san.o: src/%.cc $(HEADERS)
+	$(CXX) $(SAN_CXXFLAGS) -c -o $@ $<
 
-tests/unit/%-san: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h $(LIB_SRC) $(HEADERS)
-	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c $(LIB_SRC) $(LIBS)
+selfattn-san: $(SAN_LIB) $(CLI_SRC) $(HEADERS)
+	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_LIB) $(CLI_SRC) $(LIBS)
+
+tests/unit/%-san: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h $(SAN_LIB) $(HEADERS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c $(SAN_LIB) $(LIBS)
 
 check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
 	@for t in $(SAN_UNIT_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 ./$$t || exit 1; done
@@ -165,8 +183,8 @@ check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
 # (tests/alloc/alloc_fail.c), run for N = 1, 2, ... on representative commands.
 ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign
 
-selfattn-allocfail: $(LIB_SRC) $(CLI_SRC) $(HEADERS) tests/alloc/alloc_fail.c
-	$(CC) $(SAN_CFLAGS) $(ALLOC_WRAP) -o $@ $(LIB_SRC) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS)
+selfattn-allocfail: $(SAN_LIB) $(CLI_SRC) $(HEADERS) tests/alloc/alloc_fail.c
+	$(CC) $(SAN_CFLAGS) $(ALLOC_WRAP) -o $@ $(SAN_LIB) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS)
 
 check-alloc: selfattn-allocfail
 	tests/alloc/sweep.sh ./selfattn-allocfail

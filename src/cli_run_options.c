@@ -237,6 +237,7 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
         return cli_usage_error("only one file can be - (standard input)");
     if (!o->threads)
         o->threads = run_default_threads();
+    sa_set_io_threads(o->threads);
     if (!o->kv_heads)
         o->kv_heads = o->heads;
     if (o->heads % o->kv_heads != 0)

@@ -10,9 +10,15 @@
 
 /* Parses text[0 .. len) into *root (free with cJSON_Delete).  A syntax
  * error is SA_ERR_DATA with the line:col where parsing stopped; so is
- * anything but blanks after the value. */
+ * anything but blanks after the value, and what JSON's grammar does not
+ * allow though cJSON would take it (01, 1., control characters). */
 sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
                         sa_error *err);
+
+/* As sa_json_parse, with cJSON's own grammar: the readers' messages for
+ * malformed text. */
+sa_status sa_json_parse_lenient(cJSON **root, const char *text, size_t len,
+                                sa_error *err);
 
 /* Converts a JSON number (or, if allow_bool, true/false as 1/0) to a finite
  * float32 in *out; what names the element in messages ("row 2, column 3"). */

@@ -9,6 +9,18 @@
 
 #include "attention_internal.h"
 
+static size_t io_threads = 1;
+
+void sa_set_io_threads(size_t threads)
+{
+    io_threads = threads ? threads : 1;
+}
+
+size_t sa_io_threads(void)
+{
+    return io_threads;
+}
+
 typedef struct {
     CBLAS_TRANSPOSE trans_b;
     size_t rows, n, k;

@@ -57,6 +57,11 @@ sa_status sa_fail(sa_error *err, sa_status status, long line, long col,
  * does not set cJSON hooks of its own. */
 void sa_json_setup(void);
 
+/* The threads the readers and writers of large texts may use (default
+ * 1; 0 means 1).  Process-wide: set it before reading. */
+void sa_set_io_threads(size_t threads);
+size_t sa_io_threads(void);
+
 /* Seconds on the monotonic clock, for timing phases. */
 double sa_seconds(void);
 

@@ -163,14 +163,14 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
         '{"id": 42, "embeddings": [[1, 2]]}' \
         '{"id": 0617283.8901234567890, "embeddings": [[1, 2]]}' >"$T/ids.jsonl"
     run --separate-stderr selfattn batch "$T/ids.jsonl"
-    assert_success
+    assert_equal "$status" 65
     [[ "${lines[0]}" == '{"line":1,"id":12345678901234567890,"config":'* ]]
     [[ "${lines[1]}" == '{"line":2,"id":9007199254740993,"config":'* ]]
     [[ "${lines[2]}" == '{"line":3,"id":"007","config":'* ]]
     [[ "${lines[3]}" == '{"line":4,"id":42,"config":'* ]]
-    # not strict JSON as written (a leading zero): the same double, in 17
-    # digits (cJSON's own 15 would give another double)
-    [[ "${lines[4]}" == '{"line":5,"id":617283.89012345683,"config":'* ]]
+    # a leading zero is not JSON: the line is refused, with the place
+    assert_equal "${lines[4]}" '{"line":5,"error":"invalid JSON number near '"'"'0617283.8901234567890, '"'"'"}'
+    assert_equal "$stderr" "selfattn: $T/ids.jsonl:5:8: invalid JSON number near '0617283.8901234567890, '"
 }
 
 @test "CRLF line ends and a last line without a newline" {

@@ -63,12 +63,15 @@ PKG_LIBS=$(pkg-config --libs $PKGS) || exit 2
 SAN="address,undefined"
 CFLAGS="-g -O1 -std=c11 -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 -I$SRC $PKG_CFLAGS -D_XOPEN_SOURCE=700 -pthread"
-LIBS="$PKG_LIBS -lm"
+CXXFLAGS="-g -O1 -std=c++17 -fno-exceptions -fno-rtti -fno-sanitize-recover=undefined \
+-fno-omit-frame-pointer -I$SRC"
+LIBS="$PKG_LIBS -lstdc++ -lm"
 
 # ---- build ---------------------------------------------------------------
 # The library: every src/*.c but the command-line program's files.
 LIB_SRC=""
-for src in "$SRC"/*.c; do
+for src in "$SRC"/*.c "$SRC"/*.cc; do
+    [ -f "$src" ] || continue
     case ${src##*/} in
         main.c|cli*.c|cmd_*.c) ;;
         *) LIB_SRC="$LIB_SRC $src" ;;
@@ -89,7 +92,7 @@ fi
 newest_header=$(ls -t "$SRC"/*.h | head -n 1)
 stale=""
 for src in $LIB_SRC; do
-    obj=$BUILD/obj/$(basename "$src" .c).o
+    obj=$BUILD/obj/$(basename "${src%.cc}" .c).o
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
         stale="$stale $src"
     fi
@@ -97,15 +100,19 @@ done
 # objects of removed sources would still be linked: drop them
 for obj in "$BUILD"/obj/*.o; do
     [ -f "$obj" ] || continue
-    case " $LIB_SRC " in *" $SRC/$(basename "$obj" .o).c "*) ;; *) rm -f "$obj" ;; esac
+    case " $LIB_SRC " in *" $SRC/$(basename "$obj" .o).c "*|*" $SRC/$(basename "$obj" .o).cc "*) ;;
+        *) rm -f "$obj" ;; esac
 done
 # shellcheck disable=SC2016  # the single quotes are expanded by the inner sh
 if [ -n "$stale" ]; then
     echo "building the library with libFuzzer, ASan and UBSan ($(echo "$stale" | wc -w) files)"
     for src in $stale; do echo "$src"; done |
         xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} sh -c \
-            '"$1" $2 -fsanitize=fuzzer-no-link,'"$SAN"' -c -o "$3/obj/$(basename "$4" .c).o" "$4" || exit 255' \
-            sh "$CC" "$CFLAGS" "$BUILD" {} || { echo "run.sh: library build failed" >&2; exit 2; }
+            'case "$4" in
+                 *.cc) "$1"++ $5 -fsanitize=fuzzer-no-link,'"$SAN"' -c -o "$3/obj/$(basename "$4" .cc).o" "$4" ;;
+                 *) "$1" $2 -fsanitize=fuzzer-no-link,'"$SAN"' -c -o "$3/obj/$(basename "$4" .c).o" "$4" ;;
+             esac || exit 255' \
+            sh "$CC" "$CFLAGS" "$BUILD" {} "$CXXFLAGS" || { echo "run.sh: library build failed" >&2; exit 2; }
 fi
 
 for h in $HARNESSES; do
