@@ -8,6 +8,7 @@
 
 #include "json_scan.h"
 #include "numbers.h"
+#include "utf8.h"
 
 void sa_scan_init(sa_scan *sc, const char *text, size_t len)
 {
@@ -131,48 +132,6 @@ static long hex4(const char *t)
     return v;
 }
 
-/* Writes code point cp as UTF-8 at o; returns the bytes written. */
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* The length of the valid UTF-8 sequence at t[0 .. n), or 0. */
-static size_t utf8_length(const unsigned char *t, size_t n)
-{
-    unsigned char c = t[0];
-    size_t k = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-             : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (k == 0 || k > n)
-        return 0;
-    for (size_t i = 1; i < k; i++)
-        if ((t[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && t[1] < 0xA0) || (c == 0xED && t[1] > 0x9F) ||  // overlong, surrogates
-        (c == 0xF0 && t[1] < 0x90) || (c == 0xF4 && t[1] > 0x8F))    // overlong, > U+10FFFF
-        return 0;
-    return k;
-}
-
 /* A \u escape at t[at] ('u' there): its code point, with a surrogate pair
  * joined; *next is past it.  -1 if malformed. */
 static long unicode_escape(const char *t, size_t at, size_t len, size_t *next)
@@ -231,17 +190,17 @@ bool sa_scan_string(sa_scan *sc, char **out)
                     free(s);
                     return sa_scan_fail(sc, SA_SCAN_SYNTAX);
                 }
-                put = put_utf8(w, (uint32_t)cp);
+                put = sa_utf8_put(w, (uint32_t)cp);
             } else {
                 w[0] = to[e - from];
                 put = 1;
             }
             at = next;
-        } else if ((put = utf8_length((const unsigned char *)t + at, end - at))) {
+        } else if ((put = sa_utf8_length((const unsigned char *)t + at, end - at))) {
             memcpy(w, t + at, put);
             at += put;
         } else {
-            put = put_utf8(w, 0xFFFD);  // a byte that is not UTF-8
+            put = sa_utf8_put(w, 0xFFFD);  // a byte that is not UTF-8
             at++;
         }
         if (s)

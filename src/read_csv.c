@@ -1,10 +1,17 @@
-/* csv.c — embeddings from CSV: one row per line, comma separated, optional
- * header line and token-label column, '#' comment lines. */
-#include <float.h>
+/* read_csv.c — embeddings from CSV: one row per line, comma separated,
+ * optional header line and token-label column, '#' comment lines.  The
+ * first lines go through the general reading (fields split, unquoted and
+ * checked one by one); the data lines after them take a fast path that
+ * converts each number in place with std::from_chars (numbers.h), on the
+ * -t threads for a large text, and fall back to the general reading for a
+ * line it does not take as it is, which gives the message. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "numbers.h"
+#include "utf8.h"
 #include "selfattn.h"
 
 /* One field of a line: its text (unquoted, trimmed) and where it starts. */
@@ -43,7 +50,8 @@ static bool push_float(sink *s, float v)
     return true;
 }
 
-static bool push_label(sink *s, const char *label)
+/* Appends a copy of label[0 .. n) (bytes that are not UTF-8 replaced). */
+static bool push_label(sink *s, const char *label, size_t n)
 {
     if (s->n_labels == s->labels_cap) {
         size_t cap = s->labels_cap ? s->labels_cap * 2 : 64;
@@ -53,11 +61,20 @@ static bool push_label(sink *s, const char *label)
         s->labels = more;
         s->labels_cap = cap;
     }
-    char *copy = strdup(label);
+    char *copy = sa_utf8_dup(label, n);
     if (!copy)
         return false;
     s->labels[s->n_labels++] = copy;
     return true;
+}
+
+static void sink_free(sink *s)
+{
+    free(s->values);
+    for (size_t i = 0; i < s->n_labels; i++)
+        free(s->labels[i]);
+    free(s->labels);
+    memset(s, 0, sizeof *s);
 }
 
 /* True if s is a whole decimal number as CSV writers print them: what
@@ -168,17 +185,30 @@ static const char *printable(char *buf, size_t size, const char *s)
  * position is a scan from the start of the text, so it is found only for
  * a bad value (once per value, it made reading a CSV quadratic in its
  * size: 3 minutes for 300000 rows). */
+/* A number as CSV writers print it (what strtod reads, but "nan", "inf"
+ * and hex) into the nearest float32; false if it is not one or is beyond
+ * float32. */
+static bool csv_number(const char *s, size_t n, float *v)
+{
+    sa_number_status st;
+    if (n > 1 && s[0] == '+' && s[1] != '-') {  // from_chars takes no '+'
+        s++;
+        n--;
+    }
+    size_t sign = n > 0 && s[0] == '-';
+    if (n == sign || !((s[sign] >= '0' && s[sign] <= '9') || s[sign] == '.'))
+        return false;  // nothing, or "inf", "nan" (which from_chars reads)
+    return sa_parse_float_prefix(s, n, v, &st) == n && st == SA_NUMBER_OK;
+}
+
 static sa_status parse_value(float *v, const field *fld, const char *text,
                              size_t len, sa_error *err)
 {
     char *end;
+    if (csv_number(fld->text, strlen(fld->text), v))
+        return SA_OK;
     double d = strtod(fld->text, &end);
     bool parsed = *end == '\0';
-    if (fld->text[0] != '\0' && parsed && looks_numeric(fld->text) && isfinite(d) &&
-        !isinf((float)d)) {
-        *v = (float)d;
-        return SA_OK;
-    }
     long line, col;
     sa_text_position(text, len, fld->offset, &line, &col);
     if (fld->text[0] == '\0')
@@ -236,7 +266,7 @@ static sa_status take_row(csv_state *st, sink *s, const line_fields *f,
                        "%zu values, expected %zu like the first row",
                        f->count - (st->labelled ? 1 : 0), st->cols);
     }
-    if (st->labelled && !push_label(s, f->items[0].text))
+    if (st->labelled && !push_label(s, f->items[0].text, strlen(f->items[0].text)))
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     for (size_t j = st->labelled ? 1 : 0; j < f->count; j++) {
         float v = 0.0f;
@@ -248,6 +278,150 @@ static sa_status take_row(csv_state *st, sink *s, const line_fields *f,
     }
     st->rows++;
     return SA_OK;
+}
+
+/* ---- data lines on the fast path ---------------------------------------- */
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The data line text[start .. end) of st's shape straight into s: an
+ * unquoted label if the rows have one, then st->cols numbers.  False,
+ * with s as it was, for anything else (quotes, a bad value, another
+ * count): the general reading takes the line then. */
+static bool fast_line(sink *s, const csv_state *st, const char *text,
+                      size_t start, size_t end)
+{
+    const char *p = text + start, *e = text + end;
+    size_t count = s->count, labels = s->n_labels;
+    if (st->labelled) {
+        while (p < e && blank(*p))
+            p++;
+        const char *comma = memchr(p, ',', (size_t)(e - p)), *q = comma;
+        if (!comma || memchr(p, '"', (size_t)(comma - p)))
+            return false;
+        while (q > p && blank(q[-1]))
+            q--;
+        if (!push_label(s, p, (size_t)(q - p)))
+            return false;
+        p = comma + 1;
+    }
+    for (size_t j = 0; j < st->cols; j++) {
+        float v;
+        while (p < e && blank(*p))
+            p++;
+        const char *q = p;
+        while (q < e && *q != ',')
+            q++;
+        const char *stop = q;
+        while (stop > p && blank(stop[-1]))
+            stop--;
+        if (!csv_number(p, (size_t)(stop - p), &v) || !push_float(s, v) ||
+            (j + 1 < st->cols) != (q < e))
+            goto undo;
+        p = q + 1;
+    }
+    return true;
+undo:
+    s->count = count;
+    while (s->n_labels > labels)
+        free(s->labels[--s->n_labels]);
+    return false;
+}
+
+/* The next line from *pos: its bounds without the newline and a CR, and
+ * whether it is blank or a comment. */
+static bool next_line(const char *text, size_t len, size_t *pos, size_t *start,
+                      size_t *end)
+{
+    *start = *end = *pos;
+    const char *nl = memchr(text + *pos, '\n', len - *pos);
+    *end = nl ? (size_t)(nl - text) : len;
+    *pos = nl ? *end + 1 : len;
+    if (*end > *start && text[*end - 1] == '\r')
+        (*end)--;
+    size_t first = *start;
+    while (first < *end && blank(text[first]))
+        first++;
+    return first < *end && text[first] != '#';
+}
+
+/* One thread's lines: [from, to), each one line-aligned. */
+typedef struct {
+    const char *text;
+    size_t len, from, to;
+    const csv_state *st;
+    sink s;
+    size_t rows;
+    bool ok;
+} lines_part;
+
+static void *read_lines(void *arg)
+{
+    lines_part *p = arg;
+    size_t pos = p->from, start, end;
+    p->ok = true;
+    while (pos < p->to && p->ok)
+        if (next_line(p->text, p->to, &pos, &start, &end)) {
+            p->ok = fast_line(&p->s, p->st, p->text, start, end);
+            p->rows++;
+        }
+    return NULL;
+}
+
+/* Reads the lines from pos to the end on sa_io_threads() threads into s;
+ * false, with s as it was, if the text is small, one thread is to be
+ * used, or a line is not one the fast path takes (the caller then reads
+ * line by line, for the exact message). */
+static bool parallel_lines(sink *s, csv_state *st, const char *text, size_t len,
+                           size_t pos)
+{
+    size_t threads = sa_io_threads(), rest = len - pos;
+    if (threads < 2 || rest < ((size_t)4 << 20))
+        return false;
+    if (threads > 16)
+        threads = 16;
+    lines_part parts[16];
+    pthread_t ids[16];
+    size_t from = pos, started = 1;
+    for (size_t k = 0; k < threads; k++) {
+        size_t to = k + 1 < threads ? pos + rest / threads * (k + 1) : len;
+        const char *nl = to < len ? memchr(text + to, '\n', len - to) : NULL;
+        to = k + 1 < threads && nl ? (size_t)(nl - text) + 1 : len;
+        parts[k] = (lines_part){text, len, from, to < from ? from : to, st, {0}, 0, false};
+        from = parts[k].to;
+    }
+    for (; started < threads; started++)
+        if (pthread_create(&ids[started], NULL, read_lines, &parts[started]) != 0)
+            break;
+    read_lines(&parts[0]);
+    for (size_t k = started; k < threads; k++)
+        read_lines(&parts[k]);
+    for (size_t k = 1; k < started; k++)
+        pthread_join(ids[k], NULL);
+    bool ok = true;
+    for (size_t k = 0; k < threads; k++)
+        ok &= parts[k].ok;
+    size_t count = s->count, labels = s->n_labels, rows = st->rows;
+    for (size_t k = 0; ok && k < threads; k++) {
+        sink *p = &parts[k].s;
+        for (size_t i = 0; ok && i < p->count; i++)
+            ok = push_float(s, p->values[i]);
+        for (size_t i = 0; ok && i < p->n_labels; i++)
+            ok = push_label(s, p->labels[i], strlen(p->labels[i]));
+        st->rows += parts[k].rows;
+    }
+    if (!ok) {  // as it was: the caller reads line by line
+        s->count = count;
+        while (s->n_labels > labels)
+            free(s->labels[--s->n_labels]);
+        st->rows = rows;
+    }
+    for (size_t k = 0; k < threads; k++)
+        sink_free(&parts[k].s);
+    return ok;
 }
 
 sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
@@ -265,19 +439,16 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
         sa_text_position(text, len, (size_t)(nul - text), &line, &col);
         return sa_fail(err, SA_ERR_DATA, line, col, "a NUL byte in CSV text");
     }
-    size_t pos = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t pos = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0, start, end;
     while (pos < len && !status) {
-        size_t start = pos, end = pos;
-        while (end < len && text[end] != '\n')
-            end++;
-        pos = end < len ? end + 1 : end;
-        if (end > start && text[end - 1] == '\r')
-            end--;
-        size_t first = start;
-        while (first < end && (text[first] == ' ' || text[first] == '\t'))
-            first++;
-        if (first == end || text[first] == '#')
+        if (!next_line(text, len, &pos, &start, &end))
             continue;  /* blank or comment line */
+        if (st.rows > 0 && fast_line(&s, &st, text, start, end)) {
+            st.rows++;
+            if (st.rows == 1 + 1 && parallel_lines(&s, &st, text, len, pos))
+                break;  /* the threads read the rest */
+            continue;
+        }
         if ((status = split_line(&f, text, start, end, len, err)))
             break;
         bool first_line = !st.seen_first;
@@ -291,10 +462,7 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
     free(f.items);
     free(f.buf);
     if (status) {
-        free(s.values);
-        for (size_t i = 0; i < s.n_labels; i++)
-            free(s.labels[i]);
-        free(s.labels);
+        sink_free(&s);
         return status;
     }
     m->rows = st.rows;

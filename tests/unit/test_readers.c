@@ -93,6 +93,60 @@ static void test_json(void)
           "text after the value: %s", err.message);
 }
 
+/* A large matrix as JSON ([[...], ...]) or CSV text, with row bad_row
+ * (from 0, or rows for none) ragged: one value short. */
+static char *large_text(bool json, size_t rows, size_t cols, size_t bad_row,
+                        size_t *len)
+{
+    char *text = malloc(rows * cols * 24 + 16), *o = text;
+    sa_rng rng;
+    sa_rng_seed(&rng, 5);
+    o += json ? sprintf(o, "[") : 0;
+    for (size_t i = 0; i < rows; i++) {
+        o += json ? sprintf(o, "%s[", i ? ", " : "") : 0;
+        size_t n = i == bad_row ? cols - 1 : cols;
+        for (size_t j = 0; j < n; j++)
+            o += sprintf(o, "%s%.9g", j ? ", " : "", 8.0 * sa_rng_uniform(&rng) - 4.0);
+        o += sprintf(o, json ? "]" : "\n");
+    }
+    o += json ? sprintf(o, "]\n") : 0;
+    *len = (size_t)(o - text);
+    return text;
+}
+
+/* Large texts read on 2 threads give what 1 thread gives: the same bits,
+ * or the same message for a bad row in the middle. */
+static void test_parallel_reading(void)
+{
+    for (int json = 0; json < 2; json++)
+        for (size_t bad = 4000; bad <= 5000; bad += 1000) {
+            size_t len;
+            char *text = large_text(json, 5000, 80, bad == 5000 ? 6000 : bad, &len);
+            sa_matrix one, two;
+            sa_error e1, e2;
+            sa_set_io_threads(1);
+            sa_status s1 = json ? sa_read_json_matrix(&one, text, len, &e1)
+                                : sa_read_csv_matrix(&one, text, len, &e1);
+            sa_set_io_threads(2);
+            sa_status s2 = json ? sa_read_json_matrix(&two, text, len, &e2)
+                                : sa_read_csv_matrix(&two, text, len, &e2);
+            sa_set_io_threads(1);
+            CHECK(len > ((size_t)4 << 20), "large enough to be split: %zu", len);
+            CHECK(s1 == s2 && (s1 ? strcmp(e1.message, e2.message) == 0 &&
+                               e1.line == e2.line && e1.col == e2.col
+                               : one.rows == two.rows &&
+                               memcmp(one.data, two.data, one.rows * one.cols * 4) == 0),
+                  "%s, bad row %zu: 1 and 2 threads differ (%s / %s)",
+                  json ? "JSON" : "CSV", bad, s1 ? e1.message : "ok",
+                  s2 ? e2.message : "ok");
+            CHECK((bad == 5000) == (s1 == SA_OK), "%s, bad row %zu: %s",
+                  json ? "JSON" : "CSV", bad, s1 ? e1.message : "read");
+            sa_matrix_free(&one);
+            sa_matrix_free(&two);
+            free(text);
+        }
+}
+
 /* The id batch echoes: the member as written, strict JSON whatever the
  * line held. */
 static void test_batch_id(void)
@@ -315,6 +369,7 @@ int main(void)
     test_csv();
     test_json();
     test_batch_id();
+    test_parallel_reading();
     test_mask();
     test_torch_convention();
     test_rng_and_generated_weights();
