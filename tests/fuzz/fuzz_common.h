@@ -10,6 +10,7 @@
 #define FUZZ_COMMON_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,30 @@ static inline unsigned char *fuzz_bytes(const uint8_t *data, size_t size)
     if (size)
         memcpy(buf, data, size);
     return buf;
+}
+
+/* True if s is valid UTF-8 (shortest forms, no surrogates, at most
+ * U+10FFFF), checked here independently of the library's utf8.c. */
+static inline bool fuzz_valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1
+                           : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+        if (n == 9)
+            return false;
+        unsigned cp = n == 0 ? c : c & (0x3F >> n);
+        for (unsigned i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i] & 0x3F);
+        }
+        static const unsigned least[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += n + 1;
+    }
+    return true;
 }
 
 /* An error must say why: a known status, the same in err, and a

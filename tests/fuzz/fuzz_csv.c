@@ -11,9 +11,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_reset_error(&err);
     sa_status st = sa_read_csv_matrix(&m, text, size, &err);
     fuzz_check_matrix(st, &m, &err);
-    if (!st && m.tokens)
+    if (!st && m.tokens)  /* labels are UTF-8: a bad byte becomes U+FFFD */
         for (size_t i = 0; i < m.rows; i++)
-            FUZZ_CHECK(strlen(m.tokens[i]) <= size);
+            FUZZ_CHECK(strlen(m.tokens[i]) <= 3 * size &&
+                       fuzz_valid_utf8(m.tokens[i]));
     sa_matrix_free(&m);
     /* no name: JSON, CSV or .npy by content */
     fuzz_reset_error(&err);
