@@ -16,8 +16,10 @@ PKGS = libcjson openblas zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
-ALL_CXXFLAGS = $(CXXSTD) $(CXXFLAGS) -Wall -Wextra -Wshadow -Isrc
+ALL_CXXFLAGS = $(CXXSTD) $(CXXFLAGS) -Wall -Wextra -Wshadow -Isrc $(DRAGONBOX)
 LIBS = $(PKG_LIBS) -lstdc++ -lm
+# Dragonbox (libdragonbox-dev) is header-only; its directory has the version
+DRAGONBOX = $(patsubst %,-I%,$(wildcard /usr/include/dragonbox-*))
 # The selfattn binary links OpenBLAS statically: loading the shared library
 # (its relocations and first-touch page faults) was 4-5 ms of a 9 ms run of
 # a small example (docs/performance.md).  Tests and tools link it
@@ -37,14 +39,16 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 
 # Debian packages.  BUILD_PACKAGES build and run selfattn (make deps,
-# make demo): gcc and g++ (C++17's <charconv> converts numbers), make,
-# pkg-config, cJSON, OpenBLAS, zlib for .npz deflate.
+# make demo): gcc and g++ (numbers are converted in C++: std::from_chars
+# and Dragonbox, libdragonbox-dev), make, pkg-config, cJSON, OpenBLAS, zlib
+# for .npz deflate.
 # TEST_PACKAGES are what make check runs (make test-deps): bats-core with
 # its assert and support libraries, jq for JSON checks, NumPy to check that
 # numpy.load reads what selfattn writes (and for the doc test's examples),
 # xmllint and rsvg-convert to validate and render the SVG, clang and its
 # runtime for the libFuzzer smoke.  make memcheck adds valgrind.
-BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev
+BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
+	libdragonbox-dev
 TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils \
 	librsvg2-bin clang libclang-rt-14-dev
 
@@ -76,6 +80,7 @@ LIB_OBJ = $(LIB_C:.c=.o) $(LIB_CXX:.cc=.o)
 CLI_OBJ = $(CLI_SRC:.c=.o)
 HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
+	tests/unit/test_numbers \
 	tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
@@ -159,7 +164,7 @@ demo: deps
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 SAN_CFLAGS = $(CSTD) $(SAN_FLAGS) $(WARNINGS) -D_XOPEN_SOURCE=700 -pthread $(PKG_CFLAGS) -Isrc
-SAN_CXXFLAGS = $(CXXSTD) $(SAN_FLAGS) -Wall -Wextra -Isrc
+SAN_CXXFLAGS = $(CXXSTD) $(SAN_FLAGS) -Wall -Wextra -Isrc $(DRAGONBOX)
 SAN_UNIT_TESTS = $(UNIT_TESTS:=-san)
 # the library's sources, the C++ one compiled apart
 SAN_LIB = $(LIB_C) $(LIB_CXX:.cc=.san.o)

@@ -208,6 +208,11 @@ static void *work(void *arg)
 sa_status sa_attend_stream(sa_pass *p, size_t threads, sa_error *err)
 {
     size_t q_tiles = (p->n + TILE_Q - 1) / TILE_Q, items = q_tiles * p->H;
+    // a thread is worth starting for a million multiply-adds or so: a
+    // batch line of 16 tokens stays on one
+    double madds = (double)p->n * (double)p->m * (double)p->dh * (double)p->H;
+    if (threads > madds / 1e6)
+        threads = (size_t)(madds / 1e6);
     if (threads == 0)
         threads = 1;
     if (threads > items)

@@ -31,7 +31,6 @@ typedef struct {
     bool failed;
     bool usage;           /* failed for a reason every line shares (64) */
     bool nomem;           /* failed for want of memory (71) */
-    bool finished;        /* computed, ready to write (under the pool's lock) */
 } job;
 
 /* Writes {"line": N, "error": message} and the stderr message for a line
@@ -44,7 +43,7 @@ static void fail_line(job *j, FILE *out, FILE *msg, const char *id,
     if (id)
         fprintf(out, "\"id\":%s,", id);
     fputs("\"error\":", out);
-    sa_json_write_string(out, err->message);
+    sa_write_json_string(out, err->message);
     fputs("}\n", out);
     /* a position belongs to the file at fault: the line's own column, or
      * the mask, bias or weights file's line:col */
@@ -78,16 +77,13 @@ static void *run_job(void *arg)
             fclose(msg);
         return NULL;
     }
-    size_t len = j->text_len;
-    if (sa_read_json_matrix(&x, j->text, len, &err) ||
+    // the id comes with every line that is JSON, also when it fails
+    if (sa_read_batch_line(&x, &id, j->text, j->text_len, &err) ||
         run_sequence(&res, j->session, &x, &blame, &err)) {
-        if (x.data)  /* the line parsed: its id can be trusted */
-            id = sa_batch_id(j->text, len);
         fail_line(j, out, msg, id, &err, blame);
         j->usage = err.status == SA_ERR_USAGE;
         j->nomem = err.status == SA_ERR_NOMEM;
     } else {
-        id = sa_batch_id(j->text, len);
         if (res.result.n_empty_rows) {
             char empty[256];
             fprintf(msg, "selfattn: warning: %s:%ld: %s\n", j->source, j->line,
@@ -131,18 +127,29 @@ static void show_progress(progress *p, long lines, off_t done, bool final)
     cli_progress(final, "%ld lines, %.0f lines/s%s", lines, rate, more);
 }
 
-/* The run: the input, the window of lines in flight, the pool that
+/* Lines go to the pool in chunks, so that a worker takes many small lines
+ * at a time (one lock and wake-up per chunk, not per line): a chunk is
+ * full at CHUNK_LINES lines or CHUNK_BYTES bytes of text, so a large line
+ * goes alone. */
+#define CHUNK_LINES 64
+#define CHUNK_BYTES ((size_t)64 << 10)
+
+typedef struct {
+    job lines[CHUNK_LINES];
+    size_t count;
+    bool finished;     /* computed, ready to write (under the pool's lock) */
+} chunk;
+
+/* The run: the input, the window of chunks in flight, the pool that
  * computes them and what was written. */
 typedef struct {
     run_session *session;
     const char *source;        /* the input's display name */
     FILE *in, *out;
-    char *line;                /* getline's buffer */
-    size_t cap;
     long line_no;
-    job *slots;                /* (n_slots) the window, job k in slot k % n */
+    chunk *slots;              /* (n_slots) the window, chunk k in slot k % n */
     size_t n_slots;
-    size_t read, taken, written;  /* jobs read, taken by a worker, written */
+    size_t read, taken, written;  /* chunks read, taken by a worker, written */
     bool eof, closing;         /* no more lines; the workers may stop */
     pthread_mutex_t lock;
     pthread_cond_t ready, finished;
@@ -150,28 +157,33 @@ typedef struct {
     long done_lines;
 } batch;
 
-/* Reads the next non-blank line into j; false at the end of the input. */
+/* Reads the next non-blank line into j; false at the end of the input.
+ * The line's buffer becomes the job's: no copy. */
 static bool read_job(batch *b, job *j)
 {
     for (;;) {
-        ssize_t got = getline(&b->line, &b->cap, b->in);
-        if (got < 0)
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t got = getline(&line, &cap, b->in);
+        if (got < 0) {
+            free(line);
             return false;
+        }
         b->line_no++;
-        while (got > 0 && (b->line[got - 1] == '\n' || b->line[got - 1] == '\r'))
-            b->line[--got] = '\0';
-        if (strspn(b->line, " \t") == (size_t)got)
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+            line[--got] = '\0';
+        if (strspn(line, " \t") == (size_t)got) {
+            free(line);
             continue;  /* blank lines are skipped */
-        char *copy = malloc((size_t)got + 1);
-        if (copy)
-            memcpy(copy, b->line, (size_t)got + 1);
-        *j = (job){.session = b->session, .source = b->source, .text = copy,
+        }
+        *j = (job){.session = b->session, .source = b->source, .text = line,
                    .text_len = (size_t)got, .line = b->line_no};
         return true;
     }
 }
 
-/* A worker of the pool: takes the next job read, computes it, marks it. */
+/* A worker of the pool: takes the next chunk read, computes its lines,
+ * marks it. */
 static void *work(void *arg)
 {
     batch *b = arg;
@@ -181,11 +193,12 @@ static void *work(void *arg)
             pthread_cond_wait(&b->ready, &b->lock);
         if (b->taken == b->read)
             break;
-        job *j = &b->slots[b->taken++ % b->n_slots];
+        chunk *c = &b->slots[b->taken++ % b->n_slots];
         pthread_mutex_unlock(&b->lock);
-        run_job(j);
+        for (size_t k = 0; k < c->count; k++)
+            run_job(&c->lines[k]);
         pthread_mutex_lock(&b->lock);
-        j->finished = true;
+        c->finished = true;
         pthread_cond_broadcast(&b->finished);
     }
     pthread_mutex_unlock(&b->lock);
@@ -216,33 +229,52 @@ static void write_job(batch *b, job *j)
     free(j->messages);
 }
 
-/* Runs every line: the pool takes them once generated weights exist (the
- * first good line sets their width, so until then lines run here, one by
- * one), and the results are written in input order, flushed whenever the
- * next one is not ready yet, so a reader of a pipe sees them as they
- * come. */
+/* Fills the next slot with a chunk of lines and hands it to the pool;
+ * while generated weights do not exist yet (the first good line sets their
+ * width), or without a pool, each line runs and is written here, in
+ * order, instead. */
+static void read_chunk(batch *b, bool pooled)
+{
+    chunk *c = &b->slots[b->read % b->n_slots];
+    size_t bytes = 0;
+    c->count = 0;
+    c->finished = false;
+    while (c->count < CHUNK_LINES && bytes < CHUNK_BYTES) {
+        job *j = &c->lines[c->count];
+        if (!read_job(b, j)) {
+            b->eof = true;
+            break;
+        }
+        if (!pooled || !b->session->have_weights) {
+            run_job(j);  /* in order: nothing is in the pool yet */
+            write_job(b, j);
+            if (b->usage || b->write_failed)
+                break;
+            continue;
+        }
+        bytes += j->text_len;
+        c->count++;
+    }
+    if (c->count == 0)
+        return;
+    pthread_mutex_lock(&b->lock);
+    b->read++;
+    pthread_cond_signal(&b->ready);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Runs every line and writes the results in input order, flushed
+ * whenever the next chunk is not ready yet, so a reader of a pipe sees
+ * them as they come. */
 static void run_lines(batch *b, size_t workers, progress *p)
 {
-    bool pooled = workers > 0;
     for (;;) {
         while (!b->eof && !b->usage && !b->write_failed &&
-               b->read - b->written < b->n_slots) {
-            job j;
-            if (!read_job(b, &j)) {
-                b->eof = true;
-            } else if (!pooled || !b->session->have_weights) {
-                run_job(&j);  /* in order: nothing is in the pool yet */
-                write_job(b, &j);
-            } else {
-                pthread_mutex_lock(&b->lock);
-                b->slots[b->read++ % b->n_slots] = j;
-                pthread_cond_signal(&b->ready);
-                pthread_mutex_unlock(&b->lock);
-            }
-        }
+               b->read - b->written < b->n_slots)
+            read_chunk(b, workers > 0);
         if (b->written == b->read)
             break;  /* the input ended or stopped, and all is written */
-        job *next = &b->slots[b->written % b->n_slots];
+        chunk *next = &b->slots[b->written % b->n_slots];
         pthread_mutex_lock(&b->lock);
         if (!next->finished) {
             pthread_mutex_unlock(&b->lock);
@@ -253,7 +285,8 @@ static void run_lines(batch *b, size_t workers, progress *p)
                 pthread_cond_wait(&b->finished, &b->lock);
         }
         pthread_mutex_unlock(&b->lock);
-        write_job(b, next);
+        for (size_t k = 0; k < next->count; k++)
+            write_job(b, &next->lines[k]);
         b->written++;
         show_progress(p, b->done_lines, b->in == stdin ? 0 : ftello(b->in), false);
     }
@@ -283,7 +316,7 @@ static int open_input(FILE **in, struct stat *st, const char *path)
 static int run_batch(batch *b, const run_options *o, progress *p)
 {
     size_t workers = o->jobs > 1 ? o->jobs : 0, started = 0;
-    b->n_slots = 4 * (workers ? workers : 1);
+    b->n_slots = 2 * (workers ? workers : 1);
     b->slots = calloc(b->n_slots, sizeof *b->slots);
     pthread_t *ids = calloc(workers + 1, sizeof *ids);
     if (!b->slots || !ids) {
@@ -305,13 +338,13 @@ static int run_batch(batch *b, const run_options *o, progress *p)
     for (size_t t = 0; t < started; t++)
         pthread_join(ids[t], NULL);
     for (; b->written < b->read; b->written++)  /* after a usage error */
-        write_job(b, &b->slots[b->written % b->n_slots]);
+        for (size_t k = 0; k < b->slots[b->written % b->n_slots].count; k++)
+            write_job(b, &b->slots[b->written % b->n_slots].lines[k]);
     pthread_cond_destroy(&b->finished);
     pthread_cond_destroy(&b->ready);
     pthread_mutex_destroy(&b->lock);
     free(ids);
     free(b->slots);
-    free(b->line);
     return 0;
 }
 

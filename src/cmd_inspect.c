@@ -20,7 +20,7 @@ static void print_tensor(FILE *out, const sa_tensor *t, bool table,
         return;
     }
     fputs("    {\"name\": ", out);
-    sa_json_write_string(out, t->name);
+    sa_write_json_string(out, t->name);
     fprintf(out, ", \"dtype\": \"%s\", \"shape\": [", sa_dtype_name(t->dtype));
     for (size_t i = 0; i < t->ndim; i++)
         fprintf(out, "%s%zu", i ? ", " : "", t->shape[i]);
@@ -38,7 +38,7 @@ static void print_layout(FILE *out, const sa_tensor_set *set, bool table)
             fprintf(out, "layout: none (%s)\n", err.message);
         } else {
             fputs("  \"layout\": null,\n  \"layout_error\": ", out);
-            sa_json_write_string(out, err.message);
+            sa_write_json_string(out, err.message);
             fputc('\n', out);
         }
         return;
@@ -71,7 +71,7 @@ static void print_matrix(FILE *out, const char *path, sa_file_kind kind,
         return;
     }
     fputs("{\n  \"file\": ", out);
-    sa_json_write_string(out, cli_display_name(path));
+    sa_write_json_string(out, cli_display_name(path));
     fprintf(out, ",\n  \"format\": \"%s\",\n  \"kind\": \"matrix\",\n"
             "  \"shape\": [%zu, %zu],\n  \"tokens\": %s\n}\n", sa_file_kind_name(kind),
             m->rows, m->cols, m->tokens ? "true" : "false");
@@ -94,7 +94,7 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
         return;
     }
     fputs("{\n  \"file\": ", out);
-    sa_json_write_string(out, cli_display_name(path));
+    sa_write_json_string(out, cli_display_name(path));
     fprintf(out, ",\n  \"format\": \"%s\",\n  \"kind\": \"%s\",\n  \"tensors\": [\n",
             sa_file_kind_name(kind), kind == SA_FILE_NPY ? "array" : "tensors");
     for (size_t i = 0; i < set->count; i++)

@@ -1,21 +1,11 @@
-/* format.h — internal helpers for writing numbers and matrices as text. */
+/* format.h — internal helpers of the writers: numbers and shapes as
+ * text, a stream's status, the bytes of an .npy file (buffer.h writes
+ * matrices and strings). */
 #ifndef SA_FORMAT_H
 #define SA_FORMAT_H
 
+#include "buffer.h"
 #include "selfattn.h"
-
-/* Writes data (rows, cols) as a JSON array of rows, one row per line, each
- * line prefixed by indent spaces plus two (indent < 0: all on one line,
- * without spaces); values that are not finite
- * (masked -INFINITY scores, NaN rows) are written as null. */
-void sa_json_write_rows(FILE *out, const float *data, size_t rows, size_t cols,
-                        int indent);
-
-/* Writes data (len) as a one-line JSON array. */
-void sa_json_write_vector(FILE *out, const float *data, size_t len);
-
-/* Writes s as a JSON string literal, escaping what JSON requires. */
-void sa_json_write_string(FILE *out, const char *s);
 
 /* The bytes of a version 1.0 .npy file of data (shape), <f4, in a new
  * buffer of *len bytes the caller frees. */

@@ -8,6 +8,7 @@
 
 #include "json_rows.h"
 #include "json_util.h"
+#include "utf8.h"
 
 /* The message of a missing "embeddings" key, with a hint for weights. */
 static sa_status no_embeddings(bool weights, sa_error *err)
@@ -144,10 +145,17 @@ static bool scan_tokens(sa_scan *sc, token_list *t)
     return true;
 }
 
-/* The members of the object at the scan: the first "embeddings" and
- * "tokens"; the others are checked and passed over. */
-static bool scan_object(sa_scan *sc, sa_rows *r, token_list *t, bool *found,
-                        bool *weights, sa_deferred *bad)
+/* The raw text of a member's value: offsets [start, end) of the text. */
+typedef struct {
+    size_t start, end;
+    bool found;
+} span;
+
+/* The members of the object at the scan: the first "embeddings",
+ * "tokens" and "id" (its text only); the others are checked and passed
+ * over. */
+static bool scan_object(sa_scan *sc, sa_rows *r, token_list *t, span *id,
+                        bool *found, bool *weights, sa_deferred *bad)
 {
     char key[32];
     bool cut, tokens_seen = false;
@@ -164,6 +172,12 @@ static bool scan_object(sa_scan *sc, sa_rows *r, token_list *t, bool *found,
         } else if (!cut && !tokens_seen && strcmp(key, "tokens") == 0) {
             tokens_seen = true;
             ok = scan_tokens(sc, t);
+        } else if (!cut && !id->found && strcmp(key, "id") == 0) {
+            sa_scan_peek(sc);
+            id->start = sc->at;
+            ok = sa_scan_skip(sc, 1);
+            id->end = sc->at;
+            id->found = true;
         } else {
             *weights |= !cut && (strcmp(key, "Wq") == 0 ||
                                  strcmp(key, "in_proj_weight") == 0);
@@ -178,7 +192,8 @@ static bool scan_object(sa_scan *sc, sa_rows *r, token_list *t, bool *found,
 }
 
 /* The whole text: rows, or an object; then only blanks. */
-static void scan_matrix(sa_scan *sc, sa_rows *r, token_list *t, sa_deferred *bad)
+static void scan_matrix(sa_scan *sc, sa_rows *r, token_list *t, span *id,
+                        sa_deferred *bad)
 {
     bool found = false, weights = false;
     char kind = sa_scan_kind(sc);
@@ -186,7 +201,7 @@ static void scan_matrix(sa_scan *sc, sa_rows *r, token_list *t, sa_deferred *bad
         if (!sa_scan_rows(sc, r, false, "embeddings", bad))
             return;
     } else if (kind == '{') {
-        if (!scan_object(sc, r, t, &found, &weights, bad))
+        if (!scan_object(sc, r, t, id, &found, &weights, bad))
             return;
         if (!found)
             no_embeddings(weights, &bad->err), bad->status = SA_ERR_DATA;
@@ -205,22 +220,30 @@ static void scan_matrix(sa_scan *sc, sa_rows *r, token_list *t, sa_deferred *bad
                  "%zu rows", t->count, r->rows);
 }
 
-sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
-                              sa_error *err)
+sa_status sa_read_batch_line(sa_matrix *m, char **id, const char *text,
+                             size_t len, sa_error *err)
 {
     sa_scan sc;
     sa_rows r = {0};
     token_list t = {0};
     sa_deferred bad = {0};
+    span id_span = {0};
     json_text whole = {text, len};
 
     memset(m, 0, sizeof *m);
+    if (id)
+        *id = NULL;
     sa_status status = sa_json_precheck(text, len, err);
     if (status)
         return status;
     sa_scan_init(&sc, text, len);
-    scan_matrix(&sc, &r, &t, &bad);
+    scan_matrix(&sc, &r, &t, &id_span, &bad);
     status = sa_scan_outcome(&sc, &bad, tree_matrix, &whole, err);
+    // the id as written, once the line was read as JSON (whatever its data)
+    if (id && id_span.found && sc.error == SA_SCAN_OK &&
+        !(*id = sa_utf8_dup(text + id_span.start, id_span.end - id_span.start)) &&
+        !status)
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     if (status) {
         free(r.data);
         tokens_free(&t);
@@ -234,4 +257,10 @@ sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
     if (!t.present)
         tokens_free(&t);
     return SA_OK;
+}
+
+sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
+                              sa_error *err)
+{
+    return sa_read_batch_line(m, NULL, text, len, err);
 }

@@ -7,42 +7,53 @@ char *const *sa_report_key_labels(const sa_report *r)
     return r->context_name ? r->key_tokens : r->tokens;
 }
 
-void sa_report_summary(FILE *out, const sa_report *r)
+/* what, then a file's name as plain text. */
+static void named(sa_buffer *out, const char *what, const char *name)
+{
+    sa_buffer_puts(out, what);
+    sa_buffer_plain_text(out, name, 0, 0);
+}
+
+void sa_report_summary(sa_buffer *out, const sa_report *r)
 {
     const sa_config *c = r->config;
     char num[32];
-    fprintf(out, "n = %zu", r->n);
-    if (r->context_name)
-        fprintf(out, ", m = %zu (context %s)", r->m, r->context_name);
-    fprintf(out, ", d_model = %zu, heads = %zu", r->d_model, r->heads);
+    sa_buffer_printf(out, "n = %zu", r->n);
+    if (r->context_name) {
+        sa_buffer_printf(out, ", m = %zu (context ", r->m);
+        sa_buffer_plain_text(out, r->context_name, 0, 0);
+        sa_buffer_putc(out, ')');
+    }
+    sa_buffer_printf(out, ", d_model = %zu, heads = %zu", r->d_model, r->heads);
     if (r->kv_heads != r->heads)
-        fprintf(out, ", kv_heads = %zu", r->kv_heads);
+        sa_buffer_printf(out, ", kv_heads = %zu", r->kv_heads);
     sa_format_float(num, c->scale);
-    fprintf(out, ", d_head = %zu, d_out = %zu, scale = %s", r->d_head,
-            r->d_out, num);
+    sa_buffer_printf(out, ", d_head = %zu, d_out = %zu, scale = %s", r->d_head,
+                     r->d_out, num);
     if (c->pos_sinusoidal)
-        fputs(", sinusoidal positions", out);
+        sa_buffer_puts(out, ", sinusoidal positions");
     if (c->rope) {
         sa_format_float(num, c->rope_base);
-        fprintf(out, ", rope (%s, base %s)", c->rope_neox ? "neox" : "roformer", num);
+        sa_buffer_printf(out, ", rope (%s, base %s)",
+                         c->rope_neox ? "neox" : "roformer", num);
     }
     if (c->softcap > 0) {
         sa_format_float(num, c->softcap);
-        fprintf(out, ", softcap %s", num);
+        sa_buffer_printf(out, ", softcap %s", num);
     }
     if (c->alibi)
-        fputs(", alibi", out);
+        sa_buffer_puts(out, ", alibi");
     if (r->bias_name)
-        fprintf(out, ", bias %s", r->bias_name);
+        named(out, ", bias ", r->bias_name);
     if (c->causal)
-        fputs(", causal", out);
+        sa_buffer_puts(out, ", causal");
     if (c->window >= 0)
-        fprintf(out, ", window %ld", c->window);
+        sa_buffer_printf(out, ", window %ld", c->window);
     if (r->mask_name)
-        fprintf(out, ", mask %s", r->mask_name);
+        named(out, ", mask ", r->mask_name);
     if (c->masked_rows_nan)
-        fputs(", masked rows nan", out);
-    fputc('\n', out);
+        sa_buffer_puts(out, ", masked rows nan");
+    sa_buffer_putc(out, '\n');
 }
 
 size_t sa_report_max_blocks(const sa_report *r)
@@ -105,13 +116,13 @@ size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
     return k;
 }
 
-void sa_block_title(FILE *out, const sa_report *r, const sa_block *b,
+void sa_block_title(sa_buffer *out, const sa_report *r, const sa_block *b,
                     const char *times)
 {
-    fputs(b->name, out);
+    sa_buffer_puts(out, b->name);
     if (b->head)
-        fprintf(out, ", head %zu", b->head);
+        sa_buffer_printf(out, ", head %zu", b->head);
     else if (b->key_columns && r->average_heads)
-        fprintf(out, ", average of %zu heads", r->heads);
-    fprintf(out, " (%zu %s %zu)", b->rows, times, b->cols);
+        sa_buffer_printf(out, ", average of %zu heads", r->heads);
+    sa_buffer_printf(out, " (%zu %s %zu)", b->rows, times, b->cols);
 }

@@ -3,6 +3,7 @@
 #ifndef SA_REPORT_H
 #define SA_REPORT_H
 
+#include "buffer.h"
 #include "selfattn.h"
 
 typedef struct {
@@ -30,11 +31,11 @@ char *const *sa_report_key_labels(const sa_report *r);
 
 /* Writes the options in force as one human line, e.g. "n = 3, d_model = 4,
  * heads = 1, d_head = 3, d_out = 3, scale = 1, causal". */
-void sa_report_summary(FILE *out, const sa_report *r);
+void sa_report_summary(sa_buffer *out, const sa_report *r);
 
 /* Writes the block's title, e.g. "weights, head 1 (4 x 4)" with times as
  * the multiplication sign. */
-void sa_block_title(FILE *out, const sa_report *r, const sa_block *b,
+void sa_block_title(sa_buffer *out, const sa_report *r, const sa_block *b,
                     const char *times);
 
 #endif

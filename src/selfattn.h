@@ -91,6 +91,14 @@ void sa_matrix_free(sa_matrix *m);
 sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
                               sa_error *err);
 
+/* As sa_read_json_matrix for one line of `selfattn batch`, and its
+ * top-level "id" member: *id (if not NULL) is a new string the caller
+ * frees, the value's JSON text exactly as written (bytes that are not
+ * UTF-8 as U+FFFD), or NULL without one.  The id is given whenever the
+ * line is JSON, also when its data is refused. */
+sa_status sa_read_batch_line(sa_matrix *m, char **id, const char *text,
+                             size_t len, sa_error *err);
+
 /* Parses embeddings from CSV text: comma-separated rows, lines starting
  * with '#' and blank lines ignored.  A first line with a non-empty,
  * non-numeric value after its first field is a header (skipped); so is a
@@ -535,13 +543,9 @@ sa_status sa_write_json(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_table(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_csv(FILE *out, const sa_report *report, sa_error *err);
 
-/* The top-level "id" member of the JSON object text[0 .. len), a batch
- * line that sa_read_json_matrix parsed, as JSON text to echo in a new
- * string the caller frees, or NULL if there is none: a number exactly as
- * written (so 64-bit integers keep every digit), a number written loosely
- * (01, 1.) with 17 significant digits, anything else as cJSON prints it
- * (escaped: valid JSON whatever the line held). */
-char *sa_batch_id(const char *text, size_t len);
+/* Writes s as a JSON string literal (escaped, valid UTF-8: a byte that is
+ * not becomes U+FFFD); a write error shows in out's error flag. */
+void sa_write_json_string(FILE *out, const char *s);
 
 /* Writes the report as one compact JSON line, starting with "line": line
  * and, if id is not NULL, "id": id (raw JSON text), for batch runs. */
@@ -617,8 +621,9 @@ void sa_saved_result_free(sa_saved_result *r);
 void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
                         const sa_report *report);
 
-/* Writes the shortest decimal form of f that reads back as the same float32
- * ("%.9g" at most) into buf (at least 32 bytes). */
+/* Writes the shortest decimal text of the finite f that reads back as the
+ * same float32 into buf (at least 32 bytes, NUL-terminated): fixed or
+ * scientific notation, whichever is shorter ("0.17206892", "1e-07"). */
 void sa_format_float(char *buf, float f);
 
 #endif

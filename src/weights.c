@@ -122,21 +122,23 @@ sa_status sa_weights_write_json(FILE *out, const sa_weights *w,
         {"bv", w->bv, 0, w->d_kv}, {"bo", w->bo, 0, w->d_out},
     };
     bool first = true;
-    fputs("{\n", out);
+    sa_buffer b;
+    sa_buffer_init(&b, out);
+    sa_buffer_puts(&b, "{\n");
     if (config) {
-        fprintf(out, "  \"config\": %s", config);
+        sa_buffer_printf(&b, "  \"config\": %s", config);
         first = false;
     }
     for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++) {
         if (!mats[i].m)
             continue;
-        fprintf(out, "%s  \"%s\": ", first ? "" : ",\n", mats[i].name);
+        sa_buffer_printf(&b, "%s  \"%s\": ", first ? "" : ",\n", mats[i].name);
         if (mats[i].rows)
-            sa_json_write_rows(out, mats[i].m, mats[i].rows, mats[i].cols, 2);
+            sa_buffer_json_rows(&b, mats[i].m, mats[i].rows, mats[i].cols, 2);
         else
-            sa_json_write_vector(out, mats[i].m, mats[i].cols);
+            sa_buffer_json_vector(&b, mats[i].m, mats[i].cols);
         first = false;
     }
-    fputs("\n}\n", out);
-    return sa_stream_status(out, err);
+    sa_buffer_puts(&b, "\n}\n");
+    return sa_buffer_close(&b, err);
 }

@@ -1,10 +1,11 @@
 /* write_table.c — a report as aligned, titled tables for people, in the
- * order of the computation (steps per head, weights, output). */
+ * order of the computation (steps per head, weights, output), formatted
+ * into a buffer (buffer.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
+#include "numbers.h"
 #include "report.h"
 
 #define LABEL_MAX 16  /* longer token labels are cut, ending in "..." */
@@ -18,40 +19,32 @@ static size_t text_width(const char *s)
     return w;
 }
 
-/* Writes label i (a token cut to LABEL_MAX code points, or the index) and
- * pads it to width; right-aligns if right. */
-static void put_label(FILE *out, char *const *tokens, size_t i, size_t width,
-                      bool right)
-{
-    char buf[LABEL_MAX * 4 + 8];
-    if (tokens) {
-        const char *t = tokens[i];
-        size_t bytes = 0, cps = 0;
-        while (t[bytes] && cps < LABEL_MAX) {
-            bytes++;
-            while (((unsigned char)t[bytes] & 0xC0) == 0x80)
-                bytes++;
-            cps++;
-        }
-        memcpy(buf, t, bytes);
-        strcpy(buf + bytes, t[bytes] ? "..." : "");
-    } else {
-        snprintf(buf, sizeof buf, "%zu", i);
-    }
-    size_t pad = width > text_width(buf) ? width - text_width(buf) : 0;
-    if (right)
-        fprintf(out, "%*s%s", (int)pad, "", buf);
-    else
-        fprintf(out, "%s%*s", buf, (int)pad, "");
-}
-
-/* Width of label i as put_label writes it. */
+/* Width of label i as put_label writes it: the token cut to LABEL_MAX
+ * code points and "...", or the index. */
 static size_t shown_width(char *const *tokens, size_t i)
 {
     if (!tokens)
         return (size_t)snprintf(NULL, 0, "%zu", i);
     size_t w = text_width(tokens[i]);
     return w > LABEL_MAX ? LABEL_MAX + 3 : w;
+}
+
+/* Writes label i padded to width, right-aligned if right. */
+static void put_label(sa_buffer *b, char *const *tokens, size_t i, size_t width,
+                      bool right)
+{
+    size_t w = shown_width(tokens, i);
+    if (right && width > w)
+        sa_buffer_printf(b, "%*s", (int)(width - w), "");
+    if (tokens) {
+        sa_buffer_plain_text(b, tokens[i], LABEL_MAX, 0);
+        if (text_width(tokens[i]) > LABEL_MAX)
+            sa_buffer_puts(b, "...");
+    } else {
+        sa_buffer_printf(b, "%zu", i);
+    }
+    if (!right && width > w)
+        sa_buffer_printf(b, "%*s", (int)(width - w), "");
 }
 
 /* Width of the widest of the first count labels. */
@@ -64,24 +57,27 @@ static size_t label_width(char *const *tokens, size_t count)
     return w;
 }
 
-static int format_value(char *buf, size_t size, float v, int digits)
+/* The text of v with digits decimals (-inf and nan as such) in buf;
+ * returns its length. */
+static size_t format_value(char *buf, float v, int digits)
 {
-    if (isinf(v) && v < 0)
-        return snprintf(buf, size, "-inf");
-    if (isnan(v))
-        return snprintf(buf, size, "nan");
-    return snprintf(buf, size, "%.*f", digits, (double)v);
+    if (!isfinite(v)) {
+        const char *s = isnan(v) ? "nan" : v < 0 ? "-inf" : "inf";
+        strcpy(buf, s);
+        return strlen(s);
+    }
+    return sa_fixed_chars(buf, v, digits);
 }
 
 /* Writes one block; SA_ERR_NOMEM if its column widths find no memory. */
-static sa_status write_block(FILE *out, const sa_report *r, const sa_block *b,
+static sa_status write_block(sa_buffer *out, const sa_report *r, const sa_block *b,
                              sa_error *err)
 {
     char *const *keys = sa_report_key_labels(r);
     char *const *row_tokens = b->key_rows ? keys : r->tokens;
     char *const *col_tokens = b->key_columns ? keys : NULL;
     size_t row_w = label_width(row_tokens, b->rows);
-    char buf[64];
+    char buf[SA_FIXED_CHARS];
 
     // column widths: the widest of the label and every value
     size_t *widths = malloc(b->cols * sizeof *widths);
@@ -90,49 +86,54 @@ static sa_status write_block(FILE *out, const sa_report *r, const sa_block *b,
     for (size_t j = 0; j < b->cols; j++) {
         widths[j] = shown_width(col_tokens, j);
         for (size_t i = 0; i < b->rows; i++) {
-            size_t w = (size_t)format_value(buf, sizeof buf,
-                                            b->data[i * b->cols + j], r->digits);
+            size_t w = format_value(buf, b->data[i * b->cols + j], r->digits);
             if (w > widths[j])
                 widths[j] = w;
         }
     }
 
     if (r->color)
-        fputs("\x1b[1m", out);
+        sa_buffer_puts(out, "\x1b[1m");
     sa_block_title(out, r, b, "\xC3\x97");
     if (r->color)
-        fputs("\x1b[0m", out);
-    fprintf(out, "\n%*s", (int)row_w, "");
+        sa_buffer_puts(out, "\x1b[0m");
+    sa_buffer_printf(out, "\n%*s", (int)row_w, "");
     for (size_t j = 0; j < b->cols; j++) {
-        fputs("  ", out);
+        sa_buffer_puts(out, "  ");
         put_label(out, col_tokens, j, widths[j], true);
     }
-    fputc('\n', out);
+    sa_buffer_putc(out, '\n');
     for (size_t i = 0; i < b->rows; i++) {
         put_label(out, row_tokens, i, row_w, false);
         for (size_t j = 0; j < b->cols; j++) {
-            format_value(buf, sizeof buf, b->data[i * b->cols + j], r->digits);
-            fprintf(out, "  %*s", (int)widths[j], buf);
+            size_t w = format_value(buf, b->data[i * b->cols + j], r->digits);
+            sa_buffer_printf(out, "  %*s", (int)(widths[j] - w), "");
+            sa_buffer_put(out, buf, w);
         }
-        fputc('\n', out);
+        sa_buffer_putc(out, '\n');
     }
     free(widths);
     return SA_OK;
 }
 
-sa_status sa_write_table(FILE *out, const sa_report *r, sa_error *err)
+sa_status sa_write_table(FILE *fp, const sa_report *r, sa_error *err)
 {
     sa_block *blocks = malloc(sa_report_max_blocks(r) * sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     size_t count = sa_report_blocks(blocks, r, true);
-
-    sa_report_summary(out, r);
+    sa_buffer out;
+    sa_buffer_init(&out, fp);
+    sa_report_summary(&out, r);
     sa_status status = SA_OK;
     for (size_t k = 0; k < count && !status; k++) {
-        fputc('\n', out);
-        status = write_block(out, r, &blocks[k], err);
+        sa_buffer_putc(&out, '\n');
+        status = write_block(&out, r, &blocks[k], err);
     }
     free(blocks);
-    return status ? status : sa_stream_status(out, err);
+    sa_error closing;
+    sa_status closed = sa_buffer_close(&out, &closing);
+    if (!status && closed)
+        *err = closing;
+    return status ? status : closed;
 }

@@ -72,7 +72,7 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
 [3,"ok",3]
 {"line":4,"error":"invalid JSON: unexpected end of input"}
 {"line":5,"error":"the input has 4 columns but Wq is 8 x 8, which expects 8"}
-{"line":6,"error":"expected an \"embeddings\" key in the object"}
+{"line":6,"id":"no-emb","error":"expected an \"embeddings\" key in the object"}
 [7,null,1]'
 }
 

@@ -1,16 +1,17 @@
 /* fuzz_batch_line.c — one line of `selfattn batch`: the line (up to its
  * first newline, without trailing CRs, NUL bytes kept, as cmd_batch.c gets
- * it from getline) is parsed with sa_read_json_matrix; if it
+ * it from getline) is parsed with sa_read_batch_line; if it
  * parses and is small (rows * cols <= 4096), weights are generated with
  * sa_weights_generate and sa_attention_forward runs with a configuration
  * drawn from a hash of the line (heads, kv heads, causal, window, mask,
  * bias, softcap, ALiBi, RoPE, positions, threads, dense or streaming), so
  * the attention code is fuzzed too (see fuzz_attend.h for the checks).
  *
- * The line's "id" is checked too: for a line that parsed, sa_batch_id
- * must give an id exactly when cJSON finds a top-level "id" member, and
- * its text, written as is into the output line, must be that same value
- * and strict JSON (RFC 8259). */
+ * The line's "id" is checked too: for a line that is JSON (its data may
+ * still be refused), an id must come exactly when cJSON finds a top-level
+ * "id" member; its text, written as is into the output line, must be
+ * strict JSON (RFC 8259) and valid UTF-8, and, for a line that is valid
+ * UTF-8, that same value. */
 #include <cJSON.h>
 
 #include "fuzz_attend.h"
@@ -147,25 +148,27 @@ static bool strict_json(const char *s)
     return strict_value(s, &i, 0) && s[i] == '\0';
 }
 
-static void check_raw_id(const char *text, size_t len)
+/* id is what sa_read_batch_line gave for the line text (status st). */
+static void check_id(const char *text, size_t len, const char *id, sa_status st)
 {
-    char *id = sa_batch_id(text, len);  /* what batch echoes */
     size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     cJSON *root = cJSON_ParseWithOpts(text + start, NULL, true);
-    FUZZ_CHECK(root != NULL);  /* sa_read_json_matrix parsed it */
+    if (id) {
+        FUZZ_CHECK(root != NULL);  /* the line is JSON */
+        FUZZ_CHECK(strict_json(id) && fuzz_valid_utf8(id));
+    }
     const cJSON *member = cJSON_IsObject(root)
                               ? cJSON_GetObjectItemCaseSensitive(root, "id")
                               : NULL;
-    FUZZ_CHECK(!member == !id);
-    if (id) {
-        FUZZ_CHECK(strict_json(id));
+    if (st == SA_OK)
+        FUZZ_CHECK(!member == !id);
+    if (id && member && fuzz_valid_utf8(text)) {
         cJSON *value = cJSON_ParseWithOpts(id, NULL, true);
         FUZZ_CHECK(value != NULL);
         FUZZ_CHECK(same_json(value, member));
         cJSON_Delete(value);
     }
     cJSON_Delete(root);
-    free(id);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -179,13 +182,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_matrix x;
     sa_error err;
     fuzz_reset_error(&err);
-    sa_status st = sa_read_json_matrix(&x, text, len, &err);
+    char *id;
+    sa_status st = sa_read_batch_line(&x, &id, text, len, &err);
     fuzz_check_matrix(st, &x, &err);
+    check_id(text, len, id, st);
+    free(id);
     if (st) {
         free(text);
         return 0;
     }
-    check_raw_id(text, len);
     size_t n = x.rows, d = x.cols;
     if (n * d <= 4096) {
         uint64_t rng = fuzz_hash(text, len);

@@ -63,7 +63,7 @@ PKG_LIBS=$(pkg-config --libs $PKGS) || exit 2
 SAN="address,undefined"
 CFLAGS="-g -O1 -std=c11 -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 -I$SRC $PKG_CFLAGS -D_XOPEN_SOURCE=700 -pthread"
-CXXFLAGS="-g -O1 -std=c++17 -fno-exceptions -fno-rtti -fno-sanitize-recover=undefined \
+CXXFLAGS="-g -O1 -std=c++17 -fno-exceptions -fno-rtti -fno-sanitize-recover=undefined $(ls -d /usr/include/dragonbox-* 2>/dev/null | sed "s/^/-I/") \
 -fno-omit-frame-pointer -I$SRC"
 LIBS="$PKG_LIBS -lstdc++ -lm"
 

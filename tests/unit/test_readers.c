@@ -147,24 +147,34 @@ static void test_parallel_reading(void)
         }
 }
 
-/* The id batch echoes: the member as written, strict JSON whatever the
- * line held. */
+/* The id batch echoes: the member's value as written, for every JSON
+ * type, also when the line's data is refused; none for a line that is not
+ * JSON or has no top-level id. */
 static void test_batch_id(void)
 {
-    static const struct { const char *line, *id; } cases[] = {
-        {"{\"id\": 12345678901234567890, \"embeddings\": [[1]]}", "12345678901234567890"},
-        {"{\"embeddings\": [[1]], \"id\": \"a\\u0041\"}", "\"aA\""},
-        {"{\"id\": [1, 2.50], \"embeddings\": [[1]]}", "[1,2.5]"},
-        {"{\"id\": 01, \"embeddings\": [[1]]}", "1"},
-        {"{\"x\": {\"id\": 3}, \"embeddings\": [[1]]}", NULL},
-        {"[[1, 2]]", NULL},
+    static const struct { const char *line, *id; sa_status status; } cases[] = {
+        {"{\"id\": 12345678901234567890, \"embeddings\": [[1]]}", "12345678901234567890", SA_OK},
+        {"{\"embeddings\": [[1]], \"id\": \"a\\u0041\"}", "\"a\\u0041\"", SA_OK},
+        {"{\"id\": \"a\\u0000b\", \"embeddings\": [[1]]}", "\"a\\u0000b\"", SA_OK},
+        {"{\"id\": [1, 2.50], \"embeddings\": [[1]]}", "[1, 2.50]", SA_OK},
+        {"{\"id\": {\"k\": null}, \"embeddings\": [[1], [2, 3]]}", "{\"k\": null}", SA_ERR_DATA},
+        {"{\"id\": \"\xff\", \"embeddings\": [[1]]}", "\"\xef\xbf\xbd\"", SA_OK},
+        {"{\"id\": 01, \"embeddings\": [[1]]}", NULL, SA_ERR_DATA},
+        {"{\"x\": {\"id\": 3}, \"embeddings\": [[1]]}", NULL, SA_OK},
+        {"[[1, 2]]", NULL, SA_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *id = sa_batch_id(cases[i].line, strlen(cases[i].line));
-        CHECK(cases[i].id ? id && strcmp(id, cases[i].id) == 0 : !id,
-              "batch id %zu: got %s, want %s", i, id ? id : "none",
-              cases[i].id ? cases[i].id : "none");
+        sa_matrix m;
+        sa_error err;
+        char *id;
+        sa_status st = sa_read_batch_line(&m, &id, cases[i].line,
+                                          strlen(cases[i].line), &err);
+        CHECK(st == cases[i].status && (cases[i].id ? id && strcmp(id, cases[i].id) == 0
+                                                     : !id),
+              "batch id %zu: status %d, got %s, want %s", i, (int)st,
+              id ? id : "none", cases[i].id ? cases[i].id : "none");
         free(id);
+        sa_matrix_free(&m);
     }
 }
 
