@@ -7,6 +7,13 @@
 #include "buffer.h"
 #include "selfattn.h"
 
+/* Parses the header of an .npy file at buf[0 .. len) into t (no data yet:
+ * t->raw stays NULL): *data_bytes is what its shape and dtype need and
+ * *offset where they start.  The errors of sa_read_npy but the data's
+ * length. */
+sa_status sa_npy_header(sa_tensor *t, size_t *data_bytes, size_t *offset,
+                        const unsigned char *buf, size_t len, sa_error *err);
+
 /* The bytes of a version 1.0 .npy file of data (shape), <f4, in a new
  * buffer of *len bytes the caller frees. */
 sa_status sa_npy_encode(unsigned char **bytes, size_t *len, const float *data,

@@ -110,8 +110,8 @@ static sa_status parse_shape(sa_tensor *t, const char *h, size_t header_len,
     }
 }
 
-sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
-                      sa_error *err)
+sa_status sa_npy_header(sa_tensor *t, size_t *data_bytes, size_t *offset,
+                        const unsigned char *buf, size_t len, sa_error *err)
 {
     memset(t, 0, sizeof *t);
     if (len < 6 || memcmp(buf, "\x93NUMPY", 6) != 0)
@@ -141,16 +141,27 @@ sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
         (status = parse_order(t, h, header_len, err)) ||
         (status = parse_shape(t, h, header_len, err)))
         return status;
-
     size_t numel = sa_tensor_numel(t), size = sa_dtype_size(t->dtype);
-    size_t offset = start + header_len;
-    if (numel == SIZE_MAX)
+    if (numel == SIZE_MAX || numel > SIZE_MAX / size)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npy header announces more "
                        "elements than memory can address");
-    if (numel > (len - offset) / size)
+    *data_bytes = numel * size;
+    *offset = start + header_len;
+    return SA_OK;
+}
+
+sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
+                      sa_error *err)
+{
+    size_t bytes, offset;
+    sa_status status = sa_npy_header(t, &bytes, &offset, buf, len, err);
+    if (status)
+        return status;
+    if (bytes > len - offset)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npy header announces %zu "
                        "elements of %zu bytes but the file holds only %zu bytes "
-                       "of data", numel, size, len - offset);
+                       "of data", sa_tensor_numel(t), sa_dtype_size(t->dtype),
+                       len - offset);
     t->raw = buf + offset;
     return SA_OK;
 }

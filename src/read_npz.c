@@ -14,8 +14,17 @@ static sa_status bad_zip(sa_error *err, const char *what)
     return sa_fail(err, SA_ERR_DATA, 0, 0, "not a readable .npz archive: %s", what);
 }
 
-/* Inflates the raw deflate stream src (src_len) into dst (dst_len exactly). */
-static sa_status inflate_member(unsigned char *dst, size_t dst_len,
+/* The largest .npy header an archive member may have before its data:
+ * numpy writes 128 bytes or so; version 1.0 allows 65 KiB. */
+#define MEMBER_HEADER_MAX ((size_t)1 << 20)
+
+/* Inflates the raw deflate stream src (src_len) of member name into a new
+ * buffer of exactly the bytes its .npy header announces, which must be
+ * size (the archive's word): the header comes first, at most
+ * MEMBER_HEADER_MAX bytes of it, and no byte is inflated past what it
+ * announces, so a small member that claims to inflate to gigabytes costs
+ * nothing.  More or fewer bytes than announced: SA_ERR_DATA. */
+static sa_status inflate_member(unsigned char **out, size_t size,
                                 const unsigned char *src, size_t src_len,
                                 const char *name, sa_error *err)
 {
@@ -25,17 +34,58 @@ static sa_status inflate_member(unsigned char *dst, size_t dst_len,
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for zlib");
     z.next_in = (unsigned char *)src;
     z.avail_in = (uInt)src_len;
-    z.next_out = dst;
-    z.avail_out = (uInt)dst_len;
-    int rc = inflate(&z, Z_FINISH);
-    size_t produced = dst_len - z.avail_out;
+    // the header first: as much as the member holds, up to the limit
+    size_t head_len = size < MEMBER_HEADER_MAX ? size : MEMBER_HEADER_MAX;
+    unsigned char *buf = malloc(head_len ? head_len : 1);
+    sa_status status = SA_OK;
+    int rc = Z_OK;
+    if (!buf) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", name);
+        goto done;
+    }
+    z.next_out = buf;
+    z.avail_out = (uInt)head_len;
+    rc = inflate(&z, Z_SYNC_FLUSH);
+    size_t got = head_len - z.avail_out, data, offset;
+    sa_tensor t;
+    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || got < head_len) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
+                         "the .npz archive", name);
+        goto done;
+    }
+    if ((status = sa_npy_header(&t, &data, &offset, buf, got, err))) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        sa_fail(err, status, 0, 0, "%s: %s", name, why);
+        goto done;
+    }
+    if (data > SIZE_MAX - offset || offset + data != size) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the .npy header announces "
+                         "%zu bytes but the .npz archive says %zu", name,
+                         data > SIZE_MAX - offset ? SIZE_MAX : offset + data, size);
+        goto done;
+    }
+    // then the rest, into a buffer of the announced size
+    unsigned char *all = realloc(buf, size ? size : 1);
+    if (!all) {
+        status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", name);
+        goto done;
+    }
+    buf = all;
+    z.next_out = buf + got;
+    z.avail_out = (uInt)(size - got);
+    if (rc != Z_STREAM_END)
+        rc = inflate(&z, Z_FINISH);
+    if (rc != Z_STREAM_END || z.avail_out != 0)
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
+                         "the .npz archive", name);
+done:
     inflateEnd(&z);
-    if (rc == Z_MEM_ERROR)
-        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for zlib");
-    if (rc != Z_STREAM_END || produced != dst_len)
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
-                       "the .npz archive", name);
-    return SA_OK;
+    if (status)
+        free(buf);
+    else
+        *out = buf;
+    return status;
 }
 
 static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
@@ -85,14 +135,9 @@ static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
         if (size / 1032 > comp + 1)
             return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: implausible "
                            "uncompressed size %zu in the .npz archive", name, size);
-        bytes = malloc(size ? size : 1);
-        if (!bytes)
-            return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", name);
-        sa_status status = inflate_member(bytes, size, member, comp, name, err);
-        if (status) {
-            free(bytes);
+        sa_status status = inflate_member(&bytes, size, member, comp, name, err);
+        if (status)
             return status;
-        }
         member = bytes;
     } else if (method != 0) {
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: zip compression method %u "
@@ -106,6 +151,10 @@ static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
                        "archive", name);
     }
     sa_status status = sa_read_npy(t, member, size, err);
+    size_t announced = (size_t)(t->raw - member) + sa_tensor_numel(t) * sa_dtype_size(t->dtype);
+    if (!status && announced != size)
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the .npy header announces %zu "
+                         "bytes but the .npz archive says %zu", announced, size);
     if (!status) {
         t->name = strndup(name, name_len - 4);
         status = t->name ? sa_tensor_floats(&t->data, t, err)
