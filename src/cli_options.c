@@ -33,7 +33,8 @@ static const cli_option options[] = {
     {"bias", 0, OPT_BIAS, "FILE", RUNS, "add an n x m (or H x n x m) matrix to the scores"},
     {"causal", 0, OPT_CAUSAL, NULL, RUNS, "query i sees only keys j <= i"},
     {"window", 0, OPT_WINDOW, "W", RUNS, "query i sees only keys j with |i-j| <= W"},
-    {"mask", 0, OPT_MASK, "FILE", RUNS, "n x m matrix of 0/1; 1 = may attend"},
+    {"mask", 0, OPT_MASK, "FILE", RUNS | CLI_PLOT, "n x m matrix of 0/1; 1 = may attend"},
+    {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "hatch the cells of the mask file the result names"},
     {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key: zero or nan"},
     /* what to print, and how */
     {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps"},

@@ -1,8 +1,10 @@
 /* cmd_plot.c — `selfattn plot FILE|-`: heatmaps (SVG or terminal) from a
  * saved JSON result of `run`. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -12,6 +14,8 @@ typedef struct {
     const char *what;    /* weights, scores, softmax, or NULL: the default */
     const char *output;  /* -o FILE, or NULL */
     const char *path;    /* the result file, or - */
+    const char *mask;    /* --mask FILE, or NULL */
+    bool recorded_mask;  /* --recorded-mask: the file the result names */
     bool svg;
     cli_color color;
 } plot_options;
@@ -38,6 +42,8 @@ static bool take_option(void *ctx, int c, const char *arg)
         return true;
     case OPT_COLOR: return cli_parse_color(&o->color, arg);
     case 'o': return cli_parse_output(&o->output, arg);
+    case OPT_MASK: o->mask = arg; return true;
+    case OPT_RECORDED_MASK: o->recorded_mask = true; return true;
     }
     return false;
 }
@@ -57,23 +63,43 @@ static void fill_panels(sa_panel *panels, size_t count, size_t first,
     }
 }
 
-/* The run's --mask file, named in the result's config, read again so that
- * its cells are hatched too; NULL (with a warning) if it cannot be. */
-static unsigned char *recorded_mask(const sa_saved_result *res, const char *path)
+/* The mask whose cells are hatched: --mask FILE, or with --recorded-mask
+ * the file the result's config names, which must be a regular file: a
+ * result is data someone may send, and its paths are followed only when
+ * asked.  Without either, a result computed with a mask gets a warning.
+ * Returns 0 or an exit code. */
+static int plot_mask(unsigned char **mask, const plot_options *o,
+                     const sa_saved_result *res)
 {
-    unsigned char *mask = NULL;
-    if (!res->mask_name || strcmp(res->mask_name, "<stdin>") == 0)
-        return NULL;
+    *mask = NULL;
+    const char *path = o->mask;
+    if (o->recorded_mask && !o->mask) {
+        if (!res->mask_name)
+            return cli_usage_error("--recorded-mask: the result names no mask file");
+        path = res->mask_name;
+        struct stat st;
+        if (stat(path, &st) != 0)
+            return cli_error(EX_NOINPUT, "%s: the mask file the result names: "
+                             "cannot open: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            return cli_error(EX_NOINPUT, "%s: the mask file the result names "
+                             "is not a regular file", path);
+    } else if (!path) {
+        if (res->mask_name)
+            cli_warn("%s was computed with a mask: give plot --mask FILE (or "
+                     "--recorded-mask) to hatch its cells", cli_display_name(o->path));
+        return 0;
+    }
     char *text;
     size_t len;
     sa_error err;
-    if (sa_read_file(&text, &len, res->mask_name, &err) ||
-        sa_read_mask(&mask, res->rows, res->cols, res->mask_name, text, len, &err))
-        cli_warn("%s: the mask file the result names (%s): %s; its masked "
-                 "cells are drawn as weights", cli_display_name(path),
-                 res->mask_name, err.message);
+    if (cli_read_file(&text, &len, path, &err))
+        return cli_fail(path, &err);
+    int code = 0;
+    if (sa_read_mask(mask, res->rows, res->cols, path, text, len, &err))
+        code = cli_fail(path, &err);
     free(text);
-    return mask;
+    return code;
 }
 
 /* Draws maps to o->output (or stdout); 0 or an exit code. */
@@ -132,10 +158,12 @@ int cmd_plot(int argc, char **argv)
         return cli_error(EX_OSERR, "out of memory");
     }
     fill_panels(panels, count, first, &res);
-    unsigned char *mask = recorded_mask(&res, o.path);
-    sa_heatmaps maps = {panels, count, res.what, res.row_labels, res.col_labels,
-                        res.causal, res.window, mask};
-    code = draw(&maps, &o);
+    unsigned char *mask;
+    if (!(code = plot_mask(&mask, &o, &res))) {
+        sa_heatmaps maps = {panels, count, res.what, res.row_labels,
+                            res.col_labels, res.causal, res.window, mask};
+        code = draw(&maps, &o);
+    }
     free(mask);
     free(panels);
     sa_saved_result_free(&res);

@@ -254,11 +254,34 @@ font-weight="bold">head 4 (6 × 6)'
     assert_same_file "$T/plot.svg" "$T/run.svg"
 }
 
-@test "plot of a --mask result hatches the masked cells as run -f svg does" {
+@test "plot of a --mask result hatches the masked cells with --mask FILE or --recorded-mask" {
     selfattn run --mask mask.json -p weights plain.json >"$T/mask.json"
-    selfattn plot -o "$T/plot.svg" "$T/mask.json"
+    selfattn plot --mask mask.json -o "$T/plot.svg" "$T/mask.json"
     run masked_per_panel "$T/plot.svg"
     assert_output 3
+    selfattn plot --recorded-mask -o "$T/rec.svg" "$T/mask.json"
+    run masked_per_panel "$T/rec.svg"
+    assert_output 3
+    # without either, no file named in the result is opened: a warning
+    run --separate-stderr selfattn plot -o "$T/none.svg" "$T/mask.json"
+    assert_success
+    assert_equal "$stderr" "selfattn: warning: $T/mask.json was computed with a mask: give plot --mask FILE (or --recorded-mask) to hatch its cells"
+    run masked_per_panel "$T/none.svg"
+    assert_output 0
+}
+
+@test "plot follows no path written in a result: /dev/zero or a FIFO as config.mask" {
+    selfattn run -p weights plain.json |
+        jq '.config.mask = "/dev/zero"' >"$T/zero.json"
+    mkfifo "$T/fifo"
+    jq --arg f "$T/fifo" '.config.mask = $f' "$T/zero.json" >"$T/fifo.json"
+    for result in zero fifo; do
+        run --separate-stderr timeout 10 "$SELFATTN" plot -o "$T/$result.svg" "$T/$result.json"
+        assert_success
+        run --separate-stderr timeout 10 "$SELFATTN" plot --recorded-mask -o "$T/$result.svg" "$T/$result.json"
+        assert_equal "$status" 66
+        assert_regex "$stderr" "the mask file the result names is not a regular file$"
+    done
 }
 
 @test "plot --head 2 draws head 2 only" {
