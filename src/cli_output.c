@@ -1,13 +1,16 @@
-/* output.c — writing -o FILE atomically: a temporary file in the target's
- * directory, renamed over the target once complete.  SIGINT and SIGTERM
- * remove the temporary file before the process dies.  A symbolic link is
- * followed (the file it names is replaced, the link kept); an existing file
- * keeps its permissions; a target that is not a regular file (a FIFO, a
- * device such as /dev/stdout) is written directly, since it cannot be
- * replaced. */
+/* cli_output.c — writing -o FILE atomically: a temporary file in the
+ * target's directory, renamed over the target once complete.  Every signal
+ * that ends the process by default (INT, TERM, HUP, QUIT, ALRM, USR1,
+ * USR2) removes the temporary file first; SIGXFSZ is ignored (main.c), so
+ * that a file past `ulimit -f` is a write error, reported.  A symbolic
+ * link is followed (the file it names is replaced, the link kept); an
+ * existing file keeps its permissions and, where the process may, its
+ * owner; a target that is not a regular file (a FIFO, a device such as
+ * /dev/stdout) is written directly, since it cannot be replaced. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,22 +21,64 @@
 /* The temporary file to remove if a signal ends the process. */
 static char *volatile pending_tmp;
 
+/* The signals whose default is to end the process, which remove it. */
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+                                      SIGALRM, SIGUSR1, SIGUSR2};
+#define CLEANUP_SIGNALS (sizeof cleanup_signals / sizeof cleanup_signals[0])
+
+static atomic_flag cleaning = ATOMIC_FLAG_INIT;
+
+/* Removes the temporary file, then dies of sig.  The other signals of the
+ * list are blocked meanwhile (sa_mask), and a second handler, in another
+ * thread, waits for the first: a second signal cannot cut the cleanup
+ * short. */
 static void remove_pending(int sig)
 {
+    if (atomic_flag_test_and_set(&cleaning))
+        for (;;)
+            pause();
     if (pending_tmp)
         unlink(pending_tmp);
-    signal(sig, SIG_DFL);
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    sigprocmask(SIG_UNBLOCK, &only, NULL);
     raise(sig);
 }
 
-/* Installs remove_pending for sig, unless sig was ignored when selfattn
- * started (a background job's SIGINT): that choice is the caller's. */
-static void catch_signal(int sig)
+/* Installs remove_pending for every signal of the list, but those ignored
+ * when selfattn started (a background job's SIGINT): that choice is the
+ * caller's. */
+static void catch_signals(void)
 {
-    struct sigaction old;
-    if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-        return;
-    signal(sig, remove_pending);
+    struct sigaction act = {.sa_handler = remove_pending}, old;
+    sigemptyset(&act.sa_mask);
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++)
+        sigaddset(&act.sa_mask, cleanup_signals[i]);
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++)
+        if (sigaction(cleanup_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(cleanup_signals[i], &act, NULL);
+}
+
+/* The temporary name of target: "dir/name" -> "dir/.name.XXXXXX", in the
+ * same directory so that the rename stays on one file system; a name too
+ * long for that is cut, so that the temporary's still fits NAME_MAX. */
+static char *temporary_name(const char *target)
+{
+    size_t len = strlen(target);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return NULL;
+    const char *slash = strrchr(target, '/');
+    size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0;
+    size_t base = len - dir_len, room = NAME_MAX - 8;  // "." and ".XXXXXX"
+    memcpy(tmp, target, dir_len);
+    snprintf(tmp + dir_len, len + 16 - dir_len, ".%.*s.XXXXXX",
+             (int)(base < room ? base : room), target + dir_len);
+    return tmp;
 }
 
 static int cannot_create(const char *path, int e)
@@ -67,27 +112,19 @@ int cli_output_open(cli_output *o, const char *path)
     o->target = exists ? realpath(path, NULL) : strdup(path);
     if (!o->target)
         return exists ? cannot_create(path, errno) : out_of_memory();
-    size_t len = strlen(o->target);
-    o->tmp_path = malloc(len + 16);
+    o->tmp_path = temporary_name(o->target);
     if (!o->tmp_path) {
         cli_output_abort(o);
         return out_of_memory();
     }
-    /* "dir/name" -> "dir/.name.XXXXXX" so the rename stays in one directory */
-    const char *slash = strrchr(o->target, '/');
-    size_t dir_len = slash ? (size_t)(slash - o->target) + 1 : 0;
-    memcpy(o->tmp_path, o->target, dir_len);
-    snprintf(o->tmp_path + dir_len, len + 16 - dir_len, ".%s.XXXXXX",
-             o->target + dir_len);
-    /* SIGINT and SIGTERM wait while the file is made and registered, so
-     * no signal can leave it behind unregistered */
+    /* the signals wait while the file is made and registered, so none
+     * can leave it behind unregistered */
     sigset_t block, saved;
     sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++)
+        sigaddset(&block, cleanup_signals[i]);
     sigprocmask(SIG_BLOCK, &block, &saved);
-    catch_signal(SIGINT);
-    catch_signal(SIGTERM);
+    catch_signals();
     /* registered before it exists: a signal taken by another thread in
      * the meantime finds the name mkstemp writes in place */
     pending_tmp = o->tmp_path;
@@ -102,9 +139,12 @@ int cli_output_open(cli_output *o, const char *path)
         cli_output_abort(o);
         return cannot_create(path, e);
     }
-    /* mkstemp makes 0600: keep an existing file's mode, else 0666 & ~umask */
+    /* mkstemp makes 0600: keep an existing file's mode, else 0666 & ~umask,
+     * and its owner where the process may (root replacing a user's file) */
     mode_t mask = umask(0);
     umask(mask);
+    if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()))
+        (void)!fchown(fd, st.st_uid, st.st_gid);
     fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~mask);
     o->fp = fdopen(fd, "w");
     if (!o->fp) {

@@ -1,5 +1,6 @@
 /* main.c — `selfattn COMMAND ...`: dispatch to the subcommands. */
 #include <cblas.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,7 @@ extern int blas_thread_shutdown_(void) __attribute__((weak));
 int main(int argc, char **argv)
 {
     sa_json_setup();
+    signal(SIGXFSZ, SIG_IGN);  // past `ulimit -f`, a write fails and is reported
     openblas_set_num_threads(1);
     if (blas_thread_shutdown_)
         blas_thread_shutdown_();
