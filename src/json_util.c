@@ -2,6 +2,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +157,70 @@ sa_status sa_json_float(float *out, const cJSON *item, bool allow_bool,
     return SA_OK;
 }
 
+size_t sa_json_length(const cJSON *array)
+{
+    const sa_json_pack *p = sa_json_packed(array);
+    if (p)
+        return p->ndim == 2 ? p->rows : p->cols;
+    return cJSON_IsArray(array) ? (size_t)cJSON_GetArraySize(array) : 0;
+}
+
+bool sa_json_has_rows(const cJSON *array)
+{
+    const sa_json_pack *p = sa_json_packed(array);
+    return p ? p->ndim == 2 : cJSON_IsArray(array) && cJSON_IsArray(array->child);
+}
+
+/* Copies the packed vector or matrix p (n elements) to out, with
+ * sa_json_float's message for the first element that is not a number;
+ * row is the row index of a vector that is a row (SIZE_MAX: a vector on
+ * its own, named by element). */
+static sa_status unpack(float *out, const sa_json_pack *p, size_t n,
+                        bool allow_bool, const char *name, size_t row,
+                        sa_error *err)
+{
+    size_t bad = p->first_null;
+    if (!allow_bool && p->first_bool < bad)
+        bad = p->first_bool;
+    if (bad != SIZE_MAX) {
+        char what[64];
+        if (p->ndim == 2 || row != SIZE_MAX)
+            snprintf(what, sizeof what, "row %zu, column %zu",
+                     (p->ndim == 2 ? bad / p->cols : row) + 1, bad % p->cols + 1);
+        else
+            snprintf(what, sizeof what, "element %zu", bad + 1);
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, %s: expected a number",
+                       name, what);
+    }
+    memcpy(out, p->data, n * sizeof *out);
+    return SA_OK;
+}
+
+/* Converts the i-th row (0-based) of an array of rows, c values, to out. */
+static sa_status convert_row(float *out, const cJSON *row, size_t i, size_t c,
+                             bool allow_bool, const char *name, sa_error *err)
+{
+    const sa_json_pack *p = sa_json_packed(row);
+    if (!cJSON_IsArray(row) || (p && p->ndim != 1))
+        return sa_fail(err, SA_ERR_DATA, 0, 0,
+                       "%s, row %zu: expected an array of numbers", name, i + 1);
+    size_t got = sa_json_length(row);
+    if (got != c)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row %zu: %zu values, "
+                       "expected %zu like row 1", name, i + 1, got, c);
+    if (p)
+        return unpack(out, p, c, allow_bool, name, i, err);
+    size_t j = 0;
+    for (const cJSON *v = row->child; v; v = v->next, j++) {
+        char what[64];
+        snprintf(what, sizeof what, "row %zu, column %zu", i + 1, j + 1);
+        sa_status status = sa_json_float(&out[j], v, allow_bool, name, what, err);
+        if (status)
+            return status;
+    }
+    return SA_OK;
+}
+
 sa_status sa_json_rows(float **data, size_t *rows, size_t *cols,
                        const cJSON *array, bool allow_bool, const char *name,
                        sa_error *err)
@@ -164,14 +229,18 @@ sa_status sa_json_rows(float **data, size_t *rows, size_t *cols,
     if (!cJSON_IsArray(array))
         return sa_fail(err, SA_ERR_DATA, 0, 0,
                        "%s: expected an array of rows", name);
-    size_t r = (size_t)cJSON_GetArraySize(array);
+    const sa_json_pack *p = sa_json_packed(array);
+    size_t r = sa_json_length(array);
     if (r == 0)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: no rows", name);
-    const cJSON *first = array->child;
-    if (!cJSON_IsArray(first))
+    if (p && p->ndim == 1)
         return sa_fail(err, SA_ERR_DATA, 0, 0,
                        "%s, row 1: expected an array of numbers", name);
-    size_t c = (size_t)cJSON_GetArraySize(first);
+    const cJSON *first = array->child;
+    if (!p && !cJSON_IsArray(first))
+        return sa_fail(err, SA_ERR_DATA, 0, 0,
+                       "%s, row 1: expected an array of numbers", name);
+    size_t c = p ? p->cols : sa_json_length(first);
     if (c == 0)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row 1: empty row", name);
     if (c > SIZE_MAX / sizeof(float) / r)
@@ -179,71 +248,55 @@ sa_status sa_json_rows(float **data, size_t *rows, size_t *cols,
     float *out = malloc(r * c * sizeof(float));
     if (!out)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-
-    sa_status status;
+    sa_status status = SA_OK;
+    if (p)
+        status = unpack(out, p, r * c, allow_bool, name, SIZE_MAX, err);
     size_t i = 0;
-    for (const cJSON *row = array->child; row; row = row->next, i++) {
-        if (!cJSON_IsArray(row)) {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                    "%s, row %zu: expected an array of numbers", name, i + 1);
-            goto fail;
-        }
-        size_t got = (size_t)cJSON_GetArraySize(row);
-        if (got != c) {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0,
-                    "%s, row %zu: %zu values, expected %zu like row 1",
-                    name, i + 1, got, c);
-            goto fail;
-        }
-        size_t j = 0;
-        for (const cJSON *v = row->child; v; v = v->next, j++) {
-            char what[64];
-            snprintf(what, sizeof what, "row %zu, column %zu", i + 1, j + 1);
-            status = sa_json_float(&out[i * c + j], v, allow_bool, name, what,
-                                   err);
-            if (status)
-                goto fail;
-        }
+    for (const cJSON *row = p ? NULL : array->child; row && !status;
+         row = row->next, i++)
+        status = convert_row(out + i * c, row, i, c, allow_bool, name, err);
+    if (status) {
+        free(out);
+        return status;
     }
     *data = out;
     *rows = r;
     *cols = c;
     return SA_OK;
-fail:
-    free(out);
-    return status;
 }
 
 sa_status sa_json_vector(float **data, size_t *len, const cJSON *array,
                          const char *name, sa_error *err)
 {
     *data = NULL;
-    if (!cJSON_IsArray(array))
+    const sa_json_pack *p = sa_json_packed(array);
+    if (!cJSON_IsArray(array) || (p && p->ndim != 1))
         return sa_fail(err, SA_ERR_DATA, 0, 0,
                        "%s: expected an array of numbers", name);
-    size_t n = (size_t)cJSON_GetArraySize(array);
+    size_t n = sa_json_length(array);
     if (n == 0)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: empty array", name);
     float *out = malloc(n * sizeof(float));
     if (!out)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    sa_status status = p ? unpack(out, p, n, false, name, SIZE_MAX, err) : SA_OK;
     size_t i = 0;
-    for (const cJSON *v = array->child; v; v = v->next, i++) {
+    for (const cJSON *v = p ? NULL : array->child; v && !status; v = v->next, i++) {
         char what[32];
         snprintf(what, sizeof what, "element %zu", i + 1);
-        sa_status status = sa_json_float(&out[i], v, false, name, what, err);
-        if (status) {
-            free(out);
-            return status;
-        }
+        status = sa_json_float(&out[i], v, false, name, what, err);
+    }
+    if (status) {
+        free(out);
+        return status;
     }
     *data = out;
     *len = n;
     return SA_OK;
 }
 
-sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
-                        sa_error *err)
+sa_status sa_json_parse_plain(cJSON **root, const char *text, size_t len,
+                              sa_error *err)
 {
     sa_status status = sa_json_parse_lenient(root, text, len, err);
     if (status)

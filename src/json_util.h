@@ -8,17 +8,54 @@
 
 #include "selfattn.h"
 
-/* Parses text[0 .. len) into *root (free with cJSON_Delete).  A syntax
- * error is SA_ERR_DATA with the line:col where parsing stopped; so is
- * anything but blanks after the value, and what JSON's grammar does not
- * allow though cJSON would take it (01, 1., control characters). */
+/* The most values outside packs a parsed tree holds (about 100 MB of
+ * nodes): past it the text is refused. */
+#define SA_JSON_MAX_NODES (1 << 20)
+
+/* A packed array (json_tree.c): a vector of numbers, or a matrix of equal
+ * vectors, as float32s.  true and false are 1 and 0, null is NaN; the
+ * first of each is noted, so that readers that take neither can say
+ * where.  Legend: (rows, cols) row-major; a vector has rows 1. */
+typedef struct {
+    int ndim;                /* 1 (a vector) or 2 (an array of vectors) */
+    size_t rows, cols;
+    size_t first_bool;       /* flat index of the first true/false, or SIZE_MAX */
+    size_t first_null;       /* flat index of the first null, or SIZE_MAX */
+    float data[];            /* (rows, cols) */
+} sa_json_pack;
+
+/* The cJSON type bit of a packed array (its type is also cJSON_Array,
+ * with no children; valuestring holds the sa_json_pack). */
+#define SA_JSON_PACKED (1 << 12)
+
+/* Parses text[0 .. len) into *root (free with cJSON_Delete), its arrays of
+ * numbers packed.  A syntax error is SA_ERR_DATA with the line:col where
+ * parsing stopped; so is anything but blanks after the value, what JSON's
+ * grammar does not allow though cJSON would take it (01, 1., control
+ * characters), and more than SA_JSON_MAX_NODES values outside packs. */
 sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
                         sa_error *err);
 
-/* As sa_json_parse, with cJSON's own grammar: the readers' messages for
- * malformed text. */
+/* The pack of item if it is a packed array, else NULL. */
+const sa_json_pack *sa_json_packed(const cJSON *item);
+
+/* The number of elements of an array, packed or not (a matrix's rows). */
+size_t sa_json_length(const cJSON *array);
+
+/* True if array is an array whose first element is an array (a packed
+ * matrix, or arrays of arrays): rows rather than a vector. */
+bool sa_json_has_rows(const cJSON *array);
+
+/* As sa_json_parse_plain, with cJSON's own grammar: the readers'
+ * messages for malformed text. */
 sa_status sa_json_parse_lenient(cJSON **root, const char *text, size_t len,
                                 sa_error *err);
+
+/* As sa_json_parse with nothing packed (JSON's grammar; every number a
+ * cJSON double): for small texts whose numbers must stay doubles, such as
+ * a safetensors header's offsets. */
+sa_status sa_json_parse_plain(cJSON **root, const char *text, size_t len,
+                              sa_error *err);
 
 /* Converts a JSON number (or, if allow_bool, true/false as 1/0) to a finite
  * float32 in *out; what names the element in messages ("row 2, column 3"). */

@@ -36,7 +36,7 @@ sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
             status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
             goto done;
         }
-        if (cJSON_IsArray(item) && cJSON_IsArray(item->child)) {
+        if (sa_json_has_rows(item)) {
             t->ndim = 2;
             status = sa_json_rows(&t->data, &t->shape[0], &t->shape[1], item,
                                   false, key, err);

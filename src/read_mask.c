@@ -109,8 +109,8 @@ sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
         if (status)
             return status;
         /* three levels of arrays: one matrix per head */
-        if (cJSON_IsArray(root) && cJSON_IsArray(root->child) &&
-            cJSON_IsArray(root->child->child)) {
+        if (cJSON_IsArray(root) && !sa_json_packed(root) &&
+            sa_json_has_rows(root->child)) {
             status = read_3d(bias, root, heads, n, m, err);
             *per_head = !status;
             cJSON_Delete(root);

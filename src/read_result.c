@@ -3,6 +3,7 @@
  * softmax), the token labels and the masking settings from its config.
  * Legend: H = heads, n = queries, m = keys. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,22 +46,33 @@ static sa_status read_labels(char ***labels, const cJSON *array, size_t count,
     return SA_OK;
 }
 
-/* Reads a matrix (rows, cols) of numbers or null (NaN) into out. */
+/* Reads a matrix (rows, cols) of numbers or null (NaN: masked) into out. */
 static sa_status read_panel(float *out, const cJSON *m, size_t rows, size_t cols,
                             const char *name, size_t h, sa_error *err)
 {
-    if (!cJSON_IsArray(m) || (size_t)cJSON_GetArraySize(m) != rows)
+    const sa_json_pack *p = sa_json_packed(m);
+    if (!cJSON_IsArray(m) || sa_json_length(m) != rows || (p && p->ndim != 2))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu: expected %zu rows",
                        name, h + 1, rows);
+    if (p && p->cols == cols && p->first_bool == SIZE_MAX) {
+        memcpy(out, p->data, rows * cols * sizeof *out);
+        return SA_OK;
+    }
+    /* not a packed matrix of numbers: find the first row or value at fault */
     size_t i = 0;
-    for (const cJSON *row = m->child; row; row = row->next, i++) {
-        if (!cJSON_IsArray(row) || (size_t)cJSON_GetArraySize(row) != cols)
+    for (const cJSON *row = p ? NULL : m->child; row; row = row->next, i++) {
+        const sa_json_pack *r = sa_json_packed(row);
+        if (!cJSON_IsArray(row) || sa_json_length(row) != cols || (r && r->ndim != 1))
             return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu: "
                            "expected %zu values", name, h + 1, i + 1, cols);
+        if (r && r->first_bool == SIZE_MAX) {
+            memcpy(out + i * cols, r->data, cols * sizeof *out);
+            continue;
+        }
         size_t j = 0;
-        for (const cJSON *v = row->child; v; v = v->next, j++) {
+        for (const cJSON *v = r ? NULL : row->child; v; v = v->next, j++) {
             if (cJSON_IsNull(v)) {
-                out[i * cols + j] = NAN;  /* masked */
+                out[i * cols + j] = NAN;
                 continue;
             }
             char what[64];
@@ -71,7 +83,18 @@ static sa_status read_panel(float *out, const cJSON *m, size_t rows, size_t cols
             if (status)
                 return status;
         }
+        if (r)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu, "
+                           "column %zu: expected a number", name, h + 1, i + 1,
+                           r->first_bool + 1);
     }
+    if (p)
+        return p->cols != cols
+            ? sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row 1: expected "
+                      "%zu values", name, h + 1, cols)
+            : sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu, column "
+                      "%zu: expected a number", name, h + 1,
+                      p->first_bool / cols + 1, p->first_bool % cols + 1);
     return SA_OK;
 }
 
@@ -127,7 +150,8 @@ static sa_status read_panels(sa_saved_result *r, const cJSON *source,
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     if (r->averaged)
         return read_panel(r->data, source, n, m, r->what, 0, err);
-    if (!cJSON_IsArray(source) || (size_t)cJSON_GetArraySize(source) != H)
+    if (!cJSON_IsArray(source) || sa_json_packed(source) ||
+        (size_t)cJSON_GetArraySize(source) != H)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu heads", r->what, H);
     sa_status status = SA_OK;
     size_t h = 0;

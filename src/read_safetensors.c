@@ -91,24 +91,46 @@ static sa_status read_entry(sa_tensor *t, size_t *begin, size_t *end,
     return t->name ? SA_OK : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
 }
 
-/* Orders tensors by where their bytes begin (insertion sort on indices). */
-static void sort_by_begin(size_t *order, const size_t *begins, size_t n)
+/* Orders tensors by where their bytes begin (qsort: a header may list
+ * hundreds of thousands). */
+typedef struct {
+    size_t begin, k;
+} by_begin;
+
+static int compare_begins(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && begins[order[j - 1]] > begins[order[j]]; j--) {
-            size_t tmp = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = tmp;
-        }
+    const by_begin *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 :
+           x->k < y->k ? -1 : x->k > y->k;
 }
 
-/* The header: a JSON object (no copy: sa_json_parse needs no NUL). */
+static int compare_names(const void *a, const void *b)
+{
+    const sa_tensor *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* A name the header gives twice: the set's names sorted, then compared
+ * with their neighbours; the order array's memory is reused. */
+static sa_status check_unique(const sa_tensor_set *set, void *scratch,
+                              sa_error *err)
+{
+    const sa_tensor **names = scratch;
+    for (size_t i = 0; i < set->count; i++)
+        names[i] = &set->items[i];
+    qsort(names, set->count, sizeof *names, compare_names);
+    for (size_t i = 1; i < set->count; i++)
+        if (strcmp(names[i - 1]->name, names[i]->name) == 0)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
+                           "safetensors header", names[i]->name);
+    return SA_OK;
+}
+
+/* The header: a JSON object (no copy: sa_json_parse_plain needs no NUL). */
 static sa_status parse_header(cJSON **root, const unsigned char *buf, size_t n,
                               sa_error *err)
 {
-    sa_status status = sa_json_parse(root, (const char *)buf + 8, n, err);
+    sa_status status = sa_json_parse_plain(root, (const char *)buf + 8, n, err);
     if (status == SA_ERR_DATA) {
         char why[sizeof err->message];
         snprintf(why, sizeof why, "%s", err->message);
@@ -135,13 +157,15 @@ static sa_status check_metadata(const cJSON *item, sa_error *err)
 
 /* The tensors must tile the buffer: no gap, no overlap, nothing after. */
 static sa_status check_tiling(const sa_tensor_set *set, const size_t *begins,
-                              const size_t *ends, size_t *order,
+                              const size_t *ends, by_begin *order,
                               size_t buffer_len, sa_error *err)
 {
-    sort_by_begin(order, begins, set->count);
+    for (size_t i = 0; i < set->count; i++)
+        order[i] = (by_begin){begins[i], i};
+    qsort(order, set->count, sizeof *order, compare_begins);
     size_t at = 0;
     for (size_t i = 0; i < set->count; i++) {
-        size_t k = order[i];
+        size_t k = order[i].k;
         if (begins[k] != at)
             return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: data_offsets begin at "
                            "%zu but the previous tensor ends at %zu (tensors "
@@ -167,9 +191,6 @@ static sa_status read_entries(sa_tensor_set *set, size_t *begins, size_t *ends,
                 return status;
             continue;
         }
-        if (sa_tensor_find(set, item->string))
-            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
-                           "safetensors header", item->string);
         size_t k = set->count++;
         if ((status = read_entry(&set->items[k], &begins[k], &ends[k], item,
                                  buffer_len, err)))
@@ -183,7 +204,8 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
                               size_t len, sa_error *err)
 {
     cJSON *root = NULL;
-    size_t *begins = NULL, *ends = NULL, *order = NULL;
+    size_t *begins = NULL, *ends = NULL;
+    by_begin *order = NULL;
     sa_status status;
 
     memset(set, 0, sizeof *set);
@@ -197,6 +219,10 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "not a safetensors file: the "
                        "header length %llu runs past the end of the file",
                        (unsigned long long)n);
+    if (n > SA_SAFETENSORS_HEADER_MAX)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the safetensors header is %llu "
+                       "bytes; at most %d are read", (unsigned long long)n,
+                       SA_SAFETENSORS_HEADER_MAX);
     if ((status = parse_header(&root, buf, (size_t)n, err)))
         goto done;
     size_t count = (size_t)cJSON_GetArraySize(root), buffer_len = len - 8 - (size_t)n;
@@ -208,7 +234,8 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         goto done;
     }
-    if (!(status = read_entries(set, begins, ends, root, buf + 8 + n, buffer_len, err)))
+    if (!(status = read_entries(set, begins, ends, root, buf + 8 + n, buffer_len, err)) &&
+        !(status = check_unique(set, order, err)))
         status = check_tiling(set, begins, ends, order, buffer_len, err);
 done:
     if (status)
