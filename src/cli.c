@@ -154,6 +154,28 @@ bool cli_parse_size(size_t *out, const char *option, const char *arg,
     return true;
 }
 
+bool cli_parse_bytes(size_t *out, const char *option, const char *arg)
+{
+    static const char units[] = "KMGTPE";
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    const char *unit = *end ? strchr(units, *end & ~0x20) : NULL;
+    int shift = unit ? 10 * (int)(unit - units + 1) : 0;
+    const char *rest = unit ? end + 1 : end;
+    if (unit && (strcmp(rest, "iB") == 0 || strcmp(rest, "B") == 0))
+        rest += strlen(rest);
+    bool ok = arg[0] >= '0' && arg[0] <= '9' && !errno && *rest == '\0' &&
+              v > 0 && (!*end || unit) && v <= (SIZE_MAX >> shift);
+    if (!ok) {
+        cli_usage_error("%s: '%s' is not a size (a positive integer of bytes, "
+                        "or with K, M, G or T: 512M, 4G)", option, arg);
+        return false;
+    }
+    *out = (size_t)v << shift;
+    return true;
+}
+
 bool cli_parse_u64(uint64_t *out, const char *option, const char *arg)
 {
     char *end;
@@ -222,10 +244,13 @@ bool cli_use_color(cli_color mode, FILE *fp)
 
 int cli_close_stdout(void)
 {
-    /* a write may already have failed (a long text): the error flag says so */
-    bool failed = ferror(stdout) != 0;
+    /* a write may already have failed (a long text): the error flag says
+     * so; then the flush writes what is left */
+    bool failed = ferror(stdout) != 0 || fflush(stdout) != 0;
     int saved = errno;
-    if (fclose(stdout) != 0 || failed) {
+    /* closing a descriptor the shell closed (>&-) fails with EBADF: with
+     * nothing written, nothing was lost (every output went to -o) */
+    if ((fclose(stdout) != 0 && errno != EBADF) || failed) {
         if (failed && saved)
             errno = saved;
         fprintf(stderr, "selfattn: write error on standard output: %s\n",

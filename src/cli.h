@@ -34,7 +34,7 @@ enum {
     OPT_ROPE_BASE, OPT_ROPE_STYLE, OPT_SOFTCAP, OPT_ALIBI, OPT_BIAS,
     OPT_CAUSAL, OPT_WINDOW, OPT_MASK, OPT_MASKED_ROWS, OPT_AVERAGE, OPT_HEAD,
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
-    OPT_RECORDED_MASK,
+    OPT_RECORDED_MASK, OPT_MAX_INPUT,
 };
 
 /* One option (cli_options.c holds them all). */
@@ -106,6 +106,9 @@ sa_status cli_read_file(char **text, size_t *len, const char *path,
 bool cli_parse_size(size_t *out, const char *option, const char *arg,
                     size_t min, size_t max);
 bool cli_parse_u64(uint64_t *out, const char *option, const char *arg);
+/* A size in bytes: 1048576, 512K, 64M, 4G, 1T (binary units; "MiB" and
+ * "MB" are read as M too). */
+bool cli_parse_bytes(size_t *out, const char *option, const char *arg);
 bool cli_parse_float(float *out, const char *option, const char *arg);
 
 /* An output written atomically: a temporary file beside the target,

@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #define RUNS (CLI_RUN | CLI_BATCH)
+#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT)
 #define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT)
 
 static const cli_option options[] = {
@@ -49,6 +50,7 @@ static const cli_option options[] = {
     {"stats", 0, OPT_STATS, NULL, CLI_RUN, "time, GFLOP/s and peak memory on standard error"},
     {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel"},
     {"quiet", 0, OPT_QUIET, NULL, CLI_BATCH, "no progress line on a terminal"},
+    {"max-input", 0, OPT_MAX_INPUT, "SIZE", READS, "refuse a text input or batch line larger than SIZE (default 1G)"},
     {"help", 'h', 'h', NULL, ALL, "print the help and exit"},
 };
 
@@ -150,6 +152,13 @@ int cli_parse_command(int argc, char **argv, unsigned command,
         if (!(o->commands & command))
             return cli_usage_error("--%s is an option of %s, not %s", o->name,
                                    commands_text(o->commands), command_name(command));
+        if (c == OPT_MAX_INPUT) {  // every reading command's, the same way
+            size_t limit;
+            if (!cli_parse_bytes(&limit, "--max-input", optarg))
+                return EX_USAGE;
+            sa_set_input_limit(limit);
+            continue;
+        }
         if (!take(ctx, c, optarg))
             return EX_USAGE;
     }

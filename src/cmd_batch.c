@@ -6,6 +6,7 @@
  * gives {"line": N, "error": "..."} in its place. */
 #include <cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,13 +17,15 @@
 
 #include "format.h"
 #include "cli_run.h"
+#include "line_reader.h"
 
 /* One line in flight. */
 typedef struct {
     run_session *session;
     const char *source;   /* the input's display name */
     char *text;           /* the line, without its newline */
-    size_t text_len;      /* its bytes (a NUL inside is the parser's to report) */
+    size_t text_len;      /* its bytes (a NUL inside is the parser's to report);
+                           * with text NULL, a line past the input limit */
     long line;            /* 1-based */
     char *result;         /* the output line(s), from open_memstream */
     size_t result_len;
@@ -69,7 +72,7 @@ static void *run_job(void *arg)
     const char *blame = NULL;
     char *id = NULL;
 
-    if (!out || !msg || !j->text) {
+    if (!out || !msg || (!j->text && !j->text_len)) {
         j->failed = j->nomem = true;
         if (out)
             fclose(out);
@@ -78,7 +81,10 @@ static void *run_job(void *arg)
         return NULL;
     }
     // the id comes with every line that is JSON, also when it fails
-    if (sa_read_batch_line(&x, &id, j->text, j->text_len, &err) ||
+    if (!j->text) {
+        sa_fail_input_limit(&err, "the line", j->text_len);
+        fail_line(j, out, msg, NULL, &err, NULL);
+    } else if (sa_read_batch_line(&x, &id, j->text, j->text_len, &err) ||
         run_sequence(&res, j->session, &x, &blame, &err)) {
         fail_line(j, out, msg, id, &err, blame);
         j->usage = err.status == SA_ERR_USAGE;
@@ -145,7 +151,8 @@ typedef struct {
 typedef struct {
     run_session *session;
     const char *source;        /* the input's display name */
-    FILE *in, *out;
+    sa_line_reader in;
+    FILE *out;
     long line_no;
     chunk *slots;              /* (n_slots) the window, chunk k in slot k % n */
     size_t n_slots;
@@ -158,26 +165,24 @@ typedef struct {
 } batch;
 
 /* Reads the next non-blank line into j; false at the end of the input.
- * The line's buffer becomes the job's: no copy. */
+ * The line's buffer becomes the job's: no copy.  A line past the input
+ * limit is skipped unread and becomes an error line; one that found no
+ * memory fails as such. */
 static bool read_job(batch *b, job *j)
 {
     for (;;) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t got = getline(&line, &cap, b->in);
-        if (got < 0) {
-            free(line);
+        char *line;
+        size_t len;
+        sa_line_status got = sa_read_line(&b->in, sa_input_limit(), &line, &len);
+        if (got == SA_LINE_END)
             return false;
-        }
         b->line_no++;
-        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
-            line[--got] = '\0';
-        if (strspn(line, " \t") == (size_t)got) {
+        if (got == SA_LINE_OK && strspn(line, " \t") == len) {
             free(line);
             continue;  /* blank lines are skipped */
         }
         *j = (job){.session = b->session, .source = b->source, .text = line,
-                   .text_len = (size_t)got, .line = b->line_no};
+                   .text_len = got == SA_LINE_NOMEM ? 0 : len, .line = b->line_no};
         return true;
     }
 }
@@ -288,24 +293,24 @@ static void run_lines(batch *b, size_t workers, progress *p)
         for (size_t k = 0; k < next->count; k++)
             write_job(b, &next->lines[k]);
         b->written++;
-        show_progress(p, b->done_lines, b->in == stdin ? 0 : ftello(b->in), false);
+        show_progress(p, b->done_lines, p->total ? b->in.consumed : 0, false);
     }
     if (fflush(b->out) != 0)
         b->write_failed = true;
 }
 
 /* Opens the input, a file or - for standard input; 0 or an exit code. */
-static int open_input(FILE **in, struct stat *st, const char *path)
+static int open_input(int *in, struct stat *st, const char *path)
 {
     sa_error err;
-    *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!*in) {
+    *in = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY);
+    if (*in < 0) {
         sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "cannot open: %s", strerror(errno));
         return cli_fail(path, &err);
     }
-    if (fstat(fileno(*in), st) == 0 && S_ISDIR(st->st_mode)) {
-        if (*in != stdin)
-            fclose(*in);
+    if (fstat(*in, st) == 0 && S_ISDIR(st->st_mode)) {
+        if (*in != STDIN_FILENO)
+            close(*in);
         sa_fail(&err, SA_ERR_NOINPUT, 0, 0, "is a directory");
         return cli_fail(path, &err);
     }
@@ -358,9 +363,10 @@ static int batch_status(const batch *b, cli_output *dest, const char *output,
         cli_output_abort(dest);
         return code;
     }
-    if (ferror(b->in)) {
+    if (b->in.error) {
         cli_output_abort(dest);
-        return cli_error(EX_IOERR, "%s: read error", cli_display_name(input));
+        return cli_error(EX_IOERR, "%s: read error: %s", cli_display_name(input),
+                         strerror(b->in.error));
     }
     int code = cli_output_commit(dest);
     if (!code)
@@ -380,7 +386,7 @@ int cmd_batch(int argc, char **argv)
 {
     run_options o;
     run_session s;
-    FILE *in;
+    int in;
     struct stat st;
     int code = run_parse_options(&o, argc, argv, true);
     if (code)
@@ -395,17 +401,23 @@ int cmd_batch(int argc, char **argv)
     double start = sa_seconds();
     progress p = {.on = !o.quiet && isatty(STDERR_FILENO), .start = start,
                   .last = start, .total = S_ISREG(st.st_mode) ? st.st_size : 0};
-    batch b = {.session = &s, .source = cli_display_name(o.input), .in = in,
-               .out = dest.fp};
-    if ((code = run_batch(&b, &o, &p))) {
+    batch b = {.session = &s, .source = cli_display_name(o.input), .out = dest.fp};
+    if (!sa_line_reader_open(&b.in, in)) {
+        code = cli_error(EX_OSERR, "out of memory");
+        cli_output_abort(&dest);
+        goto done;
+    }
+    code = run_batch(&b, &o, &p);
+    sa_line_reader_close(&b.in);
+    if (code) {
         cli_output_abort(&dest);
         goto done;
     }
     show_progress(&p, b.done_lines, p.total, true);
     code = batch_status(&b, &dest, o.output, o.input);
 done:
-    if (in != stdin)
-        fclose(in);
+    if (in != STDIN_FILENO)
+        close(in);
     run_session_close(&s);
     return code;
 }

@@ -1,7 +1,9 @@
 /* read_file.c — reading a whole file, or an open descriptor such as
- * standard input, into memory. */
+ * standard input, into memory, within the input limit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,10 +22,68 @@ static ssize_t read_some(int fd, char *buf, size_t count)
     return got;
 }
 
+static atomic_size_t input_limit = SA_INPUT_LIMIT_DEFAULT;
+
+void sa_set_input_limit(size_t bytes)
+{
+    atomic_store(&input_limit, bytes ? bytes : SA_INPUT_LIMIT_DEFAULT);
+}
+
+size_t sa_input_limit(void)
+{
+    return atomic_load(&input_limit);
+}
+
+char *sa_format_bytes(char *buf, size_t size, double bytes)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) {
+        snprintf(buf, size, "%.0f byte%s", bytes, bytes == 1 ? "" : "s");
+        return buf;
+    }
+    int u = -1;
+    while (bytes >= 1024 && u < 5) {
+        bytes /= 1024;
+        u++;
+    }
+    double tenths = (double)(long long)(bytes * 10 + 0.5) / 10;
+    snprintf(buf, size, tenths == (long long)tenths ? "%.0f %s" : "%.1f %s",
+             tenths, units[u]);
+    return buf;
+}
+
+sa_status sa_fail_input_limit(sa_error *err, const char *what, size_t bytes)
+{
+    char has[32], limit[32];
+    sa_format_bytes(limit, sizeof limit, (double)sa_input_limit());
+    if (bytes == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s is longer than the input "
+                       "limit of %s (see --max-input)", what, limit);
+    sa_format_bytes(has, sizeof has, (double)bytes);
+    if (strcmp(has, limit) == 0) {  // the same once rounded: in bytes
+        snprintf(has, sizeof has, "%zu bytes", bytes);
+        snprintf(limit, sizeof limit, "%zu", sa_input_limit());
+    }
+    return sa_fail(err, SA_ERR_DATA, 0, 0, "%s is %s, more than the input "
+                   "limit of %s (see --max-input)", what, has, limit);
+}
+
+/* True if the regular file fd begins as a binary format whose memory is
+ * its own size (NumPy, zip, safetensors): not bounded by the limit. */
+static bool binary_file(int fd)
+{
+    char head[16];
+    ssize_t got = pread(fd, head, sizeof head, 0);
+    if (got <= 0)
+        return false;
+    sa_file_kind kind = sa_guess_file_kind(NULL, head, (size_t)got);
+    return kind == SA_FILE_NPY || kind == SA_FILE_NPZ || kind == SA_FILE_SAFETENSORS;
+}
+
 sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err)
 {
     char *buf = NULL;
-    size_t size = 0, cap = 4096;
+    size_t size = 0, cap = 4096, limit = sa_input_limit();
     struct stat st;
 
     *text = NULL;
@@ -31,12 +91,22 @@ sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err)
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
         return sa_fail(err, SA_ERR_NOINPUT, 0, 0, "is a directory");
     /* a regular file is read in one buffer of its size (plus the NUL) */
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size < SIZE_MAX - 1)
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size < SIZE_MAX - 1) {
         cap = (size_t)st.st_size + 1;
+        if (cap - 1 > limit && !binary_file(fd))
+            return sa_fail_input_limit(err, "the file", cap - 1);
+        if (cap - 1 > limit)
+            limit = SIZE_MAX - 1;
+    }
     buf = sa_alloc_large(cap);
     if (!buf)
         goto nomem;
     for (;;) {
+        if (size > limit) {
+            free(buf);
+            return sa_fail_input_limit(err, S_ISREG(st.st_mode) ? "the file"
+                                       : "the input", 0);
+        }
         if (size + 1 == cap) {
             /* full: probe for more before growing, so a file of the size
              * fstat announced is never copied */
@@ -47,6 +117,8 @@ sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err)
             if (got == 0)
                 break;
             size_t grown = cap + (cap > (size_t)got ? cap : (size_t)got);
+            if (limit < SIZE_MAX / 2 && grown > limit + 4097 && limit + 4097 > cap)
+                grown = limit + 4097;  // room to see the limit passed
             char *more = grown > cap ? realloc(buf, grown) : NULL;
             if (!more)
                 goto nomem;

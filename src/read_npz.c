@@ -1,5 +1,6 @@
 /* read_npz.c — NumPy .npz archives: zip files of NAME.npy members, stored
  * or deflated (zlib), no zip64. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -65,6 +66,12 @@ static sa_status inflate_member(unsigned char **out, size_t size,
                          data > SIZE_MAX - offset ? SIZE_MAX : offset + data, size);
         goto done;
     }
+    if (size > sa_input_limit()) {
+        char what[300];
+        snprintf(what, sizeof what, "%s inflated", name);
+        status = sa_fail_input_limit(err, what, size);
+        goto done;
+    }
     // then the rest, into a buffer of the announced size
     unsigned char *all = realloc(buf, size ? size : 1);
     if (!all) {
@@ -72,11 +79,26 @@ static sa_status inflate_member(unsigned char **out, size_t size,
         goto done;
     }
     buf = all;
+    // zlib counts in uInt: more than 4 GiB takes several calls
+    if (rc == Z_BUF_ERROR)
+        rc = Z_OK;  // the header filled its buffer: no more room was all
+    size_t left = size - got;
     z.next_out = buf + got;
-    z.avail_out = (uInt)(size - got);
-    if (rc != Z_STREAM_END)
+    while (rc == Z_OK && left > 0) {
+        size_t step = left < UINT_MAX ? left : UINT_MAX;
+        z.avail_out = (uInt)step;
+        rc = inflate(&z, Z_NO_FLUSH);
+        left -= step - z.avail_out;
+    }
+    if (rc == Z_OK && left == 0) {  // the end of the stream must follow
+        unsigned char extra;
+        z.next_out = &extra;
+        z.avail_out = 1;
         rc = inflate(&z, Z_FINISH);
-    if (rc != Z_STREAM_END || z.avail_out != 0)
+        if (z.avail_out == 0)
+            rc = Z_DATA_ERROR;  // more bytes than announced
+    }
+    if (rc != Z_STREAM_END || left != 0)
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
                          "the .npz archive", name);
 done:

@@ -147,14 +147,31 @@ sa_status sa_read_bias(float **bias, bool *per_head, size_t heads, size_t n,
                        size_t m, const char *name, const char *text,
                        size_t len, sa_error *err);
 
+/* The input limit: the most bytes one input may have when its memory
+ * grows with its text: a text file (JSON, CSV), anything read from a pipe
+ * or standard input, one line of a batch, one .npz member once inflated.
+ * A binary file on disk (.npy, .npz, .safetensors) is not bounded by it:
+ * it takes its own size, once.  Process-wide; 0 restores the default. */
+#define SA_INPUT_LIMIT_DEFAULT ((size_t)1 << 30)
+void sa_set_input_limit(size_t bytes);
+size_t sa_input_limit(void);
+
+/* Fails err with SA_ERR_DATA: what ("the file", "the line") has bytes
+ * (0: more than arrived before reading stopped), past the input limit. */
+sa_status sa_fail_input_limit(sa_error *err, const char *what, size_t bytes);
+
+/* Writes bytes for people ("812 bytes", "1.5 GiB") into buf; returns buf. */
+char *sa_format_bytes(char *buf, size_t size, double bytes);
+
 /* Reads the whole file path into a new buffer the caller frees, *len
  * bytes followed by a NUL that no reader needs.  Missing, unreadable or a
- * directory: SA_ERR_NOINPUT; read error: SA_ERR_IO. */
+ * directory: SA_ERR_NOINPUT; read error: SA_ERR_IO; a text file larger
+ * than the input limit: SA_ERR_DATA before anything is read. */
 sa_status sa_read_file(char **text, size_t *len, const char *path,
                        sa_error *err);
 
 /* As sa_read_file, from the open descriptor fd (standard input, a pipe)
- * to its end; fd stays open. */
+ * to its end; fd stays open.  A stream stops at the input limit. */
 sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err);
 
 /* ---- tensors: named arrays in binary and JSON files -------------------- */
@@ -234,7 +251,9 @@ sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
  * rules: the header fits in the file, offsets are within the buffer, each
  * tensor's byte length matches its dtype and shape, and the tensors tile
  * the buffer exactly (no gaps, no overlaps).  Dtypes F32, F64, F16, BF16
- * (and BOOL) are accepted; others are SA_ERR_DATA. */
+ * (and BOOL) are accepted; others are SA_ERR_DATA.  A header longer than
+ * SA_SAFETENSORS_HEADER_MAX bytes is refused (a real one is kilobytes). */
+#define SA_SAFETENSORS_HEADER_MAX (16 << 20)
 sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
                               size_t len, sa_error *err);
 
@@ -582,7 +601,10 @@ typedef struct {
 /* Writes the panels as one self-contained SVG image: a grid of panels with
  * titles, token labels (escaped), cells coloured by viridis with the exact
  * value in a <title> tooltip, masked cells hatched grey, and a colour
- * legend with its numeric range.  Numbers use the C locale. */
+ * legend with its numeric range.  Numbers use the C locale.  Labels are
+ * valid XML (invalid UTF-8 and what XML forbids as U+FFFD).  More than
+ * SA_SVG_MAX_CELLS cells in all is SA_ERR_USAGE: no browser draws them. */
+#define SA_SVG_MAX_CELLS 1000000
 sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err);
 
 /* Writes the panels for a terminal: two characters per cell, 24-bit
