@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "alloc.h"
 
@@ -44,4 +45,16 @@ void *sa_alloc_large(size_t bytes)
         madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 #endif
     return p;
+}
+
+sa_status sa_check_need(double bytes, const char *what, sa_error *err)
+{
+    double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (have <= 0 || bytes <= have)
+        return SA_OK;
+    char need_text[32], have_text[32];
+    return sa_fail(err, SA_ERR_NOMEM, 0, 0, "%s needs %s, more than the %s of "
+                   "memory this machine has", what,
+                   sa_format_bytes(need_text, sizeof need_text, bytes),
+                   sa_format_bytes(have_text, sizeof have_text, have));
 }

@@ -41,6 +41,15 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
     size_t concat_len = keep_all ? n * P : 0;
 
     memset(b, 0, sizeof *b);
+    double floats = 2.0 * (double)m16 * (double)Pkv + (double)n * (double)P * (keep_all ? 2 : 1)
+        + (double)n * (double)d_out + (keep_all ? (double)H * (double)nm : 0)
+        + (cfg->keep_steps ? (double)H * ((double)nm + (double)(n + 2 * m) * (double)dh) : 0)
+        + (cfg->pos_sinusoidal ? (double)n * (double)d : 0);
+    char what[96];
+    snprintf(what, sizeof what, "%zu x %zu attention with %zu heads", n, m, H);
+    sa_status status = sa_check_need(floats * sizeof(float), what, err);
+    if (status)
+        return status;
     // block: K and V (m16, Pkv), Q (n, P), concat (n, P) when kept
     b->out_in_block = n * d_out <= 2 * m16 * Pkv;
     b->block = sa_alloc_large((2 * m16 * Pkv + n * P + concat_len) * sizeof(float));

@@ -177,6 +177,12 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
         *blame = o->bias;
         return status;
     }
+    // a picture's size is known before anything is computed
+    double cells = (o->average_heads ? 1.0 : (double)o->heads) * (double)n * (double)m;
+    if (o->format == OUT_SVG && cells > SA_SVG_MAX_CELLS)
+        return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f svg would draw %.0f cells, "
+                       "more than an SVG can hold (%d): use --average-heads, "
+                       "fewer tokens, or -f npy", cells, SA_SVG_MAX_CELLS);
     if (o->print_weights || o->print_steps)
         return check_memory(o->heads, n, m, o->print_steps, err);
     return SA_OK;

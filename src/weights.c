@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 #include "format.h"
 #include "selfattn.h"
 
@@ -45,10 +47,13 @@ sa_status sa_weights_generate(sa_weights *w, size_t d_model, size_t d_kv_in,
         d_head == 0)
         return sa_fail(err, SA_ERR_USAGE, 0, 0,
                        "widths and head counts must be positive");
-    size_t widest = d_model > d_kv_in ? d_model : d_kv_in;
-    if (d_head > SIZE_MAX / heads ||
-        widest > SIZE_MAX / sizeof(float) / 4 / (heads * d_head))
-        return sa_fail(err, SA_ERR_USAGE, 0, 0, "weights too large");
+    double P = (double)heads * (double)d_head, Pkv = (double)kv_heads * (double)d_head;
+    double floats = (double)d_model * P * (out_proj ? 2 : 1) + 2.0 * (double)d_kv_in * Pkv;
+    char what[96];
+    snprintf(what, sizeof what, "generating %zu x %.0f weights", d_model, P);
+    sa_status status = sa_check_need(floats * sizeof(float), what, err);
+    if (status)
+        return status;
     sa_rng_seed(&rng, seed);
     w->convention = SA_CONVENTION_SEED;
     w->d_model = d_model;

@@ -4,34 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "format.h"
 #include "heatmap.h"
 
-#define MAX_CELLS 1000000   /* beyond this an SVG is no use to a browser */
 #define LABEL_CHARS 14      /* longer token labels are cut with "…" */
-
-/* Writes s with XML's special characters escaped, cut to LABEL_CHARS code
- * points when cut is set. */
-static void xml_text(FILE *out, const char *s, bool cut)
-{
-    size_t shown = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p & 0xC0) != 0x80 && cut && shown++ == LABEL_CHARS) {
-            fputs("\xE2\x80\xA6", out);
-            return;
-        }
-        switch (*p) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        default:
-            if (*p >= 0x20 || *p == '\t')
-                fputc(*p, out);  /* other control characters are not XML */
-        }
-    }
-}
 
 static size_t longest_label(char *const *labels, size_t count)
 {
@@ -89,118 +66,120 @@ static void plan(layout *g, const sa_heatmaps *maps)
 }
 
 /* The document's start: size, title, the hatch pattern and the gradient. */
-static void write_head(FILE *out, const layout *g, const char *caption)
+static void write_head(sa_buffer *out, const layout *g, const char *caption)
 {
-    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    sa_buffer_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
             "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
             "font-size=\"11\">\n", g->width, g->height, g->width, g->height);
-    fputs("<title>", out);
-    xml_text(out, caption, false);
-    fputs("</title>\n<defs>\n"
+    sa_buffer_puts(out, "<title>");
+    sa_buffer_xml_text(out, caption, 0);
+    sa_buffer_puts(out, "</title>\n<defs>\n"
           "<pattern id=\"masked\" patternUnits=\"userSpaceOnUse\" width=\"6\" "
           "height=\"6\"><rect width=\"6\" height=\"6\" fill=\"#e6e6e6\"/>"
           "<path d=\"M0,6 L6,0\" stroke=\"#9a9a9a\" stroke-width=\"1\"/></pattern>\n"
-          "<linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n", out);
+          "<linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n");
     for (int s = 0; s <= 10; s++)
-        fprintf(out, "<stop offset=\"%.1f\" stop-color=\"#%06x\"/>\n", s / 10.0,
+        sa_buffer_printf(out, "<stop offset=\"%.1f\" stop-color=\"#%06x\"/>\n", s / 10.0,
                 (unsigned)sa_viridis((float)s / 10.0f));
-    fputs("</linearGradient>\n</defs>\n<rect width=\"100%\" height=\"100%\" "
-          "fill=\"white\"/>\n", out);
+    sa_buffer_puts(out, "</linearGradient>\n</defs>\n<rect width=\"100%\" "
+                   "height=\"100%\" fill=\"white\"/>\n");
 }
 
 /* A panel's row and column labels. */
-static void write_labels(FILE *out, const layout *g, const sa_heatmaps *maps,
+static void write_labels(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
                          const sa_panel *p)
 {
     char label[64];
     for (size_t i = 0; i < p->rows; i++) {
         sa_heatmap_label(label, sizeof label, maps->row_labels, i);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+        sa_buffer_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
                 "dominant-baseline=\"middle\">", g->left - 4,
                 g->top + ((double)i + 0.5) * g->cell);
-        xml_text(out, label, true);
-        fputs("</text>\n", out);
+        sa_buffer_xml_text(out, label, LABEL_CHARS);
+        sa_buffer_puts(out, "</text>\n");
     }
     for (size_t j = 0; j < p->cols; j++) {
         sa_heatmap_label(label, sizeof label, maps->col_labels, j);
         double cx = g->left + ((double)j + 0.5) * g->cell;
-        fprintf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-55)\">",
+        sa_buffer_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-55)\">",
                 cx + 3, g->top - 4);
-        xml_text(out, label, true);
-        fputs("</text>\n", out);
+        sa_buffer_xml_text(out, label, LABEL_CHARS);
+        sa_buffer_puts(out, "</text>\n");
     }
 }
 
 /* Cell (i, j) of a panel: its colour or hatch, and its tooltip. */
-static void write_cell(FILE *out, const layout *g, const sa_heatmaps *maps,
+static void write_cell(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
                        const sa_panel *p, size_t i, size_t j)
 {
     char num[32], rl[64], cl[64];
     float v = p->data[i * p->cols + j];
     bool masked = sa_heatmap_masked(maps, p, i, j);
-    fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+    sa_buffer_printf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
             "fill=\"", g->left + (double)j * g->cell, g->top + (double)i * g->cell,
             g->cell, g->cell);
     if (masked)
-        fputs("url(#masked)", out);
+        sa_buffer_puts(out, "url(#masked)");
     else
-        fprintf(out, "#%06x", (unsigned)sa_viridis(sa_heatmap_position(v, g->lo, g->hi)));
+        sa_buffer_printf(out, "#%06x", (unsigned)sa_viridis(sa_heatmap_position(v, g->lo, g->hi)));
     sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
     sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
-    fputs("\"><title>", out);
-    xml_text(out, rl, false);
-    fprintf(out, " (%zu) \xE2\x86\x92 ", i);
-    xml_text(out, cl, false);
+    sa_buffer_puts(out, "\"><title>");
+    sa_buffer_xml_text(out, rl, 0);
+    sa_buffer_printf(out, " (%zu) \xE2\x86\x92 ", i);
+    sa_buffer_xml_text(out, cl, 0);
     if (masked) {
-        fprintf(out, " (%zu): masked</title></rect>\n", j);
+        sa_buffer_printf(out, " (%zu): masked</title></rect>\n", j);
     } else {
         sa_format_float(num, v);
-        fprintf(out, " (%zu): %s</title></rect>\n", j, num);
+        sa_buffer_printf(out, " (%zu): %s</title></rect>\n", j, num);
     }
 }
 
 /* Panel k in its place of the grid. */
-static void write_panel(FILE *out, const layout *g, const sa_heatmaps *maps,
+static void write_panel(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
                         size_t k)
 {
     const sa_panel *p = &maps->panels[k];
     double x0 = (double)(k % g->grid) * g->pw, y0 = (double)(k / g->grid) * g->ph;
-    fprintf(out, "<g transform=\"translate(%.1f,%.1f)\">\n<text x=\"%.1f\" "
+    sa_buffer_printf(out, "<g transform=\"translate(%.1f,%.1f)\">\n<text x=\"%.1f\" "
             "y=\"16\" font-size=\"13\" font-weight=\"bold\">", x0, y0, g->left);
-    xml_text(out, p->title, false);
-    fprintf(out, " (%zu \xC3\x97 %zu)</text>\n", p->rows, p->cols);
+    sa_buffer_xml_text(out, p->title, 0);
+    sa_buffer_printf(out, " (%zu \xC3\x97 %zu)</text>\n", p->rows, p->cols);
     if (g->labels)
         write_labels(out, g, maps, p);
     for (size_t i = 0; i < p->rows; i++)
         for (size_t j = 0; j < p->cols; j++)
             write_cell(out, g, maps, p, i, j);
-    fputs("</g>\n", out);
+    sa_buffer_puts(out, "</g>\n");
 }
 
-sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err)
+sa_status sa_write_svg(FILE *fp, const sa_heatmaps *maps, sa_error *err)
 {
     size_t cells = 0;
     for (size_t k = 0; k < maps->count; k++)
         cells += maps->panels[k].rows * maps->panels[k].cols;
-    if (cells > MAX_CELLS)
+    if (cells > SA_SVG_MAX_CELLS)
         return sa_fail(err, SA_ERR_USAGE, 0, 0, "%zu cells are too many for an "
                        "SVG (at most %d): draw one head (plot --head) or fewer "
-                       "tokens", cells, MAX_CELLS);
+                       "tokens", cells, SA_SVG_MAX_CELLS);
     layout g;
+    sa_buffer b, *out = &b;
+    sa_buffer_init(out, fp);
     plan(&g, maps);
     write_head(out, &g, maps->caption);
     for (size_t k = 0; k < maps->count; k++)
         write_panel(out, &g, maps, k);
 
     // the legend: the colour scale with its range, and the masked swatch
-    fprintf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", g.legend_x);
-    xml_text(out, maps->caption, false);
-    fprintf(out, "</text>\n<rect width=\"16\" height=\"200\" fill=\"url(#scale)\" "
+    sa_buffer_printf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", g.legend_x);
+    sa_buffer_xml_text(out, maps->caption, 0);
+    sa_buffer_printf(out, "</text>\n<rect width=\"16\" height=\"200\" fill=\"url(#scale)\" "
             "stroke=\"#444\"/>\n<text x=\"22\" y=\"8\">%s</text>\n<text x=\"22\" "
             "y=\"104\">%s</text>\n<text x=\"22\" y=\"200\">%s</text>\n<rect y=\"220\" "
             "width=\"16\" height=\"16\" fill=\"url(#masked)\" stroke=\"#444\"/>\n"
             "<text x=\"22\" y=\"232\">masked</text>\n</g>\n</svg>\n",
             g.hi_text, g.mid_text, g.lo_text);
-    return sa_stream_status(out, err);
+    return sa_buffer_close(out, err);
 }
