@@ -8,10 +8,10 @@
 #include "json_scan.h"
 
 /* The largest invalid text whose message comes from cJSON rather than
- * from the scanner: cJSON's tree costs about 40 times the text, so past
- * this only the scanner speaks (the same words, but it may stop at
- * another place of a malformed text). */
-#define SA_JSON_DIAGNOSE_MAX ((size_t)1 << 20)
+ * from the scanner: cJSON's tree costs about 40 times the text (here at
+ * most 640 KiB), so past this only the scanner speaks (the same words,
+ * but it may stop at another place of a malformed text). */
+#define SA_JSON_DIAGNOSE_MAX ((size_t)16 << 10)
 
 /* A growing (rows, cols) float matrix. */
 typedef struct {

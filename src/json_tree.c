@@ -2,7 +2,7 @@
  * spends about 64 bytes on every value, 40 times the text of a matrix;
  * here an array of numbers (a vector) or of equal vectors (a matrix) is
  * one node holding float32s (an sa_json_pack), so a tree costs the text's
- * floats plus at most SA_JSON_MAX_NODES other nodes.  The grammar is the
+ * floats and a bounded number of other nodes (json_util.h).  The grammar is the
  * strict scanner's (json_scan.h); a syntax error in a small text is
  * worded by cJSON, as everywhere else. */
 #include <math.h>
@@ -17,7 +17,8 @@
 typedef struct {
     sa_scan sc;
     size_t nodes;       /* nodes made so far, packs not counted */
-    bool too_many;      /* past SA_JSON_MAX_NODES */
+    size_t max_nodes;   /* SA_JSON_NODES_BASE + len / SA_JSON_BYTES_PER_NODE */
+    bool too_many;      /* past max_nodes */
     bool nomem;
 } builder;
 
@@ -123,10 +124,10 @@ static cJSON *try_pack(builder *bd)
 
 static cJSON *value(builder *bd, int depth);
 
-/* Counts a node against SA_JSON_MAX_NODES; false past it. */
+/* Counts a node against the most the text may hold; false past it. */
 static bool count_node(builder *bd)
 {
-    if (++bd->nodes <= SA_JSON_MAX_NODES)
+    if (++bd->nodes <= bd->max_nodes)
         return true;
     bd->too_many = true;
     return false;
@@ -239,7 +240,7 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     sa_status status = sa_json_precheck(text, len, err);
     if (status)
         return status;
-    builder bd = {0};
+    builder bd = {.max_nodes = SA_JSON_NODES_BASE + len / SA_JSON_BYTES_PER_NODE};
     sa_scan_init(&bd.sc, text, len);
     cJSON *tree = value(&bd, 0);
     if (bd.nomem) {
@@ -248,9 +249,10 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     }
     if (bd.too_many) {
         cJSON_Delete(tree);
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "more than %d JSON values that "
-                       "are not numbers in arrays of numbers",
-                       SA_JSON_MAX_NODES);
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "more than %zu JSON values "
+                       "outside arrays of numbers in %zu bytes (at most %d and "
+                       "one per %d bytes)", bd.max_nodes, len,
+                       SA_JSON_NODES_BASE, SA_JSON_BYTES_PER_NODE);
     }
     if (tree && sa_scan_end(&bd.sc)) {
         *root = tree;

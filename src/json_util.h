@@ -8,9 +8,13 @@
 
 #include "selfattn.h"
 
-/* The most values outside packs a parsed tree holds (about 100 MB of
- * nodes): past it the text is refused. */
-#define SA_JSON_MAX_NODES (1 << 20)
+/* The most values outside packs a parsed tree of len bytes holds:
+ * SA_JSON_NODES_BASE, and one per SA_JSON_BYTES_PER_NODE bytes of text,
+ * so that its nodes (64 bytes each) cost at most 4 times the text and
+ * 256 KiB.  A result, weights or mask file has a few such values (keys,
+ * token labels) for many numbers; a text past it is refused. */
+#define SA_JSON_NODES_BASE 4096
+#define SA_JSON_BYTES_PER_NODE 16
 
 /* A packed array (json_tree.c): a vector of numbers, or a matrix of equal
  * vectors, as float32s.  true and false are 1 and 0, null is NaN; the
@@ -32,7 +36,8 @@ typedef struct {
  * numbers packed.  A syntax error is SA_ERR_DATA with the line:col where
  * parsing stopped; so is anything but blanks after the value, what JSON's
  * grammar does not allow though cJSON would take it (01, 1., control
- * characters), and more than SA_JSON_MAX_NODES values outside packs. */
+ * characters), and more values outside packs than SA_JSON_NODES_BASE and
+ * one per SA_JSON_BYTES_PER_NODE bytes. */
 sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
                         sa_error *err);
 
