@@ -27,7 +27,7 @@ static sa_status bad_zip(sa_error *err, const char *what)
  * nothing.  More or fewer bytes than announced: SA_ERR_DATA. */
 static sa_status inflate_member(unsigned char **out, size_t size,
                                 const unsigned char *src, size_t src_len,
-                                const char *name, sa_error *err)
+                                const char *name, size_t *budget, sa_error *err)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -66,12 +66,13 @@ static sa_status inflate_member(unsigned char **out, size_t size,
                          data > SIZE_MAX - offset ? SIZE_MAX : offset + data, size);
         goto done;
     }
-    if (size > sa_input_limit()) {
+    if (size > *budget) {  // the members inflated so far, and this one
         char what[300];
-        snprintf(what, sizeof what, "%s inflated", name);
-        status = sa_fail_input_limit(err, what, size);
+        snprintf(what, sizeof what, "the .npz archive inflated up to %s", name);
+        status = sa_fail_input_limit(err, what, sa_input_limit() - *budget + size);
         goto done;
     }
+    *budget -= size;
     // then the rest, into a buffer of the announced size
     unsigned char *all = realloc(buf, size ? size : 1);
     if (!all) {
@@ -112,19 +113,21 @@ done:
 
 static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
                                    size_t len, const unsigned char *cd,
-                                   const char *name, sa_error *err);
+                                   const char *name, size_t *budget,
+                                   sa_error *err);
 
-/* Reads the member whose central directory entry is at cd into t. */
+/* Reads the member whose central directory entry is at cd into t; *budget
+ * is what the members may still inflate to. */
 static sa_status read_member(sa_tensor *t, const unsigned char *buf, size_t len,
                              const unsigned char *cd, size_t name_len,
-                             sa_error *err)
+                             size_t *budget, sa_error *err)
 {
     if (memchr(cd + 46, '\0', name_len))
         return bad_zip(err, "a member name holds a NUL byte");
     char *name = strndup((const char *)cd + 46, name_len);
     if (!name)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-    sa_status status = read_named_member(t, buf, len, cd, name, err);
+    sa_status status = read_named_member(t, buf, len, cd, name, budget, err);
     free(name);
     return status;
 }
@@ -132,7 +135,8 @@ static sa_status read_member(sa_tensor *t, const unsigned char *buf, size_t len,
 /* read_member for the member called name. */
 static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
                                    size_t len, const unsigned char *cd,
-                                   const char *name, sa_error *err)
+                                   const char *name, size_t *budget,
+                                   sa_error *err)
 {
     unsigned method = le16(cd + 10);
     uint32_t crc = le32(cd + 16);
@@ -157,7 +161,8 @@ static sa_status read_named_member(sa_tensor *t, const unsigned char *buf,
         if (size / 1032 > comp + 1)
             return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: implausible "
                            "uncompressed size %zu in the .npz archive", name, size);
-        sa_status status = inflate_member(&bytes, size, member, comp, name, err);
+        sa_status status = inflate_member(&bytes, size, member, comp, name, budget,
+                                          err);
         if (status)
             return status;
         member = bytes;
@@ -215,11 +220,13 @@ sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
         return bad_zip(err, "the central directory is outside the file");
     if (count == 0)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the .npz archive is empty");
+    if (count > cd_size / 46)  // each entry takes 46 bytes at least
+        return bad_zip(err, "the central directory is too small for its entries");
     set->items = calloc(count, sizeof *set->items);
     if (!set->items)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
 
-    size_t at = cd;
+    size_t at = cd, budget = sa_input_limit();
     sa_status status = SA_OK;
     for (size_t i = 0; i < count && !status; i++) {
         if (cd + cd_size - at < 46 || le32(buf + at) != 0x02014b50) {
@@ -232,15 +239,15 @@ sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
             status = bad_zip(err, "a central directory entry runs past its end");
             break;
         }
-        status = read_member(&set->items[i], buf, len, buf + at, name_len, err);
+        status = read_member(&set->items[i], buf, len, buf + at, name_len,
+                             &budget, err);
         set->count = i + 1;
         at += entry;
     }
-    for (size_t i = 0; !status && i < set->count; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(set->items[i].name, set->items[j].name) == 0)
-                status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in "
-                                 "the .npz archive", set->items[i].name);
+    const char *twin = NULL;
+    if (!status && (status = sa_tensor_set_twin(&twin, set, err)) == SA_OK && twin)
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the .npz "
+                         "archive", twin);
     if (status)
         sa_tensor_set_free(set);
     return status;

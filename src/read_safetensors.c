@@ -104,28 +104,6 @@ static int compare_begins(const void *a, const void *b)
            x->k < y->k ? -1 : x->k > y->k;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-    const sa_tensor *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
-}
-
-/* A name the header gives twice: the set's names sorted, then compared
- * with their neighbours; the order array's memory is reused. */
-static sa_status check_unique(const sa_tensor_set *set, void *scratch,
-                              sa_error *err)
-{
-    const sa_tensor **names = scratch;
-    for (size_t i = 0; i < set->count; i++)
-        names[i] = &set->items[i];
-    qsort(names, set->count, sizeof *names, compare_names);
-    for (size_t i = 1; i < set->count; i++)
-        if (strcmp(names[i - 1]->name, names[i]->name) == 0)
-            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
-                           "safetensors header", names[i]->name);
-    return SA_OK;
-}
-
 /* The header: a JSON object (no copy: sa_json_parse_plain needs no NUL). */
 static sa_status parse_header(cJSON **root, const unsigned char *buf, size_t n,
                               sa_error *err)
@@ -234,8 +212,12 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         goto done;
     }
+    const char *twin = NULL;
     if (!(status = read_entries(set, begins, ends, root, buf + 8 + n, buffer_len, err)) &&
-        !(status = check_unique(set, order, err)))
+        !(status = sa_tensor_set_twin(&twin, set, err)) && twin)
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s appears twice in the "
+                         "safetensors header", twin);
+    if (!status)
         status = check_tiling(set, begins, ends, order, buffer_len, err);
 done:
     if (status)

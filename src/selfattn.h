@@ -206,6 +206,10 @@ void sa_tensor_free(sa_tensor *t);
 void sa_tensor_set_free(sa_tensor_set *set);
 /* The tensor called name, or NULL. */
 const sa_tensor *sa_tensor_find(const sa_tensor_set *set, const char *name);
+/* *twin: a name two tensors of set share, or NULL if all differ (sorted,
+ * so a set of any size is checked in n log n).  SA_ERR_NOMEM or SA_OK. */
+sa_status sa_tensor_set_twin(const char **twin, const sa_tensor_set *set,
+                             sa_error *err);
 /* The number of elements, or SIZE_MAX if it overflows. */
 size_t sa_tensor_numel(const sa_tensor *t);
 /* Bytes per element of dtype. */

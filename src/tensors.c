@@ -31,6 +31,31 @@ const sa_tensor *sa_tensor_find(const sa_tensor_set *set, const char *name)
     return NULL;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    return strcmp(*x, *y);
+}
+
+sa_status sa_tensor_set_twin(const char **twin, const sa_tensor_set *set,
+                             sa_error *err)
+{
+    *twin = NULL;
+    if (set->count < 2)
+        return SA_OK;
+    const char **names = malloc(set->count * sizeof *names);
+    if (!names)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    for (size_t i = 0; i < set->count; i++)
+        names[i] = set->items[i].name;
+    qsort(names, set->count, sizeof *names, compare_names);
+    for (size_t i = 1; i < set->count && !*twin; i++)
+        if (strcmp(names[i - 1], names[i]) == 0)
+            *twin = names[i];
+    free(names);
+    return SA_OK;
+}
+
 size_t sa_tensor_numel(const sa_tensor *t)
 {
     size_t n = 1;

@@ -183,7 +183,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_error err;
     fuzz_reset_error(&err);
     char *id;
+    fuzz_heap_begin();
     sa_status st = sa_read_batch_line(&x, &id, text, len, &err);
+    fuzz_heap_check(len);
     fuzz_check_matrix(st, &x, &err);
     check_id(text, len, id, st);
     free(id);

@@ -15,11 +15,63 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sanitizer/allocator_interface.h>
+
 #include "selfattn.h"
 
 /* A contract violation: abort so that libFuzzer keeps the input. */
 #define FUZZ_CHECK(cond) \
     do { if (!(cond)) abort(); } while (0)
+
+/* The heap meter: the bytes the library holds, counted by ASan's malloc
+ * and free hooks, and their peak since fuzz_heap_begin.  A reader may
+ * hold at most FUZZ_HEAP_MULTIPLE times its input plus FUZZ_HEAP_BASE
+ * (docs/design.md, "Memory": the text, 4 bytes per number a few times
+ * over, JSON nodes at most 4 times the text; the input limit, set to
+ * FUZZ_INPUT_LIMIT, bounds what an .npz archive inflates to).  A tree
+ * costing 40 times its text, as cJSON's did, trips it on inputs from
+ * 42 KiB (max_len is 64 KiB). */
+#define FUZZ_INPUT_LIMIT ((size_t)128 << 10)
+#define FUZZ_HEAP_MULTIPLE 16
+#define FUZZ_HEAP_BASE ((long long)1 << 20)
+
+static long long fuzz_heap_now, fuzz_heap_peak;
+
+static void fuzz_on_malloc(const volatile void *p, size_t size)
+{
+    (void)p;
+    long long now = __atomic_add_fetch(&fuzz_heap_now, (long long)size, __ATOMIC_RELAXED);
+    if (now > __atomic_load_n(&fuzz_heap_peak, __ATOMIC_RELAXED))
+        __atomic_store_n(&fuzz_heap_peak, now, __ATOMIC_RELAXED);
+}
+
+static void fuzz_on_free(const volatile void *p)
+{
+    if (p)
+        __atomic_sub_fetch(&fuzz_heap_now,
+                           (long long)__sanitizer_get_allocated_size((const void *)p),
+                           __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void fuzz_install_meter(void)
+{
+    __sanitizer_install_malloc_and_free_hooks(fuzz_on_malloc, fuzz_on_free);
+    sa_set_input_limit(FUZZ_INPUT_LIMIT);
+}
+
+/* Starts measuring: what is held now counts as zero. */
+static inline void fuzz_heap_begin(void)
+{
+    __atomic_store_n(&fuzz_heap_now, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&fuzz_heap_peak, 0, __ATOMIC_RELAXED);
+}
+
+/* The peak since fuzz_heap_begin is within the bound for an input of
+ * size bytes. */
+static inline void fuzz_heap_check(size_t size)
+{
+    FUZZ_CHECK(fuzz_heap_peak <= FUZZ_HEAP_MULTIPLE * (long long)size + FUZZ_HEAP_BASE);
+}
 
 /* A new copy of data[0 .. size) followed by a NUL, as sa_read_file gives
  * the JSON and CSV readers. */

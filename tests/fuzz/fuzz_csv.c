@@ -9,7 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_matrix m;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_read_csv_matrix(&m, text, size, &err);
+    fuzz_heap_check(size);
     fuzz_check_matrix(st, &m, &err);
     if (!st && m.tokens)  /* labels are UTF-8: a bad byte becomes U+FFFD */
         for (size_t i = 0; i < m.rows; i++)
@@ -18,7 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_matrix_free(&m);
     /* no name: JSON, CSV or .npy by content */
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     st = sa_read_matrix(&m, NULL, text, size, &err);
+    fuzz_heap_check(size);
     fuzz_check_matrix(st, &m, &err);
     sa_matrix_free(&m);
     free(text);

@@ -60,7 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_weights w;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_weights_load(&w, "w.json", text, size, -1, &err);
+    fuzz_heap_check(size);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(w.wq == NULL && w.wk == NULL && w.wv == NULL && w.wo == NULL &&

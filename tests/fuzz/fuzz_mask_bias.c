@@ -16,7 +16,9 @@ static void mask(size_t n, size_t m, const char *name, const char *text,
     unsigned char *out = (unsigned char *)1;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_read_mask(&out, n, m, name, text, len, &err);
+    fuzz_heap_check(len);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(out == NULL);
@@ -35,8 +37,10 @@ static void bias(size_t heads, size_t n, size_t m, const char *name,
     bool per_head = true;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_read_bias(&out, &per_head, heads, n, m, name, text, len,
                                 &err);
+    fuzz_heap_check(len);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(out == NULL && !per_head);

@@ -10,7 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_tensor t;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_read_npy(&t, buf, size, &err);
+    fuzz_heap_check(size);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(t.raw == NULL && t.data == NULL && t.name == NULL);
@@ -35,14 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     sa_matrix m;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     st = sa_read_matrix(&m, "x.npy", (const char *)buf, size, &err);
+    fuzz_heap_check(size);
     fuzz_check_matrix(st, &m, &err);
     sa_matrix_free(&m);
 
     float *arr = NULL;
     size_t ndim = 0, shape[SA_MAX_DIMS];
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     st = sa_read_npy_array(&arr, &ndim, shape, (const char *)buf, size, &err);
+    fuzz_heap_check(size);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(arr == NULL);

@@ -97,7 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa_tensor_set set;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_read_npz(&set, buf, size, &err);
+    fuzz_heap_check(size);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(set.items == NULL && set.count == 0);

@@ -8,7 +8,9 @@ static void read_as(const char *text, size_t len, const char *what)
     sa_saved_result r;
     sa_error err;
     fuzz_reset_error(&err);
+    fuzz_heap_begin();
     sa_status st = sa_read_result(&r, text, len, what, &err);
+    fuzz_heap_check(len);
     if (st) {
         fuzz_check_error(st, &err);
         FUZZ_CHECK(r.data == NULL && r.row_labels == NULL &&
