@@ -49,7 +49,7 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completion
 # runtime for the libFuzzer smoke.  make memcheck adds valgrind.
 BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
 	libdragonbox-dev
-TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils \
+TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils time \
 	librsvg2-bin clang libclang-rt-14-dev
 
 # $(call install,PACKAGES): installs those missing, as root with apt-get;

@@ -96,8 +96,11 @@ static sa_status inflate_member(unsigned char **out, size_t size,
         z.next_out = &extra;
         z.avail_out = 1;
         rc = inflate(&z, Z_FINISH);
-        if (z.avail_out == 0)
-            rc = Z_DATA_ERROR;  // more bytes than announced
+        if (z.avail_out == 0) {
+            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the deflate stream "
+                             "holds more than the %zu bytes announced", name, size);
+            goto done;
+        }
     }
     if (rc != Z_STREAM_END || left != 0)
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "

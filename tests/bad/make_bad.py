@@ -658,6 +658,41 @@ def make_batch():
     write("batch_deep.jsonl", "[" * 3000 + "\n" + js(mat(2, 4)))
 
 
+def make_hostile():
+    """Inputs an attacker would send: numbers JSON does not allow in every
+    JSON reader, texts that cost more memory than their size, archives
+    that inflate past what they announce, lines past the input limit."""
+    for name, number in (("leading_zero", "01"), ("neg_leading_zero", "-01"),
+                         ("trailing_dot", "1."), ("dot_exponent", "1.e5")):
+        write("json_num_%s.json" % name, "[[%s, 2, 3, 4], [5, 6, 7, 8]]\n" % number)
+    write("w_num_leading_zero.json", js(W4).replace("[[", "[[01, ", 1))
+    write("mask_num_trailing_dot.json", "[[1, 0, 0], [1, 1., 0], [1, 1, 1]]\n")
+    w1 = [[1, 0, 0], [0.5, 0.5, 0], [0.25, 0.25, 0.5]]
+    write("plot_num_leading_zero.json", js({"config": {"n": 3, "m": 3, "heads": 1},
+                                            "weights": [w1]}).replace("0.25", "00.25", 1))
+    write("batch_num_dot_exponent.jsonl", js(mat(2, 4)) + '[[1.e5, 2, 3, 4]]\n'
+          + js(mat(2, 4, 3)))
+    # 12000 empty arrays: values outside arrays of numbers, one per 3 bytes
+    write("w_too_many_values.json", '{"Wq": [' + ", ".join(["[]"] * 12000) + "]}\n")
+    # Wq.npy announces 4 x 4 float32s (192 bytes) but the archive says, and
+    # the deflate stream holds, 10 MB: a bomb of 10 KB
+    wq = npy_array(f4(W4["Wq"]))
+    bomb = Member("Wq.npy", wq + bytes(10 << 20), 8)
+    write("npz_bomb.npz", zip_archive([bomb] + weights_members(method=8)[1:]))
+    # the sizes agree with the header, the stream holds 1 MB more
+    m = weights_members(method=8)
+    m[0] = Member("Wq.npy", wq + bytes(1 << 20), 8, size=len(wq),
+                  crc=zlib.crc32(wq) & 0xFFFFFFFF)
+    write("npz_longer_stream.npz", zip_archive(m))
+    # the end record declares 65531 entries in a directory of four
+    write("npz_entry_count.npz", zip_archive(weights_members(), eocd={"count": 65531}))
+    write("npz_deflated.npz", zip_archive(weights_members(method=8)))
+    long_row = "[" + ", ".join(["0.125"] * 1000) + "]"
+    write("json_long_rows.json", "[%s, %s]\n" % (long_row, long_row))
+    write("batch_long_line.jsonl", js(mat(2, 4)) + '{"id": "long", "embeddings": [%s]}\n'
+          % long_row + js(mat(2, 4, 3)))
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     if OUT_DIR != os.path.join(HERE, "files") and os.listdir(OUT_DIR):
@@ -676,6 +711,7 @@ def main():
     make_mask_bias_context()
     make_plot()
     make_batch()
+    make_hostile()
     print("wrote %d files in %s" % (len(WRITTEN), OUT_DIR))
 
 

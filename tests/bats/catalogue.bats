@@ -17,7 +17,9 @@
 #     temporary file) -- except `batch`, which writes its lines, error lines
 #     included; there every line on standard error that names an input line
 #     (FILE:N: ...) must have its {"line":N,"error":...} line on standard
-#     output, and the output must end with a whole line.
+#     output, and the output must end with a whole line;
+#   - peak at most CATALOGUE_RSS_BASE_KB of memory plus 16 times the bytes of
+#     the files it names (not measured for a sanitizer build).
 # Cases that read {TMP}/unreadable.json are skipped as root, who can read it.
 # The cases run in parallel (one per core); every mismatch is reported, by
 # name, before the test fails.  To see what the binary says now for every
@@ -89,6 +91,18 @@ case_check() {
         [[ ! -s "$res.out" || "$(tail -c 1 "$res.out")" == "" ]] ||
             problems+=("the output ends in a partial line")
     fi
+    # memory: at most CATALOGUE_RSS_BASE_KB and 16 times the files it read
+    # (docs/design.md, "Memory"); every case reads small files
+    if [[ -s "$res.mem" ]]; then
+        local kb bytes=0 word size
+        kb="$(tail -n 1 "$res.mem")"
+        for word in "${ARGS[@]}"; do
+            [[ -f "$word" ]] && size="$(stat -c %s "$word")" && bytes=$((bytes + size))
+        done
+        ((kb * 1024 <= CATALOGUE_RSS_BASE_KB * 1024 + 16 * bytes)) ||
+            problems+=("peak memory ${kb} KiB for ${bytes} bytes of input")
+        echo "$kb KiB $name" >>"$WORK/peaks"
+    fi
     if ((${#problems[@]})); then
         printf '%s: selfattn %s\n' "$name" "$command"
         printf '  %s\n' "${problems[@]}"
@@ -104,6 +118,9 @@ catalogue_run() {
     local names=() commands=() codes=() messages=() got=() pids=() skipped=() ARGS
     shopt -s nullglob dotglob
     cd "$REPO_ROOT" || return 1
+    # peak memory (GNU time), but not of a sanitizer build (its shadow)
+    local measure=true MEASURE
+    [[ "$SELFATTN" != *-san ]] || measure=false
     jobs="$(nproc 2>/dev/null || echo 2)"
     [[ "$(id -u)" != 0 ]] || root=true
     while IFS= read -r line || [[ -n "$line" ]]; do
@@ -129,7 +146,9 @@ catalogue_run() {
             wait "${pids[i - jobs]}"
             got[i - jobs]=$?
         fi
-        timeout 10 "$SELFATTN" "${ARGS[@]}" </dev/null \
+        MEASURE=()
+        $measure && MEASURE=(/usr/bin/time -f %M -o "$WORK/results/$name.mem")
+        timeout 10 "${MEASURE[@]}" "$SELFATTN" "${ARGS[@]}" </dev/null \
             >"$WORK/results/$name.out" 2>"$WORK/results/$name.err" &
         pids[i]=$!
     done
@@ -138,11 +157,14 @@ catalogue_run() {
         got[i]=$?
     done
     for i in "${!names[@]}"; do
-        case_check "${names[$i]}" "${commands[$i]}" "${codes[$i]}" \
+        name="${names[$i]}"
+        case_args "${commands[$i]}"
+        case_check "$name" "${commands[$i]}" "${codes[$i]}" \
                    "${messages[$i]}" "${got[$i]}"
     done
     chmod 600 "$WORK/tmp/unreadable.json"
     echo "${#names[@]} cases run${skipped[*]:+; skipped as root: ${skipped[*]}}"
+    [[ ! -s "$WORK/peaks" ]] || echo "largest peak memory: $(sort -n "$WORK/peaks" | tail -n 1)"
 }
 
 @test "catalogue: the manifest has at least 60 well-formed cases" {
@@ -200,7 +222,8 @@ catalogue_run() {
 @test "catalogue: every case gives its exit code and exact message" {
     # one BLAS thread: OpenBLAS's start-up threads double the time of each
     # (sanitizer) process, and no case computes enough to need them
-    export SELFATTN REPO_ROOT MANIFEST BAD_FILES WORK="$T/work" OPENBLAS_NUM_THREADS=1
+    export SELFATTN REPO_ROOT MANIFEST BAD_FILES WORK="$T/work" OPENBLAS_NUM_THREADS=1 \
+        CATALOGUE_RSS_BASE_KB=16384
     run bash -c "$(declare -f case_args slurp case_check catalogue_run); catalogue_run"
     assert_success
     echo "# $output" >&3
