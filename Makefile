@@ -80,7 +80,7 @@ LIB_OBJ = $(LIB_C:.c=.o) $(LIB_CXX:.cc=.o)
 CLI_OBJ = $(CLI_SRC:.c=.o)
 HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
-	tests/unit/test_numbers \
+	tests/unit/test_numbers tests/unit/test_limits \
 	tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
