@@ -28,3 +28,21 @@ sa_status sa_stream_status(FILE *out, sa_error *err)
                        strerror(errno ? errno : EIO));
     return SA_OK;
 }
+
+char *sa_format_bytes(char *buf, size_t size, double bytes)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) {
+        snprintf(buf, size, "%.0f byte%s", bytes, bytes == 1 ? "" : "s");
+        return buf;
+    }
+    int u = -1;
+    while (bytes >= 1024 && u < 5) {
+        bytes /= 1024;
+        u++;
+    }
+    double tenths = (double)(long long)(bytes * 10 + 0.5) / 10;
+    snprintf(buf, size, tenths == (long long)tenths ? "%.0f %s" : "%.1f %s",
+             tenths, units[u]);
+    return buf;
+}

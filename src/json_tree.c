@@ -262,9 +262,3 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     sa_deferred none = {0};
     return sa_scan_outcome(&bd.sc, &none, diagnose, &bd.sc, err);
 }
-
-const sa_json_pack *sa_json_packed(const cJSON *item)
-{
-    return item && (item->type & SA_JSON_PACKED) ? (const sa_json_pack *)(const void *)
-                                                   item->valuestring : NULL;
-}

@@ -157,6 +157,12 @@ sa_status sa_json_float(float *out, const cJSON *item, bool allow_bool,
     return SA_OK;
 }
 
+const sa_json_pack *sa_json_packed(const cJSON *item)
+{
+    return item && (item->type & SA_JSON_PACKED) ? (const sa_json_pack *)(const void *)
+                                                   item->valuestring : NULL;
+}
+
 size_t sa_json_length(const cJSON *array)
 {
     const sa_json_pack *p = sa_json_packed(array);

@@ -2,8 +2,6 @@
  * standard input, into memory, within the input limit. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,52 +18,6 @@ static ssize_t read_some(int fd, char *buf, size_t count)
         got = read(fd, buf, count);
     while (got < 0 && errno == EINTR);
     return got;
-}
-
-static atomic_size_t input_limit = SA_INPUT_LIMIT_DEFAULT;
-
-void sa_set_input_limit(size_t bytes)
-{
-    atomic_store(&input_limit, bytes ? bytes : SA_INPUT_LIMIT_DEFAULT);
-}
-
-size_t sa_input_limit(void)
-{
-    return atomic_load(&input_limit);
-}
-
-char *sa_format_bytes(char *buf, size_t size, double bytes)
-{
-    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (bytes < 1024) {
-        snprintf(buf, size, "%.0f byte%s", bytes, bytes == 1 ? "" : "s");
-        return buf;
-    }
-    int u = -1;
-    while (bytes >= 1024 && u < 5) {
-        bytes /= 1024;
-        u++;
-    }
-    double tenths = (double)(long long)(bytes * 10 + 0.5) / 10;
-    snprintf(buf, size, tenths == (long long)tenths ? "%.0f %s" : "%.1f %s",
-             tenths, units[u]);
-    return buf;
-}
-
-sa_status sa_fail_input_limit(sa_error *err, const char *what, size_t bytes)
-{
-    char has[32], limit[32];
-    sa_format_bytes(limit, sizeof limit, (double)sa_input_limit());
-    if (bytes == 0)
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s is longer than the input "
-                       "limit of %s (see --max-input)", what, limit);
-    sa_format_bytes(has, sizeof has, (double)bytes);
-    if (strcmp(has, limit) == 0) {  // the same once rounded: in bytes
-        snprintf(has, sizeof has, "%zu bytes", bytes);
-        snprintf(limit, sizeof limit, "%zu", sa_input_limit());
-    }
-    return sa_fail(err, SA_ERR_DATA, 0, 0, "%s is %s, more than the input "
-                   "limit of %s (see --max-input)", what, has, limit);
 }
 
 /* True if the regular file fd begins as a binary format whose memory is

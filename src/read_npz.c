@@ -19,6 +19,62 @@ static sa_status bad_zip(sa_error *err, const char *what)
  * numpy writes 128 bytes or so; version 1.0 allows 65 KiB. */
 #define MEMBER_HEADER_MAX ((size_t)1 << 20)
 
+/* Checks the member's .npy header, the first got bytes of buf, against
+ * size (the archive's word) and what the members may still inflate to. */
+static sa_status check_header(const unsigned char *buf, size_t got, size_t size,
+                              const char *name, size_t *budget, sa_error *err)
+{
+    size_t data, offset;
+    sa_tensor t;
+    sa_status status = sa_npy_header(&t, &data, &offset, buf, got, err);
+    if (status) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return sa_fail(err, status, 0, 0, "%s: %s", name, why);
+    }
+    if (data > SIZE_MAX - offset || offset + data != size)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the .npy header announces "
+                       "%zu bytes but the .npz archive says %zu", name,
+                       data > SIZE_MAX - offset ? SIZE_MAX : offset + data, size);
+    if (size > *budget) {  // the members inflated so far, and this one
+        char what[300];
+        snprintf(what, sizeof what, "the .npz archive inflated up to %s", name);
+        return sa_fail_input_limit(err, what, sa_input_limit() - *budget + size);
+    }
+    *budget -= size;
+    return SA_OK;
+}
+
+/* Inflates the rest of the member into buf[got .. size) (zlib counts in
+ * uInt: more than 4 GiB takes several calls); the stream must end there. */
+static sa_status inflate_rest(z_stream *z, int rc, unsigned char *buf, size_t got,
+                              size_t size, const char *name, sa_error *err)
+{
+    if (rc == Z_BUF_ERROR)
+        rc = Z_OK;  // the header filled its buffer: no more room was all
+    size_t left = size - got;
+    z->next_out = buf + got;
+    while (rc == Z_OK && left > 0) {
+        size_t step = left < UINT_MAX ? left : UINT_MAX;
+        z->avail_out = (uInt)step;
+        rc = inflate(z, Z_NO_FLUSH);
+        left -= step - z->avail_out;
+    }
+    if (rc == Z_OK && left == 0) {  // the end of the stream must follow
+        unsigned char extra;
+        z->next_out = &extra;
+        z->avail_out = 1;
+        rc = inflate(z, Z_FINISH);
+        if (z->avail_out == 0)
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the deflate stream "
+                           "holds more than the %zu bytes announced", name, size);
+    }
+    if (rc != Z_STREAM_END || left != 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
+                       "the .npz archive", name);
+    return SA_OK;
+}
+
 /* Inflates the raw deflate stream src (src_len) of member name into a new
  * buffer of exactly the bytes its .npy header announces, which must be
  * size (the archive's word): the header comes first, at most
@@ -37,74 +93,24 @@ static sa_status inflate_member(unsigned char **out, size_t size,
     z.avail_in = (uInt)src_len;
     // the header first: as much as the member holds, up to the limit
     size_t head_len = size < MEMBER_HEADER_MAX ? size : MEMBER_HEADER_MAX;
-    unsigned char *buf = malloc(head_len ? head_len : 1);
-    sa_status status = SA_OK;
-    int rc = Z_OK;
+    unsigned char *buf = malloc(head_len ? head_len : 1), *all;
+    sa_status status;
     if (!buf) {
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", name);
         goto done;
     }
     z.next_out = buf;
     z.avail_out = (uInt)head_len;
-    rc = inflate(&z, Z_SYNC_FLUSH);
-    size_t got = head_len - z.avail_out, data, offset;
-    sa_tensor t;
-    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || got < head_len) {
+    int rc = inflate(&z, Z_SYNC_FLUSH);
+    size_t got = head_len - z.avail_out;
+    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || got < head_len)
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
                          "the .npz archive", name);
-        goto done;
-    }
-    if ((status = sa_npy_header(&t, &data, &offset, buf, got, err))) {
-        char why[sizeof err->message];
-        snprintf(why, sizeof why, "%s", err->message);
-        sa_fail(err, status, 0, 0, "%s: %s", name, why);
-        goto done;
-    }
-    if (data > SIZE_MAX - offset || offset + data != size) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the .npy header announces "
-                         "%zu bytes but the .npz archive says %zu", name,
-                         data > SIZE_MAX - offset ? SIZE_MAX : offset + data, size);
-        goto done;
-    }
-    if (size > *budget) {  // the members inflated so far, and this one
-        char what[300];
-        snprintf(what, sizeof what, "the .npz archive inflated up to %s", name);
-        status = sa_fail_input_limit(err, what, sa_input_limit() - *budget + size);
-        goto done;
-    }
-    *budget -= size;
-    // then the rest, into a buffer of the announced size
-    unsigned char *all = realloc(buf, size ? size : 1);
-    if (!all) {
+    else if (!(status = check_header(buf, got, size, name, budget, err)) &&
+             !(all = realloc(buf, size ? size : 1)))
         status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", name);
-        goto done;
-    }
-    buf = all;
-    // zlib counts in uInt: more than 4 GiB takes several calls
-    if (rc == Z_BUF_ERROR)
-        rc = Z_OK;  // the header filled its buffer: no more room was all
-    size_t left = size - got;
-    z.next_out = buf + got;
-    while (rc == Z_OK && left > 0) {
-        size_t step = left < UINT_MAX ? left : UINT_MAX;
-        z.avail_out = (uInt)step;
-        rc = inflate(&z, Z_NO_FLUSH);
-        left -= step - z.avail_out;
-    }
-    if (rc == Z_OK && left == 0) {  // the end of the stream must follow
-        unsigned char extra;
-        z.next_out = &extra;
-        z.avail_out = 1;
-        rc = inflate(&z, Z_FINISH);
-        if (z.avail_out == 0) {
-            status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: the deflate stream "
-                             "holds more than the %zu bytes announced", name, size);
-            goto done;
-        }
-    }
-    if (rc != Z_STREAM_END || left != 0)
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "%s: corrupt deflate stream in "
-                         "the .npz archive", name);
+    else if (!status)
+        status = inflate_rest(&z, rc, buf = all, got, size, name, err);
 done:
     inflateEnd(&z);
     if (status)
