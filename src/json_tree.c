@@ -18,6 +18,7 @@ typedef struct {
     sa_scan sc;
     size_t nodes;       /* nodes made so far, packs not counted */
     size_t max_nodes;   /* SA_JSON_NODES_BASE + len / SA_JSON_BYTES_PER_NODE */
+    bool pack;          /* arrays of numbers become packs */
     bool too_many;      /* past max_nodes */
     bool nomem;
 } builder;
@@ -177,7 +178,7 @@ static cJSON *value(builder *bd, int depth)
     sa_scan *sc = &bd->sc;
     char kind = sa_scan_kind(sc);
     cJSON *node = NULL;
-    if (kind == '[' && (node = try_pack(bd)))
+    if (kind == '[' && bd->pack && (node = try_pack(bd)))
         return node;
     if (bd->nomem || !count_node(bd))
         return NULL;
@@ -233,14 +234,16 @@ static sa_status diagnose(void *ctx, sa_error *err)
     return status;
 }
 
-sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
-                        sa_error *err)
+/* Parses text into *root, packing arrays of numbers if pack. */
+static sa_status parse(cJSON **root, const char *text, size_t len, bool pack,
+                       sa_error *err)
 {
     *root = NULL;
     sa_status status = sa_json_precheck(text, len, err);
     if (status)
         return status;
-    builder bd = {.max_nodes = SA_JSON_NODES_BASE + len / SA_JSON_BYTES_PER_NODE};
+    builder bd = {.max_nodes = SA_JSON_NODES_BASE + len / SA_JSON_BYTES_PER_NODE,
+                  .pack = pack};
     sa_scan_init(&bd.sc, text, len);
     cJSON *tree = value(&bd, 0);
     if (bd.nomem) {
@@ -261,4 +264,16 @@ sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
     cJSON_Delete(tree);
     sa_deferred none = {0};
     return sa_scan_outcome(&bd.sc, &none, diagnose, &bd.sc, err);
+}
+
+sa_status sa_json_parse(cJSON **root, const char *text, size_t len,
+                        sa_error *err)
+{
+    return parse(root, text, len, true, err);
+}
+
+sa_status sa_json_parse_plain(cJSON **root, const char *text, size_t len,
+                              sa_error *err)
+{
+    return parse(root, text, len, false, err);
 }

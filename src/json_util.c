@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_scan.h"
 #include "json_util.h"
 
 /* cJSON returns NULL for a syntax error and for a failed allocation alike;
@@ -299,21 +298,4 @@ sa_status sa_json_vector(float **data, size_t *len, const cJSON *array,
     *data = out;
     *len = n;
     return SA_OK;
-}
-
-sa_status sa_json_parse_plain(cJSON **root, const char *text, size_t len,
-                              sa_error *err)
-{
-    sa_status status = sa_json_parse_lenient(root, text, len, err);
-    if (status)
-        return status;
-    // what cJSON takes but JSON does not (01, 1., raw control characters):
-    // the scanner's grammar is RFC 8259's
-    sa_scan sc;
-    sa_scan_init(&sc, text, len);
-    if (sa_scan_skip(&sc, 0) && sa_scan_end(&sc))
-        return SA_OK;
-    cJSON_Delete(*root);
-    *root = NULL;
-    return sa_scan_report(&sc, err);
 }

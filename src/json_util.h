@@ -56,8 +56,8 @@ bool sa_json_has_rows(const cJSON *array);
 sa_status sa_json_parse_lenient(cJSON **root, const char *text, size_t len,
                                 sa_error *err);
 
-/* As sa_json_parse with nothing packed (JSON's grammar; every number a
- * cJSON double): for small texts whose numbers must stay doubles, such as
+/* As sa_json_parse with nothing packed (every number a cJSON double, the
+ * same cap on values): for texts whose numbers must stay doubles, such as
  * a safetensors header's offsets. */
 sa_status sa_json_parse_plain(cJSON **root, const char *text, size_t len,
                               sa_error *err);

@@ -670,6 +670,8 @@ def make_hostile():
     w1 = [[1, 0, 0], [0.5, 0.5, 0], [0.25, 0.25, 0.5]]
     write("plot_num_leading_zero.json", js({"config": {"n": 3, "m": 3, "heads": 1},
                                             "weights": [w1]}).replace("0.25", "00.25", 1))
+    write("plot_mask_from_stdin.json", js({"config": {"n": 3, "m": 3, "heads": 1,
+                                                      "mask": "<stdin>"}, "weights": [w1]}))
     write("batch_num_dot_exponent.jsonl", js(mat(2, 4)) + '[[1.e5, 2, 3, 4]]\n'
           + js(mat(2, 4, 3)))
     # 12000 empty arrays: values outside arrays of numbers, one per 3 bytes
@@ -687,6 +689,10 @@ def make_hostile():
     # the end record declares 65531 entries in a directory of four
     write("npz_entry_count.npz", zip_archive(weights_members(), eocd={"count": 65531}))
     write("npz_deflated.npz", zip_archive(weights_members(method=8)))
+    # a safetensors header of 30000 numbers (kept as doubles, not packed)
+    h = ('{"Wq": {"dtype": "F32", "shape": [' + "1," * 30000
+         + '1], "data_offsets": [0, 4]}}').encode()
+    write("st_header_many_values.safetensors", struct.pack("<Q", len(h)) + h + bytes(4))
     long_row = "[" + ", ".join(["0.125"] * 1000) + "]"
     write("json_long_rows.json", "[%s, %s]\n" % (long_row, long_row))
     write("batch_long_line.jsonl", js(mat(2, 4)) + '{"id": "long", "embeddings": [%s]}\n'
