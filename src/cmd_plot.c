@@ -77,6 +77,9 @@ static int plot_mask(unsigned char **mask, const plot_options *o,
         if (!res->mask_name)
             return cli_usage_error("--recorded-mask: the result names no mask file");
         path = res->mask_name;
+        if (strcmp(path, "<stdin>") == 0)
+            return cli_usage_error("--recorded-mask: the result's mask was read "
+                                   "from standard input; give --mask FILE");
         struct stat st;
         if (stat(path, &st) != 0)
             return cli_error(EX_NOINPUT, "%s: the mask file the result names: "
@@ -133,6 +136,8 @@ int cmd_plot(int argc, char **argv)
         return cli_usage_error("plot: one FILE expected (a JSON result of run, "
                                "or - for stdin)");
     o.path = argv[optind];
+    if (o.mask && strcmp(o.mask, "-") == 0 && strcmp(o.path, "-") == 0)
+        return cli_usage_error("only one file can be - (standard input)");
 
     char *text;
     size_t len;
