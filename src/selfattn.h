@@ -22,7 +22,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The version, "MAJOR.MINOR.PATCH": the one place it is written (the
+ * Makefile reads it from here for the shared library's name and
+ * selfattn.pc; `selfattn --version` prints it). */
 #define SA_VERSION "0.1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of the library linked in, SA_VERSION when it was built: a
+ * static string.  Compare with SA_VERSION to catch a header and a library
+ * of different versions. */
+const char *sa_version(void);
 
 /* Status of a library call.  The CLI maps each to one sysexits code. */
 typedef enum {
@@ -651,5 +663,9 @@ void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
  * same float32 into buf (at least 32 bytes, NUL-terminated): fixed or
  * scientific notation, whichever is shorter ("0.17206892", "1e-07"). */
 void sa_format_float(char *buf, float f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
