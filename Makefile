@@ -34,6 +34,11 @@ BIN_LIBS = $(if $(filter 1,$(STATIC_BLAS)),$(shell pkg-config --libs libcjson zl
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
+# the library: libselfattn.a, libselfattn.so.*, selfattn.h, selfattn.pc, selfattn(3)
+LIBDIR = $(PREFIX)/lib
+INCLUDEDIR = $(PREFIX)/include
+PKGCONFIGDIR = $(LIBDIR)/pkgconfig
+MAN3DIR = $(PREFIX)/share/man/man3
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 # Debian's zsh reads vendor-completions under /usr, site-functions elsewhere
 ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
@@ -79,13 +84,22 @@ LIB_SRC = $(LIB_C) $(LIB_CXX)
 LIB_OBJ = $(LIB_C:.c=.o) $(LIB_CXX:.cc=.o)
 CLI_OBJ = $(CLI_SRC:.c=.o)
 HEADERS = $(wildcard src/*.h)
+# The shared library is built from -fPIC objects of its own (src/*.pic.o),
+# so that libselfattn.a and the binary stay as they are.  Its version is
+# SA_VERSION of src/selfattn.h, the one place it is written (selfattn
+# --version prints it); its soname has the major number.
+VERSION := $(shell sed -n 's/^\#define SA_VERSION "\(.*\)"$$/\1/p' src/selfattn.h)
+SONAME = libselfattn.so.$(firstword $(subst ., ,$(VERSION)))
+SHLIB = libselfattn.so.$(VERSION)
+PIC_OBJ = $(LIB_C:.c=.pic.o) $(LIB_CXX:.cc=.pic.o)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
 	tests/unit/test_numbers tests/unit/test_limits \
 	tests/unit/test_formats
 TEST_TOOLS = tests/tools/jsoncmp
 
 .PHONY: all deps test-deps check test test-kernels unit bats doctest data demo bench \
-	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean
+	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean \
+	lib check-install
 
 all: selfattn
 
@@ -101,6 +115,20 @@ src/%.o: src/%.c $(HEADERS)
 
 src/%.o: src/%.cc $(HEADERS)
 	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
+# the libraries `make install` installs (selfattn.pc is written there)
+lib: libselfattn.a $(SHLIB)
+
+# every dependency recorded in it (-z defs: none left undefined)
+$(SHLIB): $(PIC_OBJ)
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ \
+		$(PIC_OBJ) $(LIBS)
+
+src/%.pic.o: src/%.c $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+src/%.pic.o: src/%.cc $(HEADERS)
+	$(CXX) $(ALL_CXXFLAGS) -fPIC -c -o $@ $<
 
 tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c libselfattn.a $(LIBS)
@@ -123,8 +151,10 @@ check: test-deps
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test-kernels
 	@$(MAKE) --no-print-directory check-sanitize doctest fuzz-smoke
+	@$(MAKE) --no-print-directory check-install
 
-test: all $(UNIT_TESTS) $(TEST_TOOLS)
+# lib too: tests/bats/install.bats installs it
+test: all lib $(UNIT_TESTS) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory unit bats
 
 unit: $(UNIT_TESTS)
@@ -219,7 +249,7 @@ bench: test-deps selfattn tests/bench/sgemm_peak
 tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
-install: selfattn
+install: selfattn lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 selfattn $(DESTDIR)$(BINDIR)/selfattn
@@ -227,12 +257,33 @@ install: selfattn
 	./selfattn completion bash > $(DESTDIR)$(BASHCOMPDIR)/selfattn
 	./selfattn completion zsh > $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/selfattn $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(MAN3DIR)
+	install -m 644 libselfattn.a $(SHLIB) $(DESTDIR)$(LIBDIR)
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/libselfattn.so
+	install -m 644 src/selfattn.h $(DESTDIR)$(INCLUDEDIR)/selfattn.h
+	install -m 644 man/selfattn.3 $(DESTDIR)$(MAN3DIR)/selfattn.3
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' selfattn.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/selfattn.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/selfattn.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/selfattn $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
+	rm -f $(DESTDIR)$(LIBDIR)/libselfattn.a $(DESTDIR)$(LIBDIR)/$(SHLIB) \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libselfattn.so \
+		$(DESTDIR)$(INCLUDEDIR)/selfattn.h $(DESTDIR)$(MAN3DIR)/selfattn.3 \
+		$(DESTDIR)$(PKGCONFIGDIR)/selfattn.pc
+
+# The library as a user's program sees it: installed under a temporary
+# prefix, docs/example.c and selfattn(3)'s example built with that tree's
+# pkg-config, linked dynamically and statically, run, and compared with
+# ./selfattn (tests/install/check_install.sh)
+check-install: selfattn lib
+	tests/install/check_install.sh
 
 clean:
-	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
+	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a libselfattn.so.* src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
 		$(TEST_TOOLS) tests/bench/sgemm_peak
 	rm -rf tests/fuzz/build

@@ -123,18 +123,57 @@ static sa_status finish(sa_result *r, const bool *empty, const sa_config *cfg,
     return SA_OK;
 }
 
+/* Q, K and V of the pass p (into b) from x (n, d) and ctx (m, d_ctx):
+ * positions, the projections, RoPE; SA_ERR_DATA if they overflow. */
+static sa_status project_inputs(sa_buffers *b, const sa_pass *p,
+                                const float *x, const float *ctx, size_t d,
+                                size_t d_ctx, const sa_weights *w,
+                                sa_error *err)
+{
+    const sa_config *cfg = p->cfg;
+    const size_t n = p->n, m = p->m, P = p->P, Pkv = p->Pkv;
+    const size_t threads = cfg->threads;
+
+    // x (n, d) += PE (n, d): sinusoidal positions, on the keys' rows too
+    if (b->x_pos) {
+        memcpy(b->x_pos, x, n * d * sizeof(float));
+        sa_sinusoidal(b->x_pos, n, d);
+        if (ctx == x)
+            ctx = b->x_pos;
+        x = b->x_pos;
+    }
+    // Q (n, P) = x (n, d) @ Wq (d, P) + bq
+    project(b->q, x, w->wq, w->bq, n, d, P, threads);
+    // K, V (m, Pkv) = ctx (m, d_ctx) @ Wk, Wv (d_ctx, Pkv) + bk, bv
+    project(b->k, ctx, w->wk, w->bk, m, d_ctx, Pkv, threads);
+    project(b->v, ctx, w->wv, w->bv, m, d_ctx, Pkv, threads);
+    // RoPE: each head's q and k rotated by their row's position
+    if (cfg->rope) {
+        sa_rope(b->q, n, p->H, p->dh, P, cfg->rope_base, cfg->rope_neox);
+        sa_rope(b->k, m, p->G, p->dh, Pkv, cfg->rope_base, cfg->rope_neox);
+    }
+    // a NaN in the scores would pass for a masked key: stop overflow here
+    if (!sa_all_finite(b->q, n * P) || !sa_all_finite(b->k, m * Pkv) ||
+        !sa_all_finite(b->v, m * Pkv))
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the projections overflow "
+                       "float32; scale the input or weights down");
+    return SA_OK;
+}
+
 sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
                                size_t d, const float *ctx, size_t m,
                                size_t d_ctx, const sa_weights *w,
                                const sa_config *cfg, sa_error *err)
 {
-    const size_t H = cfg->heads, G = cfg->kv_heads ? cfg->kv_heads : H;
-    const size_t P = w->d_proj, dh = H ? P / H : 0, Pkv = G * dh;
-    const size_t threads = cfg->threads;
     sa_buffers b;
     sa_status status;
 
     memset(r, 0, sizeof *r);
+    if ((status = sa_config_check(cfg, err)))
+        return status;
+    const size_t H = cfg->heads, G = cfg->kv_heads ? cfg->kv_heads : H;
+    const size_t P = w->d_proj, dh = H ? P / H : 0, Pkv = G * dh;
+    const size_t threads = cfg->threads;
     if (!ctx) {  // self-attention: the keys come from the queries' rows
         ctx = x;
         m = n;
@@ -148,40 +187,21 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     r->heads = H;
     r->d_head = dh;
     r->d_out = w->d_out;
+    // the pass sees the scale the scores use (0 in cfg: 1/sqrt(dh))
+    sa_config resolved = *cfg;
+    resolved.scale = sa_config_scale(cfg, dh);
+    sa_pass pass = {&resolved, n, m, H, G, dh, P, Pkv, b.q, b.k, b.v, false,
+                    b.slopes, b.concat, b.empty};
     double start = sa_seconds();
 
-    // x (n, d) += PE (n, d): sinusoidal positions, on the keys' rows too
-    if (b.x_pos) {
-        memcpy(b.x_pos, x, n * d * sizeof(float));
-        sa_sinusoidal(b.x_pos, n, d);
-        if (ctx == x)
-            ctx = b.x_pos;
-        x = b.x_pos;
-    }
-    // Q (n, P) = x (n, d) @ Wq (d, P) + bq
-    project(b.q, x, w->wq, w->bq, n, d, P, threads);
-    // K, V (m, Pkv) = ctx (m, d_ctx) @ Wk, Wv (d_ctx, Pkv) + bk, bv
-    project(b.k, ctx, w->wk, w->bk, m, d_ctx, Pkv, threads);
-    project(b.v, ctx, w->wv, w->bv, m, d_ctx, Pkv, threads);
-    // RoPE: each head's q and k rotated by their row's position
-    if (cfg->rope) {
-        sa_rope(b.q, n, H, dh, P, cfg->rope_base, cfg->rope_neox);
-        sa_rope(b.k, m, G, dh, Pkv, cfg->rope_base, cfg->rope_neox);
-    }
-    // a NaN in the scores would pass for a masked key: stop overflow here
-    if (!sa_all_finite(b.q, n * P) || !sa_all_finite(b.k, m * Pkv) ||
-        !sa_all_finite(b.v, m * Pkv)) {
-        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the projections overflow "
-                         "float32; scale the input or weights down");
+    // positions, Q (n, P), K and V (m, Pkv), RoPE
+    if ((status = project_inputs(&b, &pass, x, ctx, d, d_ctx, w, err)))
         goto fail;
-    }
     sa_alibi_slopes(b.slopes, H);
     double projected = sa_seconds();
 
     // per head h, kv head g: O_h (n, dh) = softmax(scores(Q_h, K_g)) V_g,
     // into columns [h*dh, (h+1)*dh) of concat (n, P)
-    sa_pass pass = {cfg, n, m, H, G, dh, P, Pkv, b.q, b.k, b.v, false, b.slopes,
-                    b.concat, b.empty};
     status = cfg->keep_weights || cfg->keep_steps
                  ? sa_attend_dense(r->weights, r->scores, &pass, err)
                  : sa_attend_stream(&pass, threads, err);

@@ -94,7 +94,16 @@ static bool take_score_option(run_options *o, int c, const char *arg)
     size_t size;
     int choice;
     switch (c) {
-    case OPT_SCALE: o->scale_set = true; return cli_parse_float(&o->scale, "--scale", arg);
+    case OPT_SCALE:
+        o->scale_set = true;
+        if (!cli_parse_float(&o->scale, "--scale", arg))
+            return false;
+        if (o->scale == 0.0f) {  // the library reads a zero scale as the default
+            cli_usage_error("--scale: '%s' makes every score 0; leave --scale "
+                            "out for the default 1/sqrt(dh)", arg);
+            return false;
+        }
+        return true;
     case OPT_POS:
         o->pos_sinusoidal = true;
         return parse_choice(&choice, "--pos", arg, positions);

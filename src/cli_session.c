@@ -1,6 +1,5 @@
 /* run_session.c — load the files of a run once, then compute attention for
  * each sequence: what `run` does once and `batch` once per line. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -188,30 +187,31 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
     return SA_OK;
 }
 
-/* The library's configuration from the options. */
+/* The library's configuration from the options: the defaults, changed. */
 static sa_config sequence_config(const run_options *o, const run_output *out,
-                                 bool per_head, size_t dh)
+                                 bool per_head)
 {
-    return (sa_config){
-        .heads = o->heads,
-        .kv_heads = o->kv_heads,
-        .scale = o->scale_set ? o->scale : (float)(1.0 / sqrt((double)dh)),
-        .softcap = o->softcap,
-        .alibi = o->alibi,
-        .bias = out->bias,
-        .bias_per_head = per_head,
-        .causal = o->causal,
-        .window = o->window,
-        .mask = out->mask,
-        .masked_rows_nan = o->masked_rows_nan,
-        .rope = o->rope,
-        .rope_neox = o->rope_neox,
-        .rope_base = o->rope_base,
-        .pos_sinusoidal = o->pos_sinusoidal,
-        .keep_weights = o->print_weights,
-        .keep_steps = o->print_steps,
-        .threads = o->jobs > 1 ? 1 : o->threads,
-    };
+    sa_config c = sa_config_default();
+    c.heads = o->heads;
+    c.kv_heads = o->kv_heads;
+    if (o->scale_set)  // else 0: 1/sqrt(dh), the library's default
+        c.scale = o->scale;
+    c.softcap = o->softcap;
+    c.alibi = o->alibi;
+    c.bias = out->bias;
+    c.bias_per_head = per_head;
+    c.causal = o->causal;
+    c.window = o->window;
+    c.mask = out->mask;
+    c.masked_rows_nan = o->masked_rows_nan;
+    c.rope = o->rope;
+    c.rope_neox = o->rope_neox;
+    c.rope_base = o->rope_base;
+    c.pos_sinusoidal = o->pos_sinusoidal;
+    c.keep_weights = o->print_weights;
+    c.keep_steps = o->print_steps;
+    c.threads = o->jobs > 1 ? 1 : o->threads;
+    return c;
 }
 
 /* What the writers need to describe the run. */
@@ -262,7 +262,7 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
                          "width, not %zu", dh);
         goto fail;
     }
-    out->config = sequence_config(o, out, per_head, dh);
+    out->config = sequence_config(o, out, per_head);
     if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
                                        o->context ? keys->data : NULL, m,
                                        keys->cols, &s->weights, &out->config, err)))

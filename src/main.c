@@ -130,7 +130,7 @@ int main(int argc, char **argv)
         strcmp(cmd, "help") == 0)
         return cli_help();
     if (strcmp(cmd, "--version") == 0) {
-        puts("selfattn " SA_VERSION);
+        printf("selfattn %s\n", sa_version());
         return cli_close_stdout();
     }
     if (cmd[0] == '-')

@@ -27,7 +27,7 @@ void sa_report_summary(sa_buffer *out, const sa_report *r)
     sa_buffer_printf(out, ", d_model = %zu, heads = %zu", r->d_model, r->heads);
     if (r->kv_heads != r->heads)
         sa_buffer_printf(out, ", kv_heads = %zu", r->kv_heads);
-    sa_format_float(num, c->scale);
+    sa_format_float(num, sa_config_scale(c, r->d_head));
     sa_buffer_printf(out, ", d_head = %zu, d_out = %zu, scale = %s", r->d_head,
                      r->d_out, num);
     if (c->pos_sinusoidal)

@@ -22,7 +22,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The version, "MAJOR.MINOR.PATCH": the one place it is written (the
+ * Makefile reads it from here for the shared library's name and
+ * selfattn.pc; `selfattn --version` prints it). */
 #define SA_VERSION "0.1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of the library linked in, SA_VERSION when it was built: a
+ * static string.  Compare with SA_VERSION to catch a header and a library
+ * of different versions. */
+const char *sa_version(void);
 
 /* Status of a library call.  The CLI maps each to one sysexits code. */
 typedef enum {
@@ -421,11 +433,14 @@ float sa_rng_uniform(sa_rng *rng);
  *   s = scale * q.k -> softcap -> + ALiBi -> + bias -> mask (causal and
  *   window and mask) -> softmax -> . v
  * with RoPE applied to q and k before the product and sinusoidal positions
- * added to the input rows before the projections. */
+ * added to the input rows before the projections.
+ * Make one with sa_config_default() and change the fields you need: every
+ * call taking a config refuses one it did not make (a zeroed struct would
+ * otherwise mean window 0, each token seeing only itself). */
 typedef struct {
     size_t heads;          /* H >= 1, divides P */
     size_t kv_heads;       /* G, divides H; 0 means G = H */
-    float scale;           /* multiplies q.k; callers pass 1/sqrt(dh) for the usual form */
+    float scale;           /* multiplies q.k; 0 means 1/sqrt(dh) (sa_config_scale) */
     float softcap;         /* C > 0: s = C tanh(s / C); 0: none */
     bool alibi;            /* s -= m_h |i - j| with sa_alibi_slopes */
     const float *bias;     /* (n, m), or (H, n, m) if bias_per_head, or NULL */
@@ -443,7 +458,26 @@ typedef struct {
     size_t threads;        /* threads for products and tiles (0: 1); callers
                               set OpenBLAS to one thread (openblas_set_num_threads)
                               so its pool does not compete with them */
+    unsigned magic;        /* SA_CONFIG_MAGIC, set by sa_config_default */
 } sa_config;
+
+#define SA_CONFIG_MAGIC 0x53416366u  /* "SAcf" */
+
+/* The usual attention: heads 1, kv_heads 0 (= heads), scale 0 (1/sqrt(dh)),
+ * window -1 (none), rope_base 10000 (used only if rope is set), threads 0
+ * (one); no softcap, ALiBi, bias, causal or file mask, RoPE or positions;
+ * masked rows zero; weights and steps not kept.  The only way to make a
+ * config the library accepts: its magic is SA_CONFIG_MAGIC.  Copies of it
+ * are fine. */
+sa_config sa_config_default(void);
+
+/* SA_OK if cfg (which may be NULL) was made by sa_config_default, else
+ * SA_ERR_USAGE "the sa_config was not made by sa_config_default()". */
+sa_status sa_config_check(const sa_config *cfg, sa_error *err);
+
+/* The scale the scores use with head width dh > 0: cfg->scale, or
+ * 1/sqrt(dh) rounded to float32 when it is 0. */
+float sa_config_scale(const sa_config *cfg, size_t dh);
 
 typedef struct {
     size_t n, m, heads, d_head, d_out;
@@ -474,7 +508,8 @@ typedef struct {
  * in O(threads * tile^2) memory beyond Q, K, V, on cfg->threads threads
  * (OpenBLAS is set to one thread meanwhile and restored after); the two
  * agree within float32 rounding (1e-5 relative).  Shapes must have
- * passed sa_weights_check; RoPE needs an even dh (SA_ERR_USAGE).  A result
+ * passed sa_weights_check; RoPE needs an even dh (SA_ERR_USAGE).  A cfg
+ * not made by sa_config_default is SA_ERR_USAGE (sa_config_check).  A result
  * that overflows float32 is SA_ERR_DATA.  On success result owns new arrays
  * (free with sa_result_free); on failure result is zeroed. */
 sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
@@ -536,7 +571,10 @@ void sa_alibi_slopes(float *slopes, size_t heads);
 typedef struct {
     /* what was run */
     size_t n, m, d_model, d_context, heads, kv_heads, d_head, d_out;
-    const sa_config *config;   /* the options of the computation */
+    const sa_config *config;   /* the options of the computation, made by
+                                  sa_config_default: the writers that print
+                                  it (JSON, table) refuse another, as
+                                  sa_config_check */
     const char *context_name;  /* --context file, or NULL for self-attention */
     const char *mask_name;     /* mask file, or NULL */
     const char *bias_name;     /* bias file, or NULL */
@@ -651,5 +689,9 @@ void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
  * same float32 into buf (at least 32 bytes, NUL-terminated): fixed or
  * scientific notation, whichever is shorter ("0.17206892", "1e-07"). */
 void sa_format_float(char *buf, float f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

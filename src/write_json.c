@@ -50,11 +50,11 @@ static void write_heads(doc *d, const float *data, size_t H, size_t rows,
 }
 
 /* The computation's options: scale, masks, positions, modifiers. */
-static void write_options(doc *d, const sa_config *c)
+static void write_options(doc *d, const sa_config *c, size_t d_head)
 {
     sa_buffer *b = d->b;
     key(d, 2, false, "scale");
-    sa_buffer_float(b, c->scale, "null");
+    sa_buffer_float(b, sa_config_scale(c, d_head), "null");
     key(d, 2, false, "causal");
     sa_buffer_puts(b, c->causal ? "true" : "false");
     key(d, 2, false, "window");
@@ -91,7 +91,7 @@ static void write_config(doc *d, const sa_report *r)
         key(d, 2, i == 0, sizes[i].name);
         sa_buffer_printf(b, "%zu", sizes[i].value);
     }
-    write_options(d, c);
+    write_options(d, c, r->d_head);
     const struct { const char *name, *value; } names[] = {
         {"pos", c->pos_sinusoidal ? "sinusoidal" : NULL},
         {"context", r->context_name}, {"mask", r->mask_name},
@@ -202,6 +202,8 @@ static void write_document(sa_buffer *b, const sa_report *r, bool compact,
 sa_status sa_write_json(FILE *out, const sa_report *r, sa_error *err)
 {
     sa_buffer b;
+    if (sa_config_check(r->config, err))
+        return SA_ERR_USAGE;
     sa_buffer_init(&b, out);
     write_document(&b, r, false, 0, NULL);
     return sa_buffer_close(&b, err);
@@ -211,6 +213,8 @@ sa_status sa_write_json_line(FILE *out, const sa_report *r, long line,
                              const char *id, sa_error *err)
 {
     sa_buffer b;
+    if (sa_config_check(r->config, err))
+        return SA_ERR_USAGE;
     sa_buffer_init(&b, out);
     write_document(&b, r, true, line, id);
     return sa_buffer_close(&b, err);

@@ -118,6 +118,8 @@ static sa_status write_block(sa_buffer *out, const sa_report *r, const sa_block 
 
 sa_status sa_write_table(FILE *fp, const sa_report *r, sa_error *err)
 {
+    if (sa_config_check(r->config, err))
+        return SA_ERR_USAGE;
     sa_block *blocks = malloc(sa_report_max_blocks(r) * sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");

@@ -60,6 +60,7 @@ static inline void fuzz_make_setup(fuzz_setup *s, uint64_t *rng, size_t H,
     static const float softcaps[] = {0.0f, 0.0f, 0.0f, 5.0f, 50.0f, 0.5f};
     uint64_t bits = fuzz_next(rng);
     memset(s, 0, sizeof *s);
+    s->cfg = sa_config_default();
     s->cfg.heads = H;
     s->cfg.kv_heads = (bits & 1) ? G : (G == H ? 0 : G);
     s->cfg.scale = (bits & 2) ? (float)(1.0 / sqrt((double)dh))

@@ -51,6 +51,7 @@ void naive_attention(double *out, double *weights, double *scores,
 {
     size_t H = cfg->heads, G = cfg->kv_heads ? cfg->kv_heads : H;
     size_t P = w->d_proj, dh = P / H, Pkv = G * dh, d_out = w->d_out;
+    double scale = cfg->scale != 0 ? cfg->scale : 1.0 / sqrt((double)dh);
     bool self = ctx == NULL;
     if (self) {
         m = n;
@@ -90,7 +91,7 @@ void naive_attention(double *out, double *weights, double *scores,
                 double dot = 0;
                 for (size_t t = 0; t < dh; t++)
                     dot += q[i * P + h * dh + t] * k[j * Pkv + g * dh + t];
-                double sc = cfg->scale * dot;
+                double sc = scale * dot;
                 if (cfg->softcap > 0)
                     sc = cfg->softcap * tanh(sc / cfg->softcap);
                 if (cfg->alibi)

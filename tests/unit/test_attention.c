@@ -77,15 +77,23 @@ static void check_random_case(const random_case *c, uint64_t seed)
             mask[i] = sa_rng_uniform(&rng) < 0.7f;
         memset(mask + (n / 2) * m, 0, m);  /* one query sees nothing */
     }
-    sa_config cfg = {
-        .heads = H, .kv_heads = G, .causal = c->causal, .mask = mask,
-        .scale = c->scale ? c->scale : (float)(1.0 / sqrt((double)dh)),
-        .softcap = c->softcap, .alibi = c->alibi, .bias = bias,
-        .bias_per_head = c->bias == 2, .window = c->window - 1,
-        .masked_rows_nan = c->nan_rows, .rope = c->rope, .rope_neox = c->neox,
-        .rope_base = 10000.0f, .pos_sinusoidal = c->pos,
-        .keep_weights = true, .keep_steps = true,
-    };
+    sa_config cfg = sa_config_default();
+    cfg.heads = H;
+    cfg.kv_heads = G;
+    cfg.causal = c->causal;
+    cfg.mask = mask;
+    cfg.scale = c->scale;  /* 0: the library's 1/sqrt(dh), naive's own */
+    cfg.softcap = c->softcap;
+    cfg.alibi = c->alibi;
+    cfg.bias = bias;
+    cfg.bias_per_head = c->bias == 2;
+    cfg.window = c->window - 1;
+    cfg.masked_rows_nan = c->nan_rows;
+    cfg.rope = c->rope;
+    cfg.rope_neox = c->neox;
+    cfg.pos_sinusoidal = c->pos;
+    cfg.keep_weights = true;
+    cfg.keep_steps = true;
 
     double *out = malloc(n * d_out * sizeof *out);
     double *weights = malloc(H * n * m * sizeof *weights);
@@ -343,23 +351,26 @@ static void check_reference_case(const char *dir, const char *name)
         goto done;
     }
 
-    size_t dh = w.d_proj / heads;
     const cJSON *style = cJSON_GetObjectItem(spec, "rope_style");
     const cJSON *rows = cJSON_GetObjectItem(spec, "masked_rows");
-    sa_config cfg = {
-        .heads = heads, .kv_heads = kv_heads,
-        .scale = (float)spec_number(spec, "scale", 1.0 / sqrt((double)dh)),
-        .softcap = (float)spec_number(spec, "softcap", 0),
-        .alibi = spec_flag(spec, "alibi"), .bias = bias, .bias_per_head = per_head,
-        .causal = spec_flag(spec, "causal"),
-        .window = (long)spec_number(spec, "window", -1), .mask = mask,
-        .masked_rows_nan = cJSON_IsString(rows) && strcmp(rows->valuestring, "nan") == 0,
-        .rope = spec_flag(spec, "rope"),
-        .rope_neox = cJSON_IsString(style) && strcmp(style->valuestring, "neox") == 0,
-        .rope_base = (float)spec_number(spec, "rope_base", 10000),
-        .pos_sinusoidal = cJSON_IsString(cJSON_GetObjectItem(spec, "pos")),
-        .keep_weights = true,
-    };
+    sa_config cfg = sa_config_default();
+    cfg.heads = heads;
+    cfg.kv_heads = kv_heads;
+    /* without "scale", 0: the library's default, held to PyTorch's */
+    cfg.scale = (float)spec_number(spec, "scale", 0);
+    cfg.softcap = (float)spec_number(spec, "softcap", 0);
+    cfg.alibi = spec_flag(spec, "alibi");
+    cfg.bias = bias;
+    cfg.bias_per_head = per_head;
+    cfg.causal = spec_flag(spec, "causal");
+    cfg.window = (long)spec_number(spec, "window", -1);
+    cfg.mask = mask;
+    cfg.masked_rows_nan = cJSON_IsString(rows) && strcmp(rows->valuestring, "nan") == 0;
+    cfg.rope = spec_flag(spec, "rope");
+    cfg.rope_neox = cJSON_IsString(style) && strcmp(style->valuestring, "neox") == 0;
+    cfg.rope_base = (float)spec_number(spec, "rope_base", 10000);
+    cfg.pos_sinusoidal = cJSON_IsString(cJSON_GetObjectItem(spec, "pos"));
+    cfg.keep_weights = true;
     sa_result r;
     if (sa_attention_forward(&r, x.data, n, x.cols, cross ? ctx.data : NULL, m,
                              d_ctx, &w, &cfg, &err)) {
@@ -430,6 +441,126 @@ static void test_average_heads(void)
           "average of heads: %g %g %g %g", avg[0], avg[1], avg[2], avg[3]);
 }
 
+/* sa_config_default's values, and the scale 0 stands for. */
+static void test_config_default(void)
+{
+    sa_config c = sa_config_default();
+    CHECK(c.magic == SA_CONFIG_MAGIC && c.heads == 1 && c.kv_heads == 0 &&
+          c.scale == 0.0f && c.window == -1 && c.threads == 0 &&
+          c.rope_base == 10000.0f, "sa_config_default: heads %zu, kv_heads "
+          "%zu, scale %g, window %ld, threads %zu, rope_base %g", c.heads,
+          c.kv_heads, c.scale, c.window, c.threads, c.rope_base);
+    CHECK(c.softcap == 0.0f && !c.alibi && !c.bias && !c.bias_per_head &&
+          !c.causal && !c.mask && !c.masked_rows_nan && !c.rope &&
+          !c.rope_neox && !c.pos_sinusoidal && !c.keep_weights &&
+          !c.keep_steps, "sa_config_default: an option is on");
+    CHECK(sa_config_scale(&c, 4) == 0.5f && sa_config_scale(&c, 3) ==
+          (float)(1.0 / sqrt(3.0)), "scale 0 is not 1/sqrt(dh): %g, %g",
+          sa_config_scale(&c, 4), sa_config_scale(&c, 3));
+    c.scale = -2.0f;
+    CHECK(sa_config_scale(&c, 4) == -2.0f, "a set scale is kept");
+    CHECK(strcmp(sa_version(), SA_VERSION) == 0, "sa_version() '%s' is not "
+          "SA_VERSION '%s'", sa_version(), SA_VERSION);
+}
+
+/* A config sa_config_default did not make (zeroed, or NULL) is refused by
+ * sa_attention_forward (the result zeroed) and by the writers that print
+ * it, before anything is computed or written. */
+static void test_config_refused(void)
+{
+    const char *want = "the sa_config was not made by sa_config_default()";
+    float x[2 * 2] = {1, 0, 0, 1};
+    sa_weights w;
+    sa_error err;
+    sa_result r;
+    CHECK(sa_weights_generate(&w, 2, 2, 1, 1, 2, false, 0, &err) == SA_OK, "generate");
+    sa_config zeroed = {.heads = 1, .scale = 1.0f, .window = -1};
+    const sa_config *bad[] = {&zeroed, NULL};
+    for (size_t k = 0; k < 2; k++) {
+        memset(&r, 0x5a, sizeof r);
+        memset(&err, 0, sizeof err);
+        sa_status st = sa_attention_forward(&r, x, 2, 2, NULL, 0, 0, &w, bad[k], &err);
+        CHECK(st == SA_ERR_USAGE && err.status == SA_ERR_USAGE &&
+              strcmp(err.message, want) == 0, "config %zu: status %d, '%s'",
+              k, (int)st, err.message);
+        CHECK(r.output == NULL && r.weights == NULL && r.empty_rows == NULL &&
+              r.n == 0, "config %zu: the result is not zeroed", k);
+    }
+
+    sa_config good = sa_config_default();
+    CHECK(sa_attention_forward(&r, x, 2, 2, NULL, 0, 0, &w, &good, &err) == SA_OK,
+          "forward: %s", err.message);
+    sa_report report = {.n = 2, .m = 2, .d_model = 2, .d_context = 2,
+                        .heads = 1, .kv_heads = 1, .d_head = 2, .d_out = 2,
+                        .config = &zeroed, .layer = -1, .print_output = true,
+                        .digits = 4, .result = &r};
+    FILE *out = tmpfile();
+    CHECK(out != NULL, "tmpfile");
+    for (size_t k = 0; out && k < 2; k++) {
+        report.config = bad[k];
+        memset(&err, 0, sizeof err);
+        CHECK(sa_write_json(out, &report, &err) == SA_ERR_USAGE &&
+              strcmp(err.message, want) == 0, "sa_write_json: '%s'", err.message);
+        CHECK(sa_write_json_line(out, &report, 1, NULL, &err) == SA_ERR_USAGE,
+              "sa_write_json_line took config %zu", k);
+        CHECK(sa_write_table(out, &report, &err) == SA_ERR_USAGE,
+              "sa_write_table took config %zu", k);
+        CHECK(ftell(out) == 0, "a writer wrote with config %zu", k);
+    }
+    /* the same report with the config the result was made with: written,
+     * with the scale it used */
+    report.config = &good;
+    if (out) {
+        CHECK(sa_write_json(out, &report, &err) == SA_OK, "sa_write_json: %s",
+              err.message);
+        char text[4096] = "";
+        rewind(out);
+        size_t len = fread(text, 1, sizeof text - 1, out);
+        text[len] = '\0';
+        CHECK(strstr(text, "\"scale\": 0.70710677,") != NULL,
+              "the JSON does not give the scale 1/sqrt(2) used: %s", text);
+        fclose(out);
+    }
+    sa_result_free(&r);
+    sa_weights_free(&w);
+}
+
+/* Scale 0 is the same computation as the explicit 1/sqrt(dh) rounded to
+ * float32: the same bits on the same path, threads and CPU, for a head
+ * width whose root is exact (4) and one whose is not (3), on both paths. */
+static void test_default_scale(void)
+{
+    static const size_t widths[] = {4, 3};
+    for (size_t c = 0; c < 2; c++) {
+        size_t n = 5, H = 2, dh = widths[c], d = H * dh;
+        sa_rng rng;
+        sa_rng_seed(&rng, 7 + c);
+        float *x = random_array(&rng, n * d, 1.0f);
+        sa_weights w;
+        sa_error err;
+        CHECK(sa_weights_generate(&w, d, d, H, H, dh, true, 3, &err) == SA_OK,
+              "generate: %s", err.message);
+        for (int keep = 0; keep < 2; keep++) {
+            sa_config by_default = sa_config_default(), explicit = by_default;
+            by_default.heads = explicit.heads = H;
+            by_default.keep_weights = explicit.keep_weights = keep;
+            explicit.scale = (float)(1.0 / sqrt((double)dh));
+            sa_result a, b;
+            CHECK(sa_attention_forward(&a, x, n, d, NULL, 0, 0, &w, &by_default,
+                                       &err) == SA_OK, "scale 0: %s", err.message);
+            CHECK(sa_attention_forward(&b, x, n, d, NULL, 0, 0, &w, &explicit,
+                                       &err) == SA_OK, "scale set: %s", err.message);
+            CHECK(a.output && b.output &&
+                  memcmp(a.output, b.output, n * d * sizeof(float)) == 0,
+                  "dh=%zu keep=%d: scale 0 and 1/sqrt(dh) differ", dh, keep);
+            sa_result_free(&a);
+            sa_result_free(&b);
+        }
+        sa_weights_free(&w);
+        free(x);
+    }
+}
+
 /* Huge inputs overflow float32: an error, never a NaN or Inf in the output. */
 static void test_overflow_is_an_error(void)
 {
@@ -438,7 +569,8 @@ static void test_overflow_is_an_error(void)
     sa_error err;
     sa_result r;
     CHECK(sa_weights_generate(&w, 2, 2, 1, 1, 2, false, 0, &err) == SA_OK, "generate");
-    sa_config cfg = {.heads = 1, .scale = 1.0f, .window = -1};
+    sa_config cfg = sa_config_default();
+    cfg.scale = 1.0f;
     CHECK(sa_attention_forward(&r, x, 2, 2, NULL, 0, 0, &w, &cfg, &err) == SA_ERR_DATA,
           "overflow not reported");
     CHECK(r.output == NULL, "result not freed after an error");
@@ -464,7 +596,9 @@ static void test_row_fallback(void)
             w.wv[i * d + i] = 1.0f;
         for (size_t i = 0; i < n * d; i++)
             x[i] = 3e38f;
-        sa_config cfg = {.heads = 1, .scale = 1.0f, .window = -1, .threads = 2};
+        sa_config cfg = sa_config_default();
+        cfg.scale = 1.0f;
+        cfg.threads = 2;
         sa_result r;
         sa_error err;
         CHECK(sa_attention_forward(&r, x, n, d, NULL, 0, 0, &w, &cfg, &err) == SA_OK,
@@ -486,6 +620,9 @@ int main(void)
     test_reference_dir("tests/reference/cases", 20);
     test_reference_dir("tests/reference/variants", 26);
     test_average_heads();
+    test_config_default();
+    test_config_refused();
+    test_default_scale();
     test_overflow_is_an_error();
     test_row_fallback();
     return check_summary("test_attention");
