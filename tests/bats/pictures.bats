@@ -12,6 +12,10 @@ load ../helpers
 SENTENCE="$REPO_ROOT/data/sentence.json"   # 6 tokens: the cat sat on the mat
 PICTURES="$FIXTURES/pictures"
 
+# The heat map's colours are 24-bit only when COLORTERM says so: the tests
+# set it where they need it, whatever the terminal running them says.
+unset COLORTERM
+
 # need TOOL: skip the test when TOOL is not installed.
 need() {
     command -v "$1" >/dev/null || skip "$1 is not installed"
@@ -31,20 +35,25 @@ masked_per_panel() {
          /^<\/g>$/ && cells { print n }' "$1"
 }
 
+# sig3 NUMBER: NUMBER to 3 significant digits, as the legends print it.
+sig3() {
+    printf '%g' "$(printf '%.3g' "$1")"
+}
+
 # svg_attr SVG NAME: the value of attribute NAME of the root <svg>.
 svg_attr() {
     sed -n 's/^<svg .* '"$2"'="\([^"]*\)".*/\1/p' "$1"
 }
 
 # on_pty [NAME=VALUE ...] -- ARGS: selfattn ARGS on a pseudo-terminal
-# (script(1)), with TERM=xterm and NO_COLOR unset unless given.  Its lines
+# (script(1)), with TERM=xterm, NO_COLOR and COLORTERM unset unless given.  Its lines
 # end in \r\n.
 on_pty() {
     local vars=() cmd
     while [[ $1 != -- ]]; do vars+=("$1"); shift; done
     shift
     printf -v cmd '%q ' "$SELFATTN" "$@"
-    env -u NO_COLOR TERM=xterm SHELL=/bin/bash "${vars[@]}" \
+    env -u NO_COLOR -u COLORTERM TERM=xterm SHELL=/bin/bash "${vars[@]}" \
         script -qec "$cmd" /dev/null </dev/null
 }
 
@@ -148,11 +157,11 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output 3
 }
 
-@test "the legend shows the range: the largest weight and 0" {
+@test "the legend shows the range: the largest weight and 0, to 3 significant digits" {
     selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
     selfattn run -H 2 -f svg -o "$T/a.svg" "$SENTENCE"
     local max
-    max="$(jq '[.weights[][][]] | max' "$T/w.json")"
+    max="$(sig3 "$(jq '[.weights[][][]] | max' "$T/w.json")")"
     run sed -n '/^<text y="-10">weights<\/text>$/,/^<\/g>$/p' "$T/a.svg"
     assert_line --index 2 "<text x=\"22\" y=\"8\">$max</text>"
     assert_line --index 4 '<text x="22" y="200">0</text>'
@@ -310,7 +319,7 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output $'15\n15'
     # scores go below 0: the legend starts at the smallest score
     local min
-    min="$(jq '[.steps.scores[][][] | numbers] | min' "$T/s.json")"
+    min="$(sig3 "$(jq '[.steps.scores[][][] | numbers] | min' "$T/s.json")")"
     grep -qF "<text x=\"22\" y=\"200\">$min</text>" "$T/scores.svg"
     selfattn plot --what softmax -o "$T/softmax.svg" "$T/s.json"
     run sed -n 3p "$T/softmax.svg"
@@ -330,7 +339,7 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output --partial "weights, head 2 (6 × 6)"
     selfattn run -H 2 --causal -f heatmap "$SENTENCE" >"$T/run.txt"
     assert_equal "$output" "$(cat "$T/run.txt")"
-    run selfattn plot -f heatmap --color always --head 2 "$T/w.json"
+    run env COLORTERM=truecolor "$SELFATTN" plot -f heatmap --color always --head 2 "$T/w.json"
     assert_success
     assert_output --partial "${ESC}[48;2;"
     assert_output --partial "${ESC}[1mweights, head 2 (6 × 6)${ESC}[0m"
@@ -385,8 +394,8 @@ EOF
     assert_output --partial "░"
 }
 
-@test "-f heatmap --color always: 24-bit backgrounds, bold titles" {
-    run --separate-stderr selfattn run --causal -H 2 -f heatmap --color always "$SENTENCE"
+@test "-f heatmap --color always with COLORTERM=truecolor: 24-bit backgrounds, bold titles" {
+    run --separate-stderr env COLORTERM=truecolor "$SELFATTN" run --causal -H 2 -f heatmap --color always "$SENTENCE"
     assert_success
     assert_line --index 0 "${ESC}[1mweights, head 1 (6 × 6)${ESC}[0m"
     assert_output --partial "${ESC}[48;2;"
@@ -402,14 +411,14 @@ EOF
     need script
     run on_pty -- run -f heatmap "$SENTENCE"
     assert_success
-    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[48;5;"
     run on_pty NO_COLOR=1 -- run -f heatmap "$SENTENCE"
     assert_success
     refute_output --partial "$ESC"
     assert_output --partial "░"
     run on_pty NO_COLOR= -- run -f heatmap "$SENTENCE"
     assert_success
-    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[48;5;"
     run on_pty TERM=dumb -- run -f heatmap "$SENTENCE"
     assert_success
     refute_output --partial "$ESC"
@@ -419,7 +428,7 @@ EOF
     refute_output --partial "$ESC"
     run on_pty NO_COLOR=1 TERM=dumb -- run -f heatmap --color always "$SENTENCE"
     assert_success
-    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[48;5;"
 }
 
 @test "-f heatmap -o FILE on a terminal writes no colour to the file" {
