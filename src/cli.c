@@ -242,6 +242,33 @@ bool cli_use_color(cli_color mode, FILE *fp)
     return isatty(fileno(fp));
 }
 
+bool cli_truecolor(void)
+{
+    const char *colorterm = getenv("COLORTERM");
+    return colorterm && (strcmp(colorterm, "truecolor") == 0 ||
+                         strcmp(colorterm, "24bit") == 0);
+}
+
+bool cli_parse_limit(sa_color_limits *limits, int code, const char *arg)
+{
+    if (code == OPT_VMIN) {
+        limits->has_min = true;
+        return cli_parse_float(&limits->min, "--vmin", arg);
+    }
+    limits->has_max = true;
+    return cli_parse_float(&limits->max, "--vmax", arg);
+}
+
+int cli_check_limits(const sa_color_limits *limits)
+{
+    if (!limits->has_min || !limits->has_max || limits->min < limits->max)
+        return 0;
+    char min[32], max[32];
+    sa_format_float(min, limits->min);
+    sa_format_float(max, limits->max);
+    return cli_usage_error("--vmin %s must be less than --vmax %s", min, max);
+}
+
 int cli_close_stdout(void)
 {
     /* a write may already have failed (a long text): the error flag says

@@ -35,6 +35,7 @@ enum {
     OPT_CAUSAL, OPT_WINDOW, OPT_MASK, OPT_MASKED_ROWS, OPT_AVERAGE, OPT_HEAD,
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
     OPT_RECORDED_MASK, OPT_MAX_INPUT,
+    OPT_VMIN, OPT_VMAX,
 };
 
 /* One option (cli_options.c holds them all). */
@@ -141,6 +142,18 @@ bool cli_parse_color(cli_color *out, const char *arg);
 /* Whether to colour what goes to fp: always, never, or (auto) when fp is a
  * terminal, NO_COLOR is unset or empty, and TERM is not "dumb". */
 bool cli_use_color(cli_color mode, FILE *fp);
+
+/* Whether the terminal has 24-bit colour: COLORTERM is "truecolor" or
+ * "24bit" (otherwise colour is xterm's 256). */
+bool cli_truecolor(void);
+
+/* Takes the value of --vmin (code OPT_VMIN) or --vmax (OPT_VMAX), a finite
+ * number, into limits; false after a usage error. */
+bool cli_parse_limit(sa_color_limits *limits, int code, const char *arg);
+
+/* After the options: --vmin not below --vmax is a usage error.  Returns 0
+ * or EX_USAGE after the message. */
+int cli_check_limits(const sa_color_limits *limits);
 
 /* Closes stdout and reports a write error (74): call before exiting 0. */
 int cli_close_stdout(void);

@@ -46,6 +46,8 @@ static const cli_option options[] = {
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically"},
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9"},
     {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto, always or never"},
+    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale starts at X"},
+    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale ends at X"},
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},
     {"stats", 0, OPT_STATS, NULL, CLI_RUN, "time, GFLOP/s and peak memory on standard error"},
     {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel"},

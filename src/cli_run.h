@@ -26,6 +26,7 @@ typedef struct {
     out_format format;
     size_t digits;
     cli_color color;                  /* --color */
+    sa_color_limits limits;           /* --vmin, --vmax of the pictures */
     bool print_given;                 /* --print was on the command line */
     size_t threads;                   /* -t: BLAS and streaming threads */
     bool stats;                       /* --stats on stderr */

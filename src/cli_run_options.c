@@ -155,6 +155,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
     case 'o': return cli_parse_output(&o->output, arg);
     case OPT_DIGITS: return cli_parse_size(&o->digits, "--digits", arg, 0, 9);
     case OPT_COLOR: return cli_parse_color(&o->color, arg);
+    case OPT_VMIN: case OPT_VMAX: return cli_parse_limit(&o->limits, c, arg);
     case 't': return cli_parse_size(&o->threads, "--threads", arg, 1, CLI_MAX_THREADS);
     case OPT_STATS: o->stats = true; return true;
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
@@ -173,6 +174,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
+    case OPT_VMIN: case OPT_VMAX:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -232,6 +234,12 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
                                o->format == OUT_SVG ? "svg" : "heatmap");
     if (batch && picture)
         return cli_usage_error("batch writes JSON Lines: --format json only");
+    if ((o->limits.has_min || o->limits.has_max) && !picture)
+        return cli_usage_error("%s sets the colour scale of the pictures: "
+                               "-f svg or -f heatmap",
+                               o->limits.has_min ? "--vmin" : "--vmax");
+    if ((code = cli_check_limits(&o->limits)))
+        return code;
     if (o->average_heads && !o->print_weights)
         return cli_usage_error("--average-heads averages the weights: add "
                                "weights to --print");

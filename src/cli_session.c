@@ -236,7 +236,7 @@ static sa_report sequence_report(const run_session *s, const run_output *out,
         .key_tokens = o->context ? keys->tokens : NULL,
         .print_output = o->print_output, .print_weights = o->print_weights,
         .print_steps = o->print_steps, .average_heads = o->average_heads,
-        .digits = (int)o->digits, .result = &out->result,
+        .digits = (int)o->digits, .limits = o->limits, .result = &out->result,
         .average = out->average,
     };
 }
@@ -317,7 +317,9 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
         sa_report_heatmaps(&maps, panels, rep);
         sa_status status = format == OUT_SVG
             ? sa_write_svg(fp, &maps, err)
-            : sa_write_heatmap_text(fp, &maps, rep->color, err);
+            : sa_write_heatmap_text(fp, &maps, !rep->color ? SA_COLORS_NONE
+                                    : rep->truecolor ? SA_COLORS_24BIT
+                                    : SA_COLORS_256, err);
         free(panels);
         return status;
     }

@@ -18,6 +18,7 @@ typedef struct {
     bool recorded_mask;  /* --recorded-mask: the file the result names */
     bool svg;
     cli_color color;
+    sa_color_limits limits;  /* --vmin, --vmax */
 } plot_options;
 
 /* Handles one option; false after a usage error. */
@@ -41,6 +42,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         o->svg = strcmp(arg, "svg") == 0;
         return true;
     case OPT_COLOR: return cli_parse_color(&o->color, arg);
+    case OPT_VMIN: case OPT_VMAX: return cli_parse_limit(&o->limits, c, arg);
     case 'o': return cli_parse_output(&o->output, arg);
     case OPT_MASK: o->mask = arg; return true;
     case OPT_RECORDED_MASK: o->recorded_mask = true; return true;
@@ -113,9 +115,11 @@ static int draw(const sa_heatmaps *maps, const plot_options *o)
     int code = cli_output_open(&dest, o->output);
     if (code)
         return code;
+    sa_colors colors = !cli_use_color(o->color, dest.fp) ? SA_COLORS_NONE
+                     : cli_truecolor() ? SA_COLORS_24BIT : SA_COLORS_256;
     sa_status status = o->svg
         ? sa_write_svg(dest.fp, maps, &err)
-        : sa_write_heatmap_text(dest.fp, maps, cli_use_color(o->color, dest.fp), &err);
+        : sa_write_heatmap_text(dest.fp, maps, colors, &err);
     if (status) {
         cli_output_abort(&dest);
         return cli_fail(status == SA_ERR_IO ? (o->output ? o->output : "<stdout>")
@@ -132,6 +136,8 @@ int cmd_plot(int argc, char **argv)
     int code = cli_parse_command(argc, argv, CLI_PLOT, take_option, &o);
     if (code)
         return code == -1 ? cli_help() : code;
+    if ((code = cli_check_limits(&o.limits)))
+        return code;
     if (optind + 1 != argc)
         return cli_usage_error("plot: one FILE expected (a JSON result of run, "
                                "or - for stdin)");
@@ -166,7 +172,8 @@ int cmd_plot(int argc, char **argv)
     unsigned char *mask;
     if (!(code = plot_mask(&mask, &o, &res))) {
         sa_heatmaps maps = {panels, count, res.what, res.row_labels,
-                            res.col_labels, res.causal, res.window, mask};
+                            res.col_labels, res.causal, res.window, mask,
+                            o.limits};
         code = draw(&maps, &o);
     }
     free(mask);

@@ -77,6 +77,7 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     out.report.color = cli_use_color(o.color, dest.fp);
+    out.report.truecolor = cli_truecolor();
     if (run_write(dest.fp, o.format, &out.report, &err)) {
         cli_output_abort(&dest);
         code = cli_fail(err.status == SA_ERR_IO ? (o.output ? o.output : "<stdout>")

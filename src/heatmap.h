@@ -9,13 +9,34 @@
 bool sa_heatmap_masked(const sa_heatmaps *maps, const sa_panel *p, size_t i,
                        size_t j);
 
-/* The range of the unmasked values of every panel; it starts at 0 when
- * every value is positive and the smallest is under half the largest (or
- * all are equal), and is never empty. */
-void sa_heatmap_range(const sa_heatmaps *maps, float *lo, float *hi);
+/* A picture's colour scale: lo is viridis 0 and hi viridis 1; below and
+ * above say that some unmasked value lies beyond that end, and is drawn in
+ * its colour (clamped). */
+typedef struct {
+    float lo, hi;       /* finite, lo < hi */
+    bool below, above;
+} sa_heatmap_scale;
 
-/* v's place in [lo, hi] as 0 to 1. */
+/* The scale of maps: the ends maps->limits fixes, the others from the
+ * unmasked values of every panel, their smallest and largest; the low end
+ * starts at 0 when every value is positive and the smallest is under half
+ * the largest (or all are equal).  An empty range [x, x] becomes [x, x + 1]
+ * (or [x - 1, x] when only the top is fixed), and is never empty. */
+void sa_heatmap_range(sa_heatmap_scale *s, const sa_heatmaps *maps);
+
+/* v's place on the scale from lo to hi (lo < hi) as 0 to 1; values beyond
+ * an end are clamped to it. */
 float sa_heatmap_position(float v, float lo, float hi);
+
+/* The finite v rounded to 3 significant digits, in the shortest text that
+ * reads back as that float ("0.0903", "-1.5", "1e-07", "12300"), into buf
+ * (at least 32 bytes): the legends' numbers. */
+void sa_heatmap_number(char *buf, float v);
+
+/* The legend's text for the low (high false) or high end of s into buf
+ * (at least 40 bytes): its number, after "≤ " or "≥ " when values
+ * beyond it are clamped. */
+void sa_heatmap_end(char *buf, const sa_heatmap_scale *s, bool high);
 
 /* Label i: labels[i], or the index when labels is NULL. */
 void sa_heatmap_label(char *buf, size_t size, char *const *labels, size_t i);

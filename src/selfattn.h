@@ -567,6 +567,13 @@ void sa_alibi_slopes(float *slopes, size_t heads);
 
 /* ---- writers ----------------------------------------------------------- */
 
+/* The ends of a picture's colour scale (--vmin, --vmax): each one fixed, or
+ * (has_min, has_max false) taken from the values drawn. */
+typedef struct {
+    bool has_min, has_max;
+    float min, max;            /* finite; min < max when both are fixed */
+} sa_color_limits;
+
 /* Everything a writer needs to describe a run. */
 typedef struct {
     /* what was run */
@@ -589,6 +596,9 @@ typedef struct {
     bool print_output, print_weights, print_steps, average_heads;
     int digits;                /* decimals in the table format */
     bool color;                /* ANSI colours in the table format */
+    bool truecolor;            /* with color, the heat map's colours are
+                                  24-bit; else xterm's 256 (sa_colors) */
+    sa_color_limits limits;    /* the pictures' colour scale (sa_heatmaps) */
     const sa_result *result;
     const float *average;      /* (n, m) mean of the heads' weights when
                                   average_heads (see sa_average_heads) */
@@ -638,25 +648,42 @@ typedef struct {
     bool causal;                /* cells with j > i are masked */
     long window;                /* >= 0: cells with |i - j| > window masked */
     const unsigned char *mask;  /* (rows, cols) 0 = masked, or NULL */
+    sa_color_limits limits;     /* fixed ends of the colour scale, if any */
 } sa_heatmaps;
 
 /* Writes the panels as one self-contained SVG image: a grid of panels with
  * titles, token labels (escaped), cells coloured by viridis with the exact
  * value in a <title> tooltip, masked cells hatched grey, and a colour
- * legend with its numeric range.  Numbers use the C locale.  Labels are
- * valid XML (invalid UTF-8 and what XML forbids as U+FFFD).  More than
- * SA_SVG_MAX_CELLS cells in all is SA_ERR_USAGE: no browser draws them. */
+ * legend with its range to 3 significant digits ("≤ 0" / "≥ 1" at an
+ * end that values beyond it are clamped to), as wide as its longest text.
+ * Numbers use the C locale.  Labels are valid XML (invalid UTF-8 and what
+ * XML forbids as U+FFFD).  More than SA_SVG_MAX_CELLS cells in all is
+ * SA_ERR_USAGE: no browser draws them. */
 #define SA_SVG_MAX_CELLS 1000000
 sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err);
 
-/* Writes the panels for a terminal: two characters per cell, 24-bit
- * background colours (color) or the shades " ░▒▓█" (no colour), masked
- * cells as "··", token labels and a legend with the value range. */
+/* How a terminal heat map is coloured. */
+typedef enum {
+    SA_COLORS_NONE,    /* no escapes: the shades " ░▒▓█" */
+    SA_COLORS_256,     /* xterm's 256-colour palette: ESC[48;5;Nm */
+    SA_COLORS_24BIT,   /* 24-bit "true colour": ESC[48;2;R;G;Bm */
+} sa_colors;
+
+/* Writes the panels for a terminal: two characters per cell, background
+ * colours (colors) or the shades " ░▒▓█" (SA_COLORS_NONE), masked cells
+ * as "··", token labels and a legend with the value range (as the SVG's). */
 sa_status sa_write_heatmap_text(FILE *out, const sa_heatmaps *maps,
-                                bool color, sa_error *err);
+                                sa_colors colors, sa_error *err);
 
 /* The viridis colour of t in [0, 1] as 0xRRGGBB. */
 uint32_t sa_viridis(float t);
+
+/* The index (16 to 255) of the colour of xterm's 256-colour palette
+ * nearest to rgb (0xRRGGBB) by Euclidean distance in RGB: the 6 x 6 x 6
+ * cube (16 + 36 r + 6 g + b, levels 0, 95, 135, 175, 215, 255) or the grey
+ * ramp (232 + k, level 8 + 10 k); of equal distances, the lowest index.
+ * The 16 system colours (0 to 15) are left out: terminals redefine them. */
+unsigned sa_xterm256(uint32_t rgb);
 
 /* A saved JSON result of `selfattn run`, read back for pictures. */
 typedef struct {

@@ -1,6 +1,7 @@
 /* write_heatmap.c — heatmaps in a terminal: two characters per cell, 24-bit
- * background colours, or the shades " ░▒▓█" without colour, token labels
- * on the rows, key indices on the columns and a legend with the range. */
+ * or xterm-256 background colours, or the shades " ░▒▓█" without colour,
+ * token labels on the rows, key indices on the columns and a legend with
+ * the range. */
 #include <math.h>
 #include <string.h>
 
@@ -11,17 +12,33 @@
 static const char *const shades[5] = {" ", "\xE2\x96\x91", "\xE2\x96\x92",
                                       "\xE2\x96\x93", "\xE2\x96\x88"};
 
+/* The grey of masked cells. */
+#define MASKED_RGB 0x5a5a5au
+
+/* Starts a background of colour rgb, in 24-bit or the nearest of xterm's
+ * 256. */
+static void background(sa_buffer *out, uint32_t rgb, sa_colors colors)
+{
+    if (colors == SA_COLORS_24BIT)
+        sa_buffer_printf(out, "\x1b[48;2;%u;%u;%um", (unsigned)(rgb >> 16),
+                (unsigned)((rgb >> 8) & 0xff), (unsigned)(rgb & 0xff));
+    else
+        sa_buffer_printf(out, "\x1b[48;5;%um", sa_xterm256(rgb));
+}
+
 /* Writes one cell of value position t in [0, 1] (negative: masked). */
-static void cell(sa_buffer *out, float t, bool color)
+static void cell(sa_buffer *out, float t, sa_colors colors)
 {
     if (t < 0) {
-        sa_buffer_puts(out, color ? "\x1b[48;2;90;90;90m\xC2\xB7\xC2\xB7\x1b[0m" : "\xC2\xB7\xC2\xB7");
+        if (colors != SA_COLORS_NONE)
+            background(out, MASKED_RGB, colors);
+        sa_buffer_puts(out, colors != SA_COLORS_NONE ? "\xC2\xB7\xC2\xB7\x1b[0m"
+                                                     : "\xC2\xB7\xC2\xB7");
         return;
     }
-    if (color) {
-        uint32_t rgb = sa_viridis(t);
-        sa_buffer_printf(out, "\x1b[48;2;%u;%u;%um  \x1b[0m", (unsigned)(rgb >> 16),
-                (unsigned)((rgb >> 8) & 0xff), (unsigned)(rgb & 0xff));
+    if (colors != SA_COLORS_NONE) {
+        background(out, sa_viridis(t), colors);
+        sa_buffer_puts(out, "  \x1b[0m");
         return;
     }
     int s = (int)lrintf(t * 4.0f);
@@ -39,13 +56,14 @@ static size_t shown(const char *s)
 }
 
 sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
-                                bool color, sa_error *err)
+                                sa_colors colors, sa_error *err)
 {
     sa_buffer b, *out = &b;
     sa_buffer_init(out, fp);
-    float lo, hi;
-    char label[64], num[32];
-    sa_heatmap_range(maps, &lo, &hi);
+    sa_heatmap_scale scale;
+    bool color = colors != SA_COLORS_NONE;
+    char label[64], end[40];
+    sa_heatmap_range(&scale, maps);
     for (size_t k = 0; k < maps->count; k++) {
         const sa_panel *p = &maps->panels[k];
         size_t width = 1;
@@ -78,8 +96,9 @@ sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
             sa_buffer_putc(out, ' ');
             for (size_t j = 0; j < p->cols; j++)
                 cell(out, sa_heatmap_masked(maps, p, i, j) ? -1.0f
-                          : sa_heatmap_position(p->data[i * p->cols + j], lo, hi),
-                     color);
+                          : sa_heatmap_position(p->data[i * p->cols + j],
+                                                scale.lo, scale.hi),
+                     colors);
             sa_buffer_putc(out, '\n');
         }
     }
@@ -92,13 +111,13 @@ sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
         }
         sa_buffer_putc(out, '\n');
     }
-    sa_format_float(num, lo);
-    sa_buffer_printf(out, "scale: %s ", num);
+    sa_heatmap_end(end, &scale, false);
+    sa_buffer_printf(out, "scale: %s ", end);
     for (int s = 0; s <= 8; s++)
-        cell(out, (float)s / 8.0f, color);
-    sa_format_float(num, hi);
-    sa_buffer_printf(out, " %s; ", num);
-    cell(out, -1.0f, color);
+        cell(out, (float)s / 8.0f, colors);
+    sa_heatmap_end(end, &scale, true);
+    sa_buffer_printf(out, " %s; ", end);
+    cell(out, -1.0f, colors);
     sa_buffer_puts(out, " masked\n");
     return sa_buffer_close(out, err);
 }

@@ -2,6 +2,7 @@
  * per head), rows = queries, columns = keys, viridis cells with their exact
  * value in a <title> tooltip, hatched masked cells and a colour legend. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buffer.h"
@@ -28,40 +29,64 @@ static size_t longest_label(char *const *labels, size_t count)
     return longest > LABEL_CHARS ? LABEL_CHARS + 1 : longest;
 }
 
+/* The width a text may take, generously: 0.7 em per code point in the
+ * regular sans-serif (DejaVu Sans's widest lowercase letter, m, is 0.97 em,
+ * its digits 0.64 em, its average letter about 0.6), 0.78 em in bold. */
+static double text_width(const char *text, double font_size, bool bold)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    return (double)chars * font_size * (bold ? 0.78 : 0.7);
+}
+
 /* Where everything goes: cells, labels, panels in a grid, the legend. */
 typedef struct {
     double cell, left, top, pw, ph;  /* cell size, margins, panel size */
     bool labels;                     /* cells are large enough for labels */
     size_t grid;                     /* panels per row */
     double legend_x, width, height;
-    float lo, hi;                    /* the colour scale */
-    char lo_text[32], hi_text[32], mid_text[32];
+    sa_heatmap_scale scale;          /* the colour scale */
+    char lo_text[40], hi_text[40], mid_text[40];
 } layout;
+
+/* The legend's texts, and the width from its left edge that they need:
+ * the caption at x = 0, the numbers and "masked" at x = 22 (font size 11). */
+static double plan_legend(layout *g, const sa_heatmaps *maps)
+{
+    sa_heatmap_end(g->lo_text, &g->scale, false);
+    sa_heatmap_end(g->hi_text, &g->scale, true);
+    sa_heatmap_number(g->mid_text, (float)(((double)g->scale.lo + g->scale.hi) / 2));
+    double need = text_width(maps->caption, 11, false);
+    const char *texts[4] = {g->lo_text, g->hi_text, g->mid_text, "masked"};
+    for (int t = 0; t < 4; t++)
+        need = fmax(need, 22 + text_width(texts[t], 11, false));
+    return need;
+}
 
 static void plan(layout *g, const sa_heatmaps *maps)
 {
     size_t rows = maps->panels[0].rows, cols = maps->panels[0].cols;
-    sa_heatmap_range(maps, &g->lo, &g->hi);
+    sa_heatmap_range(&g->scale, maps);
     size_t big = rows > cols ? rows : cols;
     g->cell = big <= 16 ? 28 : big <= 48 ? 16 : fmax(2.0, 640.0 / (double)big);
     g->labels = g->cell >= 10;
     g->left = g->labels ? 10 + 6.5 * (double)longest_label(maps->row_labels, rows) : 10;
     g->top = 28 + (g->labels ? 5.5 * (double)longest_label(maps->col_labels, cols) : 0);
     g->pw = g->left + (double)cols * g->cell + 24;
+    for (size_t k = 0; k < maps->count; k++) {  // the titles fit their panels
+        char title[128];
+        snprintf(title, sizeof title, "%s (%zu \xC3\x97 %zu)", maps->panels[k].title,
+                 rows, cols);
+        g->pw = fmax(g->pw, g->left + text_width(title, 13, true) + 12);
+    }
     g->ph = g->top + (double)rows * g->cell + 16;
     g->grid = 1;
     while (g->grid * g->grid < maps->count)
         g->grid++;
     size_t grid_rows = (maps->count + g->grid - 1) / g->grid;
-    sa_format_float(g->lo_text, g->lo);
-    sa_format_float(g->hi_text, g->hi);
-    sa_format_float(g->mid_text, (g->lo + g->hi) / 2);
-    size_t longest = strlen(maps->caption);
-    const char *texts[3] = {g->lo_text, g->hi_text, g->mid_text};
-    for (int t = 0; t < 3; t++)
-        longest = strlen(texts[t]) + 4 > longest ? strlen(texts[t]) + 4 : longest;
     g->legend_x = (double)g->grid * g->pw + 10;
-    g->width = g->legend_x + 10 + 7.0 * (double)longest;
+    g->width = ceil(g->legend_x + plan_legend(g, maps) + 10);
     g->height = fmax((double)grid_rows * g->ph + 10, 300);
 }
 
@@ -122,7 +147,8 @@ static void write_cell(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
     if (masked)
         sa_buffer_puts(out, "url(#masked)");
     else
-        sa_buffer_printf(out, "#%06x", (unsigned)sa_viridis(sa_heatmap_position(v, g->lo, g->hi)));
+        sa_buffer_printf(out, "#%06x", (unsigned)sa_viridis(
+                sa_heatmap_position(v, g->scale.lo, g->scale.hi)));
     sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
     sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
     sa_buffer_puts(out, "\"><title>");

@@ -110,8 +110,8 @@ help_options() {
         run comm -23 <({ help_options "$cmd"; echo --help; } | sort) <(complete_words "$cmd" --)
         assert_output ""
     done
-    # batch: those of run but --stats, and --jobs, --quiet
-    run diff <({ help_options run | grep -vx -- --stats; printf '%s\n' --help --jobs --quiet; } | sort) \
+    # batch: those of run but --stats, --vmin, --vmax, and --jobs, --quiet
+    run diff <({ help_options run | grep -vxE -- "--(stats|vmin|vmax)"; printf '%s\n' --help --jobs --quiet; } | sort) \
              <(complete_words batch --)
     assert_success
 }

@@ -12,6 +12,10 @@ load ../helpers
 SENTENCE="$REPO_ROOT/data/sentence.json"   # 6 tokens: the cat sat on the mat
 PICTURES="$FIXTURES/pictures"
 
+# The heat map's colours are 24-bit only when COLORTERM says so: the tests
+# set it where they need it, whatever the terminal running them says.
+unset COLORTERM
+
 # need TOOL: skip the test when TOOL is not installed.
 need() {
     command -v "$1" >/dev/null || skip "$1 is not installed"
@@ -31,20 +35,30 @@ masked_per_panel() {
          /^<\/g>$/ && cells { print n }' "$1"
 }
 
+# sig3 NUMBER: NUMBER to 3 significant digits, as the legends print it.
+sig3() {
+    printf '%g' "$(printf '%.3g' "$1")"
+}
+
+# legend SVG: the numbers of the legend, top, middle and bottom, one a line.
+legend() {
+    sed -n 's/^<text x="22" y="\(8\|104\|200\)">\([^<]*\)<\/text>$/\2/p' "$1"
+}
+
 # svg_attr SVG NAME: the value of attribute NAME of the root <svg>.
 svg_attr() {
     sed -n 's/^<svg .* '"$2"'="\([^"]*\)".*/\1/p' "$1"
 }
 
 # on_pty [NAME=VALUE ...] -- ARGS: selfattn ARGS on a pseudo-terminal
-# (script(1)), with TERM=xterm and NO_COLOR unset unless given.  Its lines
+# (script(1)), with TERM=xterm, NO_COLOR and COLORTERM unset unless given.  Its lines
 # end in \r\n.
 on_pty() {
     local vars=() cmd
     while [[ $1 != -- ]]; do vars+=("$1"); shift; done
     shift
     printf -v cmd '%q ' "$SELFATTN" "$@"
-    env -u NO_COLOR TERM=xterm SHELL=/bin/bash "${vars[@]}" \
+    env -u NO_COLOR -u COLORTERM TERM=xterm SHELL=/bin/bash "${vars[@]}" \
         script -qec "$cmd" /dev/null </dev/null
 }
 
@@ -148,11 +162,11 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output 3
 }
 
-@test "the legend shows the range: the largest weight and 0" {
+@test "the legend shows the range: the largest weight and 0, to 3 significant digits" {
     selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
     selfattn run -H 2 -f svg -o "$T/a.svg" "$SENTENCE"
     local max
-    max="$(jq '[.weights[][][]] | max' "$T/w.json")"
+    max="$(sig3 "$(jq '[.weights[][][]] | max' "$T/w.json")")"
     run sed -n '/^<text y="-10">weights<\/text>$/,/^<\/g>$/p' "$T/a.svg"
     assert_line --index 2 "<text x=\"22\" y=\"8\">$max</text>"
     assert_line --index 4 '<text x="22" y="200">0</text>'
@@ -222,6 +236,58 @@ font-weight="bold">head 4 (6 × 6)'
     # white background, and the grey of the hatching
     grep -qx '#ffffff' "$T/colours"
     grep -qx '#e6e6e6' "$T/colours"
+}
+
+# ---- the legend -------------------------------------------------------------
+
+@test "no text is cut at the right edge: the legend and the titles fit, whatever the numbers" {
+    need rsvg-convert
+    # the words and numbers of the legend and the panel titles against the
+    # width (an estimate per character), then rendered: nothing is drawn
+    # past the width when the image is made 300 pixels wider
+    selfattn run -H 2 --causal -p weights,steps -o "$T/r.json" "$SENTENCE"
+    printf '[[%s]]' "$(seq -s, 1 16)" >"$T/one.json"   # 1 token, d = 16
+    selfattn run -H 2 --causal -f svg -o "$T/weights.svg" "$SENTENCE"
+    selfattn plot --what scores -o "$T/scores.svg" "$T/r.json"
+    selfattn plot --what scores --vmin -0.000123456 --vmax 1.23e-07 -o "$T/clamped.svg" "$T/r.json"
+    selfattn plot --what softmax -H 2 --vmin -12345678 -o "$T/big.svg" "$T/r.json"
+    selfattn run -H 16 --average-heads -f svg -o "$T/title.svg" "$T/one.json"
+    run grep -c '>average of 16 heads (1 × 1)</text>' "$T/title.svg"
+    assert_output 1
+    run legend "$T/clamped.svg"
+    assert_output $'≥ 1.23e-07\n-6.17e-05\n≤ -0.000123'
+    local svg width
+    for svg in weights scores clamped big title; do
+        run /usr/bin/python3 "$PICTURES/svg_fits.py" "$T/$svg.svg"
+        assert_success
+        assert_line --partial " masked"
+        width="$(svg_attr "$T/$svg.svg" width)"
+        /usr/bin/python3 "$PICTURES/svg_fits.py" --widen 300 "$T/$svg.svg" "$T/wide-$svg.svg"
+        rsvg-convert -f png -o "$T/$svg.png" "$T/wide-$svg.svg"
+        run /usr/bin/python3 "$PICTURES/png_info.py" --ink-from "$width" "$T/$svg.png"
+        assert_output 0
+        # and the check sees ink where there is some: the legend's left part
+        run /usr/bin/python3 "$PICTURES/png_info.py" --ink-from $((width - 60)) "$T/$svg.png"
+        refute_output 0
+    done
+}
+
+@test "legend numbers have 3 significant digits; the tooltips keep every digit" {
+    selfattn run -H 2 --causal -p steps -o "$T/s.json" "$SENTENCE"
+    selfattn plot --what scores -o "$T/s.svg" "$T/s.json"
+    local min max
+    min="$(jq '[.steps.scores[][][] | numbers] | min' "$T/s.json")"
+    max="$(jq '[.steps.scores[][][] | numbers] | max' "$T/s.json")"
+    run legend "$T/s.svg"
+    assert_line --index 0 "$(sig3 "$max")"
+    assert_line --index 2 "$(sig3 "$min")"
+    [[ ${lines[1]} =~ ^-?0\.[0-9]{1,3}$|^-?0\.0[0-9]{1,3}$ ]]
+    grep -qF ": $min</title></rect>" "$T/s.svg"
+    grep -qF ": $max</title></rect>" "$T/s.svg"
+    # the terminal's scale line too
+    run selfattn plot --what scores -f heatmap --color never "$T/s.json"
+    assert_success
+    assert_equal "${lines[-1]}" "scale: $(sig3 "$min")     ░░▒▒▒▒▒▒▓▓████ $(sig3 "$max"); ·· masked"
 }
 
 # ---- plot --------------------------------------------------------------------
@@ -310,7 +376,7 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output $'15\n15'
     # scores go below 0: the legend starts at the smallest score
     local min
-    min="$(jq '[.steps.scores[][][] | numbers] | min' "$T/s.json")"
+    min="$(sig3 "$(jq '[.steps.scores[][][] | numbers] | min' "$T/s.json")")"
     grep -qF "<text x=\"22\" y=\"200\">$min</text>" "$T/scores.svg"
     selfattn plot --what softmax -o "$T/softmax.svg" "$T/s.json"
     run sed -n 3p "$T/softmax.svg"
@@ -330,11 +396,118 @@ font-weight="bold">head 4 (6 × 6)'
     assert_output --partial "weights, head 2 (6 × 6)"
     selfattn run -H 2 --causal -f heatmap "$SENTENCE" >"$T/run.txt"
     assert_equal "$output" "$(cat "$T/run.txt")"
-    run selfattn plot -f heatmap --color always --head 2 "$T/w.json"
+    run env COLORTERM=truecolor "$SELFATTN" plot -f heatmap --color always --head 2 "$T/w.json"
     assert_success
     assert_output --partial "${ESC}[48;2;"
     assert_output --partial "${ESC}[1mweights, head 2 (6 × 6)${ESC}[0m"
     refute_output --partial "head 1"
+}
+
+# ---- --vmin and --vmax --------------------------------------------------------
+
+@test "run -f svg --vmin 0 --vmax 1: each cell is the viridis colour of its weight, the legend 1, 0.5, 0" {
+    selfattn run -H 2 -f svg --vmin 0 --vmax 1 -o "$T/a.svg" "$SENTENCE"
+    run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/a.svg" 0 1
+    assert_success
+    assert_output "72 cells, 0 clamped"
+    run legend "$T/a.svg"
+    assert_output $'1\n0.5\n0'
+    # without them the scale is the data's, 0 to the largest weight (0.36)
+    selfattn run -H 2 -f svg -o "$T/own.svg" "$SENTENCE"
+    run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/own.svg" 0 1
+    assert_failure
+    run legend "$T/own.svg"
+    refute_line --index 0 "1"
+}
+
+@test "two runs on one scale: the same legend, and the same colour for the same weight" {
+    selfattn run -H 2 --causal -f svg --vmin 0 --vmax 1 -o "$T/causal.svg" "$SENTENCE"
+    selfattn run -H 2 --seed 7 -f svg --vmin 0 --vmax 1 -o "$T/seed7.svg" "$SENTENCE"
+    assert_equal "$(legend "$T/causal.svg")" "$(legend "$T/seed7.svg")"
+    for svg in causal seed7; do
+        run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/$svg.svg" 0 1
+        assert_success
+    done
+    # the causal weights span 0 to 1 anyway: the picture is the one without limits
+    selfattn run -H 2 --causal -f svg -o "$T/auto.svg" "$SENTENCE"
+    assert_same_file "$T/auto.svg" "$T/causal.svg"
+}
+
+@test "plot --vmin --vmax draws what run -f svg --vmin --vmax draws, and each head alone on that scale" {
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    selfattn run -H 2 -f svg --vmin 0 --vmax 0.5 -o "$T/run.svg" "$SENTENCE"
+    selfattn plot --vmin 0 --vmax 0.5 -o "$T/plot.svg" "$T/w.json"
+    assert_same_file "$T/run.svg" "$T/plot.svg"
+    selfattn plot -H 1 --vmin 0 --vmax 0.5 -o "$T/h1.svg" "$T/w.json"
+    selfattn plot -H 2 --vmin 0 --vmax 0.5 -o "$T/h2.svg" "$T/w.json"
+    assert_equal "$(legend "$T/h1.svg")" "$(legend "$T/run.svg")"
+    assert_equal "$(legend "$T/h2.svg")" "$(legend "$T/run.svg")"
+    for svg in h1 h2; do
+        run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/$svg.svg" 0 0.5
+        assert_success
+        assert_output "36 cells, 0 clamped"
+    done
+    # without them, each head alone is drawn on its own range
+    selfattn plot -H 1 -o "$T/own1.svg" "$T/w.json"
+    selfattn plot -H 2 -o "$T/own2.svg" "$T/w.json"
+    [ "$(legend "$T/own1.svg")" != "$(legend "$T/own2.svg")" ]
+}
+
+@test "--vmin alone: the top from the data; --vmax alone: the bottom from the data (0 for weights)" {
+    selfattn run -H 2 --causal -p weights,steps -o "$T/r.json" "$SENTENCE"
+    local max
+    max="$(jq '[.steps.scores[][][] | numbers] | max' "$T/r.json")"
+    selfattn plot --what scores --vmin -1 -o "$T/low.svg" "$T/r.json"
+    run legend "$T/low.svg"
+    assert_line --index 0 "$(sig3 "$max")"
+    assert_line --index 2 "-1"
+    run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/low.svg" -1 "$max"
+    assert_success
+    assert_output "42 cells, 0 clamped"
+    # weights: the bottom is 0, and the 1s of the first row are clamped
+    selfattn plot --vmax 0.5 -o "$T/high.svg" "$T/r.json"
+    run legend "$T/high.svg"
+    assert_output $'≥ 0.5\n0.25\n0'
+    run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/high.svg" 0 0.5
+    assert_success
+    assert_line --regexp '^42 cells, [1-9][0-9]* clamped$'
+}
+
+@test "values beyond a fixed end take its colour; the legend's end says <= or >=, in the SVG and the terminal" {
+    selfattn run -H 2 --causal -p steps -o "$T/s.json" "$SENTENCE"
+    selfattn plot --what scores --vmin -0.1 --vmax 0.1 -o "$T/s.svg" "$T/s.json"
+    run legend "$T/s.svg"
+    assert_output $'≥ 0.1\n0\n≤ -0.1'
+    run /usr/bin/python3 "$PICTURES/cell_colours.py" "$T/s.svg" -0.1 0.1
+    assert_success
+    assert_line --regexp '^42 cells, [1-9][0-9]* clamped$'
+    # the end colours themselves: viridis 0 and 1
+    grep -q 'fill="#440154"><title>' "$T/s.svg"
+    grep -q 'fill="#fde725"><title>' "$T/s.svg"
+    run selfattn plot --what scores --vmin -0.1 --vmax 0.1 -f heatmap --color never "$T/s.json"
+    assert_success
+    assert_equal "${lines[-1]}" "scale: ≤ -0.1     ░░▒▒▒▒▒▒▓▓████ ≥ 0.1; ·· masked"
+}
+
+@test "-f heatmap --vmin --vmax: the shades follow the fixed scale" {
+    # the weights without a mask are at most 0.36: on 0..1 they are blank
+    # or light, never the full block of their own scale's top
+    run selfattn run -H 2 -f heatmap --color never "$SENTENCE"
+    assert_output --partial "█"
+    run selfattn run -H 2 -f heatmap --color never --vmin 0 --vmax 1 "$SENTENCE"
+    assert_success
+    assert_equal "${lines[-1]}" "scale: 0     ░░▒▒▒▒▒▒▓▓████ 1; ·· masked"
+    local line
+    for line in "${lines[@]:2:6}" "${lines[@]:10:6}"; do
+        [[ $line != *▒* && $line != *▓* && $line != *█* ]]
+    done
+    assert_output --partial "░"
+    # every value under a fixed bottom: a scale one wide above it, all blank
+    run selfattn run --causal -f heatmap --color never --vmin 2 "$SENTENCE"
+    assert_success
+    assert_line --index 2 "the   ··········"
+    assert_line --index 7 "mat             "
+    assert_equal "${lines[-1]}" "scale: ≤ 2     ░░▒▒▒▒▒▒▓▓████ 3; ·· masked"
 }
 
 # ---- the terminal heatmap ------------------------------------------------------
@@ -385,8 +558,8 @@ EOF
     assert_output --partial "░"
 }
 
-@test "-f heatmap --color always: 24-bit backgrounds, bold titles" {
-    run --separate-stderr selfattn run --causal -H 2 -f heatmap --color always "$SENTENCE"
+@test "-f heatmap --color always with COLORTERM=truecolor: 24-bit backgrounds, bold titles" {
+    run --separate-stderr env COLORTERM=truecolor "$SELFATTN" run --causal -H 2 -f heatmap --color always "$SENTENCE"
     assert_success
     assert_line --index 0 "${ESC}[1mweights, head 1 (6 × 6)${ESC}[0m"
     assert_output --partial "${ESC}[48;2;"
@@ -398,18 +571,74 @@ EOF
         printf "${ESC}[48;2;90;90;90m··${ESC}[0m%.0s" 1 2 3 4 5)"
 }
 
+@test "-f heatmap without COLORTERM: xterm's 256 colours, each the nearest to its 24-bit colour" {
+    run --separate-stderr selfattn run --causal -H 2 -f heatmap --color always "$SENTENCE"
+    assert_success
+    refute_output --partial "${ESC}[48;2;"
+    assert_line --index 0 "${ESC}[1mweights, head 1 (6 × 6)${ESC}[0m"
+    # the top of the scale (#fde725) is 220 of the cube, the masked grey 90 240 of the ramp
+    assert_line --index 2 "the ${ESC}[48;5;220m  ${ESC}[0m$(
+        printf "${ESC}[48;5;240m··${ESC}[0m%.0s" 1 2 3 4 5)"
+    # every cell, the scale and the masked sign of four heads: 4 x 36 + 9 + 1
+    COLORTERM=truecolor "$SELFATTN" run -H 4 --causal -f heatmap --color always "$SENTENCE" >"$T/24.txt"
+    selfattn run -H 4 --causal -f heatmap --color always "$SENTENCE" >"$T/256.txt"
+    run /usr/bin/python3 "$PICTURES/xterm_nearest.py" "$T/24.txt" "$T/256.txt"
+    assert_success
+    assert_output "154 and 154 cells"
+}
+
+@test "COLORTERM=truecolor or 24bit: 24-bit colours; any other value: 256, for run and plot" {
+    selfattn run -H 2 --causal -p weights "$SENTENCE" >"$T/w.json"
+    local value
+    for value in truecolor 24bit; do
+        run env COLORTERM="$value" "$SELFATTN" run -f heatmap --color always "$SENTENCE"
+        assert_output --partial "${ESC}[48;2;"
+        refute_output --partial "${ESC}[48;5;"
+        run env COLORTERM="$value" "$SELFATTN" plot -f heatmap --color always "$T/w.json"
+        assert_output --partial "${ESC}[48;2;"
+        refute_output --partial "${ESC}[48;5;"
+    done
+    for value in "" yes TRUECOLOR 256 8bit; do
+        run env COLORTERM="$value" "$SELFATTN" run -f heatmap --color always "$SENTENCE"
+        assert_output --partial "${ESC}[48;5;"
+        refute_output --partial "${ESC}[48;2;"
+        run env COLORTERM="$value" "$SELFATTN" plot -f heatmap --color always "$T/w.json"
+        assert_output --partial "${ESC}[48;5;"
+        refute_output --partial "${ESC}[48;2;"
+    done
+}
+
+@test "COLORTERM on a terminal: it sets the depth; NO_COLOR, TERM=dumb and -o FILE still give no colour" {
+    need script
+    run on_pty COLORTERM=truecolor -- run -f heatmap "$SENTENCE"
+    assert_success
+    assert_output --partial "${ESC}[48;2;"
+    run on_pty COLORTERM=24bit -- run -f heatmap "$SENTENCE"
+    assert_output --partial "${ESC}[48;2;"
+    run on_pty COLORTERM=truecolor NO_COLOR=1 -- run -f heatmap "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    run on_pty COLORTERM=truecolor TERM=dumb -- run -f heatmap "$SENTENCE"
+    assert_success
+    refute_output --partial "$ESC"
+    run on_pty COLORTERM=truecolor -- run -f heatmap -o "$T/h.txt" "$SENTENCE"
+    assert_success
+    run cat "$T/h.txt"
+    refute_output --partial "$ESC"
+}
+
 @test "-f heatmap colour on a terminal: auto colours, NO_COLOR, TERM=dumb" {
     need script
     run on_pty -- run -f heatmap "$SENTENCE"
     assert_success
-    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[48;5;"
     run on_pty NO_COLOR=1 -- run -f heatmap "$SENTENCE"
     assert_success
     refute_output --partial "$ESC"
     assert_output --partial "░"
     run on_pty NO_COLOR= -- run -f heatmap "$SENTENCE"
     assert_success
-    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[48;5;"
     run on_pty TERM=dumb -- run -f heatmap "$SENTENCE"
     assert_success
     refute_output --partial "$ESC"
@@ -419,7 +648,7 @@ EOF
     refute_output --partial "$ESC"
     run on_pty NO_COLOR=1 TERM=dumb -- run -f heatmap --color always "$SENTENCE"
     assert_success
-    assert_output --partial "${ESC}[48;2;"
+    assert_output --partial "${ESC}[48;5;"
 }
 
 @test "-f heatmap -o FILE on a terminal writes no colour to the file" {
