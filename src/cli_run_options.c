@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "format.h"
 
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
@@ -240,9 +241,12 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     sa_set_io_threads(o->threads);
     if (!o->kv_heads)
         o->kv_heads = o->heads;
-    if (o->heads % o->kv_heads != 0)
-        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
-                               o->kv_heads, o->heads);
+    if (o->heads % o->kv_heads != 0) {
+        char counts[256];
+        sa_format_divisors(counts, sizeof counts, o->heads, o->kv_heads);
+        return cli_usage_error("--kv-heads %zu does not divide --heads %zu: "
+                               "use %s", o->kv_heads, o->heads, counts);
+    }
     return 0;
 }
 
