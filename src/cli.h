@@ -78,6 +78,30 @@ int cli_help(void);
 /* Prints the pointer to --help that follows a usage error. */
 void cli_help_hint(void);
 
+/* Did you mean: the name of names (count) closest to typed (typed_len
+ * bytes) when it is close enough to be what was meant (an edit distance
+ * of at most about a third of the shorter length; see cli_suggest.c), else
+ * the only name typed begins (2 letters or more), else NULL. */
+const char *cli_suggest(const char *typed, size_t typed_len,
+                        const char *const *names, size_t count);
+
+/* The optimal string alignment distance (Damerau-Levenshtein with swaps
+ * of neighbours) between a and b, letters compared without case;
+ * (size_t)-1 when either is longer than 64 bytes. */
+size_t cli_edit_distance(const char *a, size_t a_len, const char *b,
+                         size_t b_len);
+
+/* Writes "a, b or c" of names (count) into buf (size). */
+void cli_choices_text(char *buf, size_t size, const char *const *names,
+                      size_t count);
+
+/* Writes "OPTION ARG: expected a, b or c; did you mean 'b'?" into buf
+ * (size), the suggestion only when one is close (cli_suggest); arg is len
+ * bytes, quoted when empty or with blanks. */
+void cli_choice_message(char *buf, size_t size, const char *option,
+                        const char *arg, size_t len, const char *const *names,
+                        size_t count);
+
 /* Writes messages gathered elsewhere (whole lines) as they are. */
 void cli_write_messages(const char *text, size_t len);
 
