@@ -94,7 +94,8 @@ SHLIB = libselfattn.so.$(VERSION)
 PIC_OBJ = $(LIB_C:.c=.pic.o) $(LIB_CXX:.cc=.pic.o)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
 	tests/unit/test_numbers tests/unit/test_limits \
-	tests/unit/test_formats tests/unit/test_pictures
+	tests/unit/test_formats tests/unit/test_pictures \
+	tests/unit/test_suggest
 TEST_TOOLS = tests/tools/jsoncmp
 
 .PHONY: all deps test-deps check test test-kernels unit bats doctest data demo bench \
@@ -132,6 +133,10 @@ src/%.pic.o: src/%.cc $(HEADERS)
 
 tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c libselfattn.a $(LIBS)
+
+# "did you mean" is the program's (src/cli_suggest.c), not the library's
+tests/unit/test_suggest: tests/unit/test_suggest.c src/cli_suggest.c tests/unit/check.h libselfattn.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< src/cli_suggest.c libselfattn.a $(LIBS)
 
 tests/tools/%: tests/tools/%.c libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -o $@ $< libselfattn.a $(LIBS)
@@ -209,6 +214,9 @@ selfattn-san: $(SAN_LIB) $(CLI_SRC) $(HEADERS)
 
 tests/unit/%-san: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h $(SAN_LIB) $(HEADERS)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c $(SAN_LIB) $(LIBS)
+
+tests/unit/test_suggest-san: tests/unit/test_suggest.c src/cli_suggest.c tests/unit/check.h $(SAN_LIB) $(HEADERS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< src/cli_suggest.c $(SAN_LIB) $(LIBS)
 
 check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
 	@for t in $(SAN_UNIT_TESTS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 ./$$t || exit 1; done

@@ -1,7 +1,7 @@
-/* cli.c — exit codes, messages and option values for every subcommand. */
+/* cli.c — exit codes, messages and option values for every subcommand,
+ * and which command is running. */
 #include <errno.h>
 #include <float.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,6 +23,31 @@ int cli_exit_code(sa_status status)
     case SA_ERR_INTERNAL: return EX_SOFTWARE;
     }
     return EX_SOFTWARE;
+}
+
+static const char *const command_names[CLI_COMMANDS] = {
+    "run", "batch", "init", "inspect", "plot", "completion",
+};
+
+/* The command being run: one CLI_ bit, or 0. */
+static unsigned current_command;
+
+const char *cli_command_name(unsigned command)
+{
+    for (size_t i = 0; i < CLI_COMMANDS; i++)
+        if (command == 1u << i)
+            return command_names[i];
+    return NULL;
+}
+
+void cli_set_command(unsigned command)
+{
+    current_command = command;
+}
+
+unsigned cli_command(void)
+{
+    return current_command;
 }
 
 const char *cli_display_name(const char *path)
@@ -71,21 +96,6 @@ int cli_usage_error(const char *fmt, ...)
     return EX_USAGE;
 }
 
-int cli_bad_option(int c, char **argv)
-{
-    const char *arg = argv[optind - 1];
-    bool is_long = arg[0] == '-' && arg[1] == '-';
-    if (c == ':')
-        return is_long ? cli_usage_error("option '%s' needs a value", arg)
-                       : cli_usage_error("option '-%c' needs a value", optopt);
-    if (is_long && optopt != 0)  /* a known flag given "=value" */
-        return cli_usage_error("option '%.*s' takes no value",
-                               (int)strcspn(arg, "="), arg);
-    if (is_long)
-        return cli_usage_error("unknown option '%s'", arg);
-    return cli_usage_error("unknown option '-%c'", optopt);
-}
-
 void cli_warn(const char *fmt, ...)
 {
     va_list ap;
@@ -111,15 +121,11 @@ void cli_note(const char *fmt, ...)
     va_end(ap);
 }
 
-int cli_help(void)
-{
-    fputs(cli_usage, stdout);
-    return cli_close_stdout();
-}
-
 void cli_help_hint(void)
 {
-    fputs("Try 'selfattn --help' for more information.\n", stderr);
+    const char *name = cli_command_name(current_command);
+    fprintf(stderr, "Try 'selfattn %s%s--help' for more information.\n",
+            name ? name : "", name ? " " : "");
 }
 
 void cli_write_messages(const char *text, size_t len)
@@ -208,6 +214,21 @@ bool cli_parse_float(float *out, const char *option, const char *arg)
     return true;
 }
 
+bool cli_parse_choice(int *index, const char *option, const char *arg,
+                      const char *const *names)
+{
+    size_t count = 0;
+    for (; names[count]; count++)
+        if (strcmp(arg, names[count]) == 0) {
+            *index = (int)count;
+            return true;
+        }
+    char text[512];
+    cli_choice_message(text, sizeof text, option, arg, strlen(arg), names, count);
+    cli_usage_error("%s", text);
+    return false;
+}
+
 bool cli_parse_output(const char **out, const char *arg)
 {
     if (arg[0] == '\0') {
@@ -220,14 +241,12 @@ bool cli_parse_output(const char **out, const char *arg)
 
 bool cli_parse_color(cli_color *out, const char *arg)
 {
-    static const char *const names[] = {"auto", "always", "never"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(arg, names[i]) == 0) {
-            *out = (cli_color)i;
-            return true;
-        }
-    cli_usage_error("--color: '%s' is not one of auto, always, never", arg);
-    return false;
+    static const char *const names[] = {"auto", "always", "never", NULL};
+    int choice;
+    if (!cli_parse_choice(&choice, "--color", arg, names))
+        return false;
+    *out = (cli_color)choice;
+    return true;
 }
 
 bool cli_use_color(cli_color mode, FILE *fp)

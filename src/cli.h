@@ -13,19 +13,32 @@
  *   EX_OSERR 71 (out of memory), EX_CANTCREAT 73, EX_IOERR 74. */
 int cli_exit_code(sa_status status);
 
-/* The usage text of --help. */
+/* The usage text of `selfattn --help`: the commands and the general
+ * options (each command's own help is generated: cli_help.c). */
 extern const char cli_usage[];
 
 /* Prints "selfattn: FILE[:LINE:COL]: message" (file may be NULL) and
  * returns the exit code for err's status. */
 int cli_fail(const char *file, const sa_error *err);
 
-/* Prints "selfattn: message" and a pointer to --help; returns EX_USAGE. */
+/* Prints "selfattn: message" and a pointer to --help (the command's, see
+ * cli_set_command); returns EX_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The commands, as bits of a mask. */
 enum { CLI_RUN = 1, CLI_BATCH = 2, CLI_INIT = 4, CLI_INSPECT = 8, CLI_PLOT = 16,
        CLI_COMPLETION = 32 };
+#define CLI_COMMANDS 6  /* how many: CLI_COMPLETION is 1 << (CLI_COMMANDS - 1) */
+
+/* The name of command (one CLI_ bit): "run", ...; NULL for anything else. */
+const char *cli_command_name(unsigned command);
+
+/* The command being run (one CLI_ bit), set by main before the command
+ * parses anything, or 0 (the default) outside any command.  In run, usage
+ * errors point to `selfattn run --help` and cli_help() prints run's help
+ * rather than the overview. */
+void cli_set_command(unsigned command);
+unsigned cli_command(void);
 
 /* The code of an option without a short name (those with one have it). */
 enum {
@@ -45,7 +58,7 @@ typedef struct {
     int code;            /* what a command's take() receives */
     const char *value;   /* the value's name in help, or NULL for a flag */
     unsigned commands;   /* the CLI_ bits of the commands that take it */
-    const char *help;    /* one line of help */
+    const char *help;    /* its help, a phrase: each command's --help wraps it */
 } cli_option;
 
 /* The table of every option; *count entries. */
@@ -60,10 +73,6 @@ int cli_parse_command(int argc, char **argv, unsigned command,
                       bool (*take)(void *ctx, int code, const char *arg),
                       void *ctx);
 
-/* After getopt_long returned c (':' or '?'), prints the usage error for the
- * option at argv[optind - 1] (or optopt) and returns EX_USAGE. */
-int cli_bad_option(int c, char **argv);
-
 /* Prints "selfattn: warning: message". */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -73,11 +82,42 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Prints "selfattn: message" (--stats, notes). */
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints the usage text (--help) and returns the exit code. */
+/* Prints the help of the command being run (cli_set_command), or the
+ * overview outside any command, on stdout; returns the exit code. */
 int cli_help(void);
 
-/* Prints the pointer to --help that follows a usage error. */
+/* Prints the help of command (one CLI_ bit) on fp: its usage lines, a few
+ * words on what it does, its options as the option table gives them, and
+ * where the manual says more. */
+void cli_command_help(FILE *fp, unsigned command);
+
+/* Prints the pointer to --help that follows a usage error: "Try 'selfattn
+ * run --help' ..." in a command, "Try 'selfattn --help' ..." outside. */
 void cli_help_hint(void);
+
+/* Did you mean: the name of names (count) closest to typed (typed_len
+ * bytes) when it is close enough to be what was meant (an edit distance
+ * of at most about a third of the shorter length; see cli_suggest.c), else
+ * the only name typed begins (2 letters or more), else NULL. */
+const char *cli_suggest(const char *typed, size_t typed_len,
+                        const char *const *names, size_t count);
+
+/* The optimal string alignment distance (Damerau-Levenshtein with swaps
+ * of neighbours) between a and b, letters compared without case;
+ * (size_t)-1 when either is longer than 64 bytes. */
+size_t cli_edit_distance(const char *a, size_t a_len, const char *b,
+                         size_t b_len);
+
+/* Writes "a, b or c" of names (count) into buf (size). */
+void cli_choices_text(char *buf, size_t size, const char *const *names,
+                      size_t count);
+
+/* Writes "OPTION ARG: expected a, b or c; did you mean 'b'?" into buf
+ * (size), the suggestion only when one is close (cli_suggest); arg is len
+ * bytes, quoted when empty or with blanks. */
+void cli_choice_message(char *buf, size_t size, const char *option,
+                        const char *arg, size_t len, const char *const *names,
+                        size_t count);
 
 /* Writes messages gathered elsewhere (whole lines) as they are. */
 void cli_write_messages(const char *text, size_t len);
@@ -111,6 +151,10 @@ bool cli_parse_u64(uint64_t *out, const char *option, const char *arg);
  * "MB" are read as M too). */
 bool cli_parse_bytes(size_t *out, const char *option, const char *arg);
 bool cli_parse_float(float *out, const char *option, const char *arg);
+/* One of the NULL-terminated names: *index is its position; otherwise
+ * cli_choice_message's usage error. */
+bool cli_parse_choice(int *index, const char *option, const char *arg,
+                      const char *const *names);
 
 /* An output written atomically: a temporary file beside the target,
  * renamed over it only when everything was written (see output.c for

@@ -1,6 +1,7 @@
 /* cli_options.c — every option of every command, in one table: its names,
- * its value, the commands that take it and its line of help; and the
- * parsing of a command's argv against it (getopt_long underneath). */
+ * its value, the commands that take it and its help; and the parsing of a
+ * command's argv against it (getopt_long underneath), with a "did you
+ * mean" for an unknown long option. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,49 +12,56 @@
 #define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT)
 #define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT)
 
+/* An option whose help (or values) differs between commands has a row per
+ * meaning, with the same names and code: --format, --mask.  Each command's
+ * --help lists its rows in this order (cli_help.c), wrapping the help. */
 static const cli_option options[] = {
     /* what to compute with */
-    {"weights", 'w', 'w', "FILE", RUNS, "weights: JSON, .npz, .safetensors, or a checkpoint"},
+    {"weights", 'w', 'w', "FILE", RUNS, "weights as a JSON object: Wq (d x H*dh), Wk, Wv (d_ctx x G*dh), optional Wo (H*dh x d_out) and biases bq, bk, bv, bo; or a torch nn.MultiheadAttention state dict; as JSON, .npz or .safetensors; or a GPT-2 or BERT checkpoint"},
     {"layer", 0, OPT_LAYER, "N", RUNS, "the layer of a GPT-2 or BERT checkpoint (default 0)"},
-    {"seed", 0, OPT_SEED, "N", RUNS | CLI_INIT, "seed of generated weights (default 0)"},
+    {"seed", 0, OPT_SEED, "N", RUNS | CLI_INIT, "generate the weights from seed N (default 0)"},
     {"d-model", 0, OPT_D_MODEL, "D", CLI_INIT, "input width d (required)"},
     {"d-context", 0, OPT_D_CONTEXT, "N", CLI_INIT, "width of the key/value input (default d)"},
     {"d-head", 0, OPT_D_HEAD, "N", RUNS | CLI_INIT, "head width of generated weights (default d / heads)"},
-    {"out-proj", 0, OPT_OUT_PROJ, NULL, RUNS | CLI_INIT, "generate an output projection Wo"},
-    {"heads", 'H', 'H', "N", RUNS | CLI_INIT, "number of heads (default 1)"},
-    {"kv-heads", 0, OPT_KV_HEADS, "G", RUNS | CLI_INIT, "key/value heads (default H); divides H"},
-    {"context", 0, OPT_CONTEXT, "FILE", RUNS, "cross-attention: keys and values from FILE"},
+    {"out-proj", 0, OPT_OUT_PROJ, NULL, RUNS | CLI_INIT, "generate an output projection Wo (d_out = d)"},
+    {"heads", 'H', 'H', "N", RUNS | CLI_INIT, "number of heads (default 1); must divide the columns of Wq (d for generated weights, unless --d-head)"},
+    {"kv-heads", 0, OPT_KV_HEADS, "G", RUNS | CLI_INIT, "key/value heads (default H; 1 = multi-query); divides H"},
+    {"context", 0, OPT_CONTEXT, "FILE", RUNS, "cross-attention: keys and values from FILE's m rows"},
     /* the scores */
     {"scale", 0, OPT_SCALE, "X", RUNS, "multiply q.k by X (default 1/sqrt(dh))"},
     {"pos", 0, OPT_POS, "sinusoidal", RUNS, "add sinusoidal positions to the input rows"},
     {"rope", 0, OPT_ROPE, NULL, RUNS, "rotary positions on q and k"},
     {"rope-base", 0, OPT_ROPE_BASE, "B", RUNS, "RoPE base (default 10000); implies --rope"},
-    {"rope-style", 0, OPT_ROPE_STYLE, "S", RUNS, "roformer (default) or neox; implies --rope"},
-    {"softcap", 0, OPT_SOFTCAP, "C", RUNS, "scores become C*tanh(scores/C)"},
-    {"alibi", 0, OPT_ALIBI, NULL, RUNS, "add -m_h*|i-j| to head h's scores"},
-    {"bias", 0, OPT_BIAS, "FILE", RUNS, "add an n x m (or H x n x m) matrix to the scores"},
-    {"causal", 0, OPT_CAUSAL, NULL, RUNS, "query i sees only keys j <= i"},
+    {"rope-style", 0, OPT_ROPE_STYLE, "S", RUNS, "roformer (pairs 2t, 2t+1; default) or neox (t, t+dh/2); implies --rope"},
+    {"softcap", 0, OPT_SOFTCAP, "C", RUNS, "scores become C*tanh(scores/C); C > 0"},
+    {"alibi", 0, OPT_ALIBI, NULL, RUNS, "add -m_h*|i-j| to head h's scores (ALiBi slopes)"},
+    {"bias", 0, OPT_BIAS, "FILE", RUNS, "add an n x m (or H x n x m, JSON or .npy) matrix to the scores"},
+    {"causal", 0, OPT_CAUSAL, NULL, RUNS, "query i sees only keys j <= i (not with --context)"},
     {"window", 0, OPT_WINDOW, "W", RUNS, "query i sees only keys j with |i-j| <= W"},
-    {"mask", 0, OPT_MASK, "FILE", RUNS | CLI_PLOT, "n x m matrix of 0/1; 1 = may attend"},
-    {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "hatch the cells of the mask file the result names"},
-    {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key: zero or nan"},
+    {"mask", 0, OPT_MASK, "FILE", RUNS, "n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend"},
+    {"mask", 0, OPT_MASK, "FILE", CLI_PLOT, "hatch the cells this 0/1 mask hid (the run's --mask)"},
+    {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "reuse the mask file the result names (regular files only)"},
+    {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key gets zero (default) or nan"},
     /* what to print, and how */
-    {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps"},
-    {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "the weights averaged over heads"},
+    {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps (default output)"},
+    {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "print the weights averaged over heads (needs weights)"},
     {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1)"},
-    {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights, or scores or softmax from steps"},
-    {"format", 'f', 'f', "FMT", ALL, "the output format"},
-    {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically"},
-    {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9"},
-    {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto, always or never"},
-    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale starts at X"},
-    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale ends at X"},
+    {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights (default), or scores or softmax from steps"},
+    {"format", 'f', 'f', "FMT", CLI_RUN, "json (default), table, csv, npy (one array), npz, svg (weights as heatmaps) or heatmap (terminal)"},
+    {"format", 'f', 'f', "FMT", CLI_BATCH, "json, the one format of batch (JSON Lines)"},
+    {"format", 'f', 'f', "FMT", CLI_INSPECT, "json (default) or table"},
+    {"format", 'f', 'f', "FMT", CLI_PLOT, "svg (default) or heatmap (terminal)"},
+    {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically instead of stdout"},
+    {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9 (default 4)"},
+    {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto (default: on a terminal, NO_COLOR unset or empty, TERM not dumb), always or never"},
+    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale starts at X (values below are drawn as X)"},
+    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale ends at X (values above are drawn as X)"},
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},
-    {"stats", 0, OPT_STATS, NULL, CLI_RUN, "time, GFLOP/s and peak memory on standard error"},
-    {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel"},
+    {"stats", 0, OPT_STATS, NULL, CLI_RUN, "print time per phase, GFLOP/s and peak memory on stderr"},
+    {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel (default 1); order is kept"},
     {"quiet", 0, OPT_QUIET, NULL, CLI_BATCH, "no progress line on a terminal"},
-    {"max-input", 0, OPT_MAX_INPUT, "SIZE", READS, "refuse a text input or batch line larger than SIZE (default 1G)"},
-    {"help", 'h', 'h', NULL, ALL, "print the help and exit"},
+    {"max-input", 0, OPT_MAX_INPUT, "SIZE", READS, "refuse a text input, stream or batch line larger than SIZE (default 1G; K, M, G or T)"},
+    {"help", 'h', 'h', NULL, ALL | CLI_COMPLETION, "print this help and exit"},
 };
 
 #define COUNT (sizeof options / sizeof options[0])
@@ -65,17 +73,22 @@ const cli_option *cli_options(size_t *count)
 }
 
 /* The getopt tables of command: longs (COUNT + 1 entries) has every
- * command's options, so that one of another command is named as such;
- * shorts has command's. */
+ * command's options, each name once, so that one of another command is
+ * named as such; shorts has command's. */
 static void getopt_tables(struct option *longs, char *shorts, unsigned command)
 {
     size_t k = 0, s = 0;
     shorts[s++] = ':';
     for (size_t i = 0; i < COUNT; i++) {
         const cli_option *o = &options[i];
-        longs[k++] = (struct option){o->name, o->value ? required_argument
-                                                       : no_argument, NULL, o->code};
-        if (o->short_name && (o->commands & command)) {
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = strcmp(longs[j].name, o->name) == 0;
+        if (!seen)
+            longs[k++] = (struct option){o->name, o->value ? required_argument
+                                                           : no_argument, NULL, o->code};
+        if (o->short_name && (o->commands & command) &&
+            !memchr(shorts, o->short_name, s)) {
             shorts[s++] = o->short_name;
             if (o->value)
                 shorts[s++] = ':';
@@ -83,18 +96,6 @@ static void getopt_tables(struct option *longs, char *shorts, unsigned command)
     }
     longs[k] = (struct option){NULL, 0, NULL, 0};
     shorts[s] = '\0';
-}
-
-static const char *const command_names[] = {"run", "batch", "init", "inspect",
-                                            "plot", "completion"};
-
-/* The name of command, one CLI_ bit. */
-static const char *command_name(unsigned command)
-{
-    for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
-        if (command == 1u << i)
-            return command_names[i];
-    return "?";
 }
 
 /* The commands of the mask commands, e.g. "run and batch". */
@@ -105,24 +106,34 @@ static const char *commands_text(unsigned commands)
     for (unsigned bits = commands; bits; bits &= bits - 1)
         total++;
     text[0] = '\0';
-    for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++) {
+    for (unsigned i = 0; i < CLI_COMMANDS; i++) {
         if (!(commands & 1u << i))
             continue;
         const char *sep = count == 0 ? "" : count + 1 == total ? " and " : ", ";
         used += (size_t)snprintf(text + used, sizeof text - used, "%s%s", sep,
-                                 command_names[i]);
+                                 cli_command_name(1u << i));
         count++;
     }
     return text;
 }
 
-/* The option of code. */
-static const cli_option *find(int code)
+/* The commands that take the option of code, in any of its rows. */
+static unsigned commands_of(int code)
+{
+    unsigned commands = 0;
+    for (size_t i = 0; i < COUNT; i++)
+        if (options[i].code == code)
+            commands |= options[i].commands;
+    return commands;
+}
+
+/* The name of the option of code. */
+static const char *name_of(int code)
 {
     for (size_t i = 0; i < COUNT; i++)
         if (options[i].code == code)
-            return &options[i];
-    return &options[COUNT - 1];  /* not reached: getopt gives table codes */
+            return options[i].name;
+    return "?";  /* not reached: getopt gives table codes */
 }
 
 /* The code a short option c stands for in command. */
@@ -132,6 +143,58 @@ static int short_code(int c, unsigned command)
         if (options[i].short_name == c && (options[i].commands & command))
             return options[i].code;
     return c;
+}
+
+/* "unknown option '--casual'; did you mean '--causal'?": the closest long
+ * option of command (not of another one), when one is close.  getopt
+ * takes an abbreviation of one option but not one of several (of any
+ * command): the options of command it abbreviates are proposed first. */
+static int unknown_long_option(const char *arg, unsigned command)
+{
+    const char *names[COUNT], *prefixed[COUNT];
+    size_t count = 0, matches = 0;
+    const char *typed = arg + 2;
+    size_t len = strcspn(typed, "=");
+    for (size_t i = 0; i < COUNT; i++) {
+        if (!(options[i].commands & command) ||
+            (count && strcmp(names[count - 1], options[i].name) == 0))
+            continue;
+        names[count++] = options[i].name;
+        if (len >= 2 && strncmp(options[i].name, typed, len) == 0)
+            prefixed[matches++] = options[i].name;
+    }
+    if (matches >= 2) {
+        char list[512];
+        size_t used = 0;
+        for (size_t i = 0; i < matches && used < sizeof list; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s--%s",
+                                     i == 0 ? "" : i + 1 == matches ? " or " : ", ",
+                                     prefixed[i]);
+        return cli_usage_error("option '%.*s' is ambiguous; did you mean %s?",
+                               (int)(len + 2), arg, list);
+    }
+    const char *close = matches ? prefixed[0] : cli_suggest(typed, len, names, count);
+    if (close)
+        return cli_usage_error("unknown option '%s'; did you mean '--%s'?",
+                               arg, close);
+    return cli_usage_error("unknown option '%s'", arg);
+}
+
+/* After getopt_long returned c (':' or '?'), prints the usage error for the
+ * option at argv[optind - 1] (or optopt) and returns EX_USAGE. */
+static int bad_option(int c, char **argv, unsigned command)
+{
+    const char *arg = argv[optind - 1];
+    bool is_long = arg[0] == '-' && arg[1] == '-';
+    if (c == ':')
+        return is_long ? cli_usage_error("option '%s' needs a value", arg)
+                       : cli_usage_error("option '-%c' needs a value", optopt);
+    if (is_long && optopt != 0)  /* a known flag given "=value" */
+        return cli_usage_error("option '%.*s' takes no value",
+                               (int)strcspn(arg, "="), arg);
+    if (is_long)
+        return unknown_long_option(arg, command);
+    return cli_usage_error("unknown option '-%c'", optopt);
 }
 
 int cli_parse_command(int argc, char **argv, unsigned command,
@@ -146,14 +209,14 @@ int cli_parse_command(int argc, char **argv, unsigned command,
     optind = 1;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         if (c == ':' || c == '?')
-            return cli_bad_option(c, argv);
+            return bad_option(c, argv, command);
         c = short_code(c, command);
         if (c == 'h')
             return -1;
-        const cli_option *o = find(c);
-        if (!(o->commands & command))
-            return cli_usage_error("--%s is an option of %s, not %s", o->name,
-                                   commands_text(o->commands), command_name(command));
+        if (!(commands_of(c) & command))
+            return cli_usage_error("--%s is an option of %s, not %s", name_of(c),
+                                   commands_text(commands_of(c)),
+                                   cli_command_name(command));
         if (c == OPT_MAX_INPUT) {  // every reading command's, the same way
             size_t limit;
             if (!cli_parse_bytes(&limit, "--max-input", optarg))
@@ -166,4 +229,3 @@ int cli_parse_command(int argc, char **argv, unsigned command,
     }
     return 0;
 }
-

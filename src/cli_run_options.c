@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "format.h"
 
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
 {
+    static const char *const items[] = {"output", "weights", "steps"};
     o->print_output = o->print_weights = o->print_steps = false;
     const char *p = arg;
     for (;;) {
@@ -20,32 +22,15 @@ static bool parse_print(run_options *o, const char *arg)
         else if (len == 5 && strncmp(p, "steps", len) == 0)
             o->print_steps = true;
         else {
-            cli_usage_error("--print: '%.*s' is not one of output, weights, "
-                            "steps", (int)len, p);
+            char text[512];
+            cli_choice_message(text, sizeof text, "--print", p, len, items, 3);
+            cli_usage_error("%s", text);
             return false;
         }
         if (p[len] == '\0')
             return true;
         p += len + 1;
     }
-}
-
-/* Sets *index to the position of arg in the NULL-terminated names, or
- * prints a usage error listing them. */
-static bool parse_choice(int *index, const char *option, const char *arg,
-                         const char *const *names)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(arg, names[i]) == 0) {
-            *index = i;
-            return true;
-        }
-    char list[128] = "";
-    for (int i = 0; names[i]; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                 i ? ", " : "", names[i]);
-    cli_usage_error("%s: '%s' is not one of %s", option, arg, list);
-    return false;
 }
 
 
@@ -106,14 +91,14 @@ static bool take_score_option(run_options *o, int c, const char *arg)
         return true;
     case OPT_POS:
         o->pos_sinusoidal = true;
-        return parse_choice(&choice, "--pos", arg, positions);
+        return cli_parse_choice(&choice, "--pos", arg, positions);
     case OPT_ROPE: o->rope = true; return true;
     case OPT_ROPE_BASE:
         o->rope = true;
         return parse_above(&o->rope_base, "--rope-base", arg, 1.0f, "greater than 1");
     case OPT_ROPE_STYLE:
         o->rope = true;
-        if (!parse_choice(&choice, "--rope-style", arg, styles))
+        if (!cli_parse_choice(&choice, "--rope-style", arg, styles))
             return false;
         o->rope_neox = choice == 1;
         return true;
@@ -128,7 +113,7 @@ static bool take_score_option(run_options *o, int c, const char *arg)
         return true;
     case OPT_MASK: o->mask = arg; return true;
     case OPT_MASKED_ROWS:
-        if (!parse_choice(&choice, "--masked-rows", arg, masked_rows))
+        if (!cli_parse_choice(&choice, "--masked-rows", arg, masked_rows))
             return false;
         o->masked_rows_nan = choice == 1;
         return true;
@@ -148,7 +133,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
         return parse_print(o, arg);
     case OPT_AVERAGE: o->average_heads = true; return true;
     case 'f':
-        if (!parse_choice(&choice, "--format", arg, formats))
+        if (!cli_parse_choice(&choice, "--format", arg, formats))
             return false;
         o->format = (out_format)choice;
         return true;
@@ -257,9 +242,12 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     sa_set_io_threads(o->threads);
     if (!o->kv_heads)
         o->kv_heads = o->heads;
-    if (o->heads % o->kv_heads != 0)
-        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
-                               o->kv_heads, o->heads);
+    if (o->heads % o->kv_heads != 0) {
+        char counts[256];
+        sa_format_divisors(counts, sizeof counts, o->heads, o->kv_heads);
+        return cli_usage_error("--kv-heads %zu does not divide --heads %zu: "
+                               "use %s", o->kv_heads, o->heads, counts);
+    }
     return 0;
 }
 

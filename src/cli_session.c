@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "format.h"
 
 /* Reads the file path into *text (the caller frees it).  Returns 0 or an
  * exit code after the message. */
@@ -89,9 +90,13 @@ static sa_status ensure_weights(run_session *s, size_t d, size_t d_ctx,
         return SA_OK;
     size_t d_head = o->d_head;
     if (!d_head) {
-        if (d % o->heads != 0)
+        if (d % o->heads != 0) {
+            char counts[256];
+            sa_format_divisors(counts, sizeof counts, d, o->heads);
             return sa_fail(err, SA_ERR_USAGE, 0, 0, "--heads %zu does not "
-                           "divide d_model %zu; set --d-head", o->heads, d);
+                           "divide d_model %zu: use %s, or set --d-head",
+                           o->heads, d, counts);
+        }
         d_head = d / o->heads;
     }
     sa_status status = sa_weights_generate(&s->weights, d, d_ctx, o->heads,

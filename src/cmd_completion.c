@@ -1,6 +1,7 @@
 /* cmd_completion.c — `selfattn completion bash|zsh`: a script that makes
  * the shell complete commands, options, option values and file names.
  * The option lists here follow --help; a bats test checks they agree. */
+#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -13,7 +14,7 @@ static const char bash_script[] =
 "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 "    local cmd=${COMP_WORDS[1]} opts values\n"
 "    if [[ $COMP_CWORD -eq 1 ]]; then\n"
-"        COMPREPLY=($(compgen -W 'run batch init inspect plot completion --help --version' -- \"$cur\"))\n"
+"        COMPREPLY=($(compgen -W 'run batch init inspect plot completion help --help --version' -- \"$cur\"))\n"
 "        return\n"
 "    fi\n"
 "    case $prev in\n"
@@ -41,6 +42,7 @@ static const char bash_script[] =
 "        --vmin|--vmax)\n"
 "            return ;;\n"
 "        completion) values='bash zsh' ;;\n"
+"        help) [[ $COMP_CWORD -eq 2 ]] && values='run batch init inspect plot completion' ;;\n"
 "    esac\n"
 "    if [[ -n $values ]]; then\n"
 "        COMPREPLY=($(compgen -W \"$values\" -- \"$cur\"))\n"
@@ -59,6 +61,7 @@ static const char bash_script[] =
 "        inspect) opts='--format --max-input --help' ;;\n"
 "        plot) opts='--head --what --format --color --mask --recorded-mask --output\n"
 "                    --max-input --vmin --vmax --help' ;;\n"
+"        help) return ;;\n"
 "    esac\n"
 "    if [[ $cur == -* ]]; then\n"
 "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
@@ -82,6 +85,7 @@ static const char zsh_script[] =
 "        'inspect:what a matrix or weights file holds'\n"
 "        'plot:draw a saved JSON result'\n"
 "        'completion:print a completion script'\n"
+"        'help:the help of selfattn or of a command'\n"
 "    )\n"
 "    if (( CURRENT == 2 )); then\n"
 "        _describe -t commands 'selfattn command' commands\n"
@@ -136,18 +140,31 @@ static const char zsh_script[] =
 "                  '--max-input[largest text input]:size:' \\\n"
 "                  '--vmin[low end of the colour scale]:value:' '--vmax[high end of the colour scale]:value:' \\\n"
 "                  '(-o --output)'{-o,--output}'[output file]:output:_files' '--help[print the usage]' '*:result:_files' ;;\n"
-"        completion) _arguments '1:shell:(bash zsh)' ;;\n"
+"        completion) _arguments '1:shell:(bash zsh)' '--help[print the usage]' ;;\n"
+"        help) _arguments '1:command:(run batch init inspect plot completion)' ;;\n"
 "    esac\n"
 "}\n"
 "\n"
 "_selfattn \"$@\"\n";
 
+/* completion takes no option but --help. */
+static bool take_nothing(void *ctx, int code, const char *arg)
+{
+    (void)ctx, (void)code, (void)arg;
+    return false;  /* not reached: cli_parse_command takes only --help */
+}
+
 int cmd_completion(int argc, char **argv)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-        return cli_help();
-    if (argc != 2 || (strcmp(argv[1], "bash") != 0 && strcmp(argv[1], "zsh") != 0))
+    static const char *const shells[] = {"bash", "zsh", NULL};
+    int code = cli_parse_command(argc, argv, CLI_COMPLETION, take_nothing, NULL);
+    if (code)
+        return code == -1 ? cli_help() : code;
+    if (optind + 1 != argc)
         return cli_usage_error("completion: bash or zsh expected");
-    fputs(strcmp(argv[1], "bash") == 0 ? bash_script : zsh_script, stdout);
+    int shell;
+    if (!cli_parse_choice(&shell, "completion", argv[optind], shells))
+        return EX_USAGE;
+    fputs(shell == 0 ? bash_script : zsh_script, stdout);
     return cli_close_stdout();
 }

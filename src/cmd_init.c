@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "format.h"
 
 /* What init generates. */
 typedef struct {
@@ -48,15 +49,21 @@ static int parse_options(init_options *o, int argc, char **argv)
         return cli_usage_error("init: --d-model is required");
     if (!o->kv_heads)
         o->kv_heads = o->heads;
-    if (o->heads % o->kv_heads != 0)
-        return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
-                               o->kv_heads, o->heads);
+    char counts[256];  /* what would work */
+    if (o->heads % o->kv_heads != 0) {
+        sa_format_divisors(counts, sizeof counts, o->heads, o->kv_heads);
+        return cli_usage_error("--kv-heads %zu does not divide --heads %zu: "
+                               "use %s", o->kv_heads, o->heads, counts);
+    }
     if (!o->d_context)
         o->d_context = o->d_model;
     if (!o->d_head) {
-        if (o->d_model % o->heads != 0)
-            return cli_usage_error("--heads %zu does not divide --d-model %zu; "
-                                   "set --d-head", o->heads, o->d_model);
+        if (o->d_model % o->heads != 0) {
+            sa_format_divisors(counts, sizeof counts, o->d_model, o->heads);
+            return cli_usage_error("--heads %zu does not divide --d-model %zu: "
+                                   "use %s, or set --d-head", o->heads,
+                                   o->d_model, counts);
+        }
         o->d_head = o->d_model / o->heads;
     }
     return 0;

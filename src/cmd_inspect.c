@@ -108,13 +108,13 @@ static void print_tensors(FILE *out, const char *path, sa_file_kind kind,
 /* -f json|table. */
 static bool take_format(void *ctx, int c, const char *arg)
 {
+    static const char *const formats[] = {"json", "table", NULL};
     bool *table = ctx;
+    int choice;
     (void)c;
-    if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
-        cli_usage_error("--format: '%s' is not one of json, table (for inspect)", arg);
+    if (!cli_parse_choice(&choice, "--format", arg, formats))
         return false;
-    }
-    *table = strcmp(arg, "table") == 0;
+    *table = choice == 1;
     return true;
 }
 

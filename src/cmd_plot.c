@@ -24,22 +24,21 @@ typedef struct {
 /* Handles one option; false after a usage error. */
 static bool take_option(void *ctx, int c, const char *arg)
 {
+    static const char *const whats[] = {"weights", "scores", "softmax", NULL};
+    static const char *const formats[] = {"svg", "heatmap", NULL};
     plot_options *o = ctx;
+    int choice;
     switch (c) {
     case OPT_HEAD: return cli_parse_size(&o->head, "--head", arg, 1, CLI_MAX_HEADS);
     case OPT_WHAT:
-        if (strcmp(arg, "weights") && strcmp(arg, "scores") && strcmp(arg, "softmax")) {
-            cli_usage_error("--what: '%s' is not one of weights, scores, softmax", arg);
+        if (!cli_parse_choice(&choice, "--what", arg, whats))
             return false;
-        }
-        o->what = arg;
+        o->what = whats[choice];
         return true;
     case 'f':
-        if (strcmp(arg, "svg") && strcmp(arg, "heatmap")) {
-            cli_usage_error("--format: '%s' is not one of svg, heatmap (for plot)", arg);
+        if (!cli_parse_choice(&choice, "--format", arg, formats))
             return false;
-        }
-        o->svg = strcmp(arg, "svg") == 0;
+        o->svg = choice == 0;
         return true;
     case OPT_COLOR: return cli_parse_color(&o->color, arg);
     case OPT_VMIN: case OPT_VMAX: return cli_parse_limit(&o->limits, c, arg);

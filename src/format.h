@@ -22,6 +22,11 @@ sa_status sa_npy_encode(unsigned char **bytes, size_t *len, const float *data,
 /* Writes "3 x 4 x 5" (or "scalar" for no dimensions) into buf (size). */
 void sa_format_shape(char *buf, size_t size, size_t ndim, const size_t *shape);
 
+/* The head counts that divide a width n, for messages: "1, 2, 3 or 6"
+ * into buf (size).  With more than 24 divisors, the 24 nearest near
+ * (ascending, after "one of the 240 divisors of 720720, such as "). */
+void sa_format_divisors(char *buf, size_t size, size_t n, size_t near);
+
 /* SA_OK, or SA_ERR_IO naming the error if the stream has one. */
 sa_status sa_stream_status(FILE *out, sa_error *err);
 

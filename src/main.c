@@ -10,98 +10,83 @@ const char cli_usage[] =
 "Usage: selfattn run [OPTIONS] INPUT       compute attention on INPUT\n"
 "       selfattn batch [OPTIONS] FILE|-    one sequence per JSON line\n"
 "       selfattn init --d-model D [OPTIONS] write generated weights as JSON\n"
-"       selfattn inspect [-f json|table] FILE   what a file holds\n"
+"       selfattn inspect [OPTIONS] FILE|-  what a file holds\n"
 "       selfattn plot [OPTIONS] FILE|-     draw a saved JSON result of run\n"
-"       selfattn completion bash|zsh      print a shell completion script\n"
+"       selfattn completion bash|zsh       print a shell completion script\n"
+"       selfattn help [COMMAND]            this help, or COMMAND's options\n"
 "       selfattn --help | --version\n"
 "\n"
 "INPUT is an n x d matrix of token embeddings, a file or - for stdin: JSON\n"
 "([[...], ...] or {\"tokens\": [...], \"embeddings\": [[...], ...]}), CSV or\n"
 "a 2-D .npy array.\n"
 "\n"
-"Options of run:\n"
-"  -w, --weights FILE   weights as a JSON object: Wq (d x H*dh), Wk, Wv (d_ctx x\n"
-"                       G*dh), optional Wo (H*dh x d_out) and biases bq, bk, bv,\n"
-"                       bo; or a torch nn.MultiheadAttention state dict; as\n"
-"                       JSON, .npz or .safetensors; or a GPT-2 or BERT checkpoint\n"
-"      --layer N        the layer of a GPT-2 or BERT checkpoint (default 0)\n"
-"      --seed N         without --weights: generate weights from seed N (default 0)\n"
-"      --d-head N       head width of generated weights (default d / heads)\n"
-"      --out-proj       generate an output projection Wo (d_out = d)\n"
-"  -H, --heads N        number of heads (default 1); must divide the columns\n"
-"                       of Wq (of d for generated weights without --d-head)\n"
-"      --kv-heads G     key/value heads (default H; 1 = multi-query); divides H\n"
-"      --context FILE   cross-attention: keys and values from FILE's m rows\n"
-"      --scale X        multiply q.k by X (default 1/sqrt(dh))\n"
-"      --pos sinusoidal add sinusoidal positions to the input rows\n"
-"      --rope           rotary positions on q and k\n"
-"      --rope-base B    RoPE base (default 10000); implies --rope\n"
-"      --rope-style S   roformer (pairs 2t, 2t+1; default) or neox (t, t+dh/2);\n"
-"                       implies --rope\n"
-"      --softcap C      scores become C*tanh(scores/C); C > 0\n"
-"      --alibi          add -m_h*|i-j| to head h's scores (ALiBi slopes)\n"
-"      --bias FILE      add an n x m (or H x n x m, JSON or .npy) matrix to the\n"
-"                       scores\n"
-"      --causal         query i sees only keys j <= i (not with --context)\n"
-"      --window W       query i sees only keys j with |i-j| <= W\n"
-"      --mask FILE      n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend\n"
-"      --masked-rows R  a query with no visible key gets zero (default) or nan\n"
-"  -p, --print LIST     comma list of output, weights, steps (default output)\n"
-"      --average-heads  print the weights averaged over heads (needs weights)\n"
-"  -f, --format FMT     json (default), table, csv, npy (one array), npz, svg\n"
-"                       (weights as heatmaps; -o FILE) or heatmap (terminal)\n"
-"  -o, --output FILE    write to FILE atomically instead of stdout\n"
-"      --digits N       decimals in the table format, 0 to 9 (default 4)\n"
-"  -t, --threads N      threads (default: OPENBLAS_NUM_THREADS, else all cores)\n"
-"      --stats          print time per phase, GFLOP/s and peak memory on stderr\n"
-"      --max-input SIZE refuse a text input, stream or batch line over SIZE\n"
-"                       (default 1G; K, M, G, T; inspect and plot take it too)\n"
-"      --color WHEN     auto (default: on a terminal, NO_COLOR unset or empty,\n"
-"                       TERM not dumb), always or never; heatmap and table\n"
-"      --vmin X         svg and heatmap: the colour scale starts at X (default:\n"
-"                       from the data); values beyond an end get its colour\n"
-"      --vmax X         the colour scale ends at X; --vmin 0 --vmax 1 draws the\n"
-"                       weights of any run on the same scale\n"
+"Each command's options: selfattn COMMAND --help (or selfattn help COMMAND).\n"
 "\n"
-"Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
-"(causal and window and --mask) -> softmax -> . v\n"
-"\n"
-"Options of batch: those of run but --stats, --vmin and --vmax, and\n"
-"      --jobs N         run N lines in parallel (default 1); order is kept\n"
-"      --quiet          no progress line on a terminal\n"
-"\n"
-"Options of inspect:\n"
-"  -f, --format FMT     json (default) or table\n"
-"      --max-input SIZE as for run\n"
-"\n"
-"Options of plot:\n"
-"  -H, --head N         draw head N only (from 1)\n"
-"      --what W         weights (default), or scores or softmax from steps\n"
-"  -f, --format FMT     svg (default) or heatmap\n"
-"      --color WHEN     as for run\n"
-"      --vmin X         the colour scale starts at X, as for run\n"
-"      --vmax X         the colour scale ends at X, as for run\n"
-"      --mask FILE      hatch the cells this 0/1 mask hid (the run's --mask)\n"
-"      --recorded-mask  reuse the mask file the result names (regular files only)\n"
-"      --max-input SIZE as for run\n"
-"  -o, --output FILE    write to FILE atomically instead of stdout\n"
-"\n"
-"Options of init:\n"
-"      --d-model D      input width d (required)\n"
-"      --d-context N    width of the key/value input (default d)\n"
-"  -H, --heads N        number of heads (default 1)\n"
-"      --kv-heads G     key/value heads (default H)\n"
-"      --d-head N       head width (default d / heads)\n"
-"      --seed N         seed of the generator (default 0)\n"
-"      --out-proj       also generate Wo\n"
-"  -o, --output FILE    write to FILE atomically instead of stdout\n"
-"\n"
+"General options:\n"
 "  -h, --help           print this help and exit\n"
 "      --version        print the version and exit\n"
 "\n"
 "Exit status: 0 success, 64 usage, 65 bad data, 66 input missing, 70 internal\n"
 "error, 71 out of memory, 73 output cannot be created, 74 read/write error.\n"
 "See selfattn(1) for the formats, the JSON output and examples.\n";
+
+/* The commands, in the order of their CLI_ bits. */
+static int (*const commands[CLI_COMMANDS])(int, char **) = {
+    cmd_run, cmd_batch, cmd_init, cmd_inspect, cmd_plot, cmd_completion,
+};
+
+/* The index of the command called name (its CLI_ bit is 1 << index), or
+ * -1. */
+static int find_command(const char *name)
+{
+    for (int i = 0; i < CLI_COMMANDS; i++)
+        if (strcmp(name, cli_command_name(1u << i)) == 0)
+            return i;
+    return -1;
+}
+
+/* "unknown command 'rnu' (run, ...); did you mean 'run'?" (after "help: "
+ * for `selfattn help rnu`, where help itself is not proposed). */
+static int unknown_command(const char *name, bool in_help)
+{
+    const char *names[CLI_COMMANDS + 1];
+    for (unsigned i = 0; i < CLI_COMMANDS; i++)
+        names[i] = cli_command_name(1u << i);
+    names[CLI_COMMANDS] = "help";
+    const char *close = cli_suggest(name, strlen(name), names,
+                                    CLI_COMMANDS + !in_help);
+    return cli_usage_error("%sunknown command '%s' (run, batch, init, inspect, "
+                           "plot or completion)%s%s%s", in_help ? "help: " : "",
+                           name, close ? "; did you mean '" : "",
+                           close ? close : "", close ? "'?" : "");
+}
+
+/* An option before any command: only --help and --version are. */
+static int unknown_option(const char *arg)
+{
+    static const char *const names[] = {"help", "version"};
+    const char *close = NULL;
+    if (arg[1] == '-')
+        close = cli_suggest(arg + 2, strcspn(arg + 2, "="), names, 2);
+    if (close)
+        return cli_usage_error("unknown option '%s'; did you mean '--%s'?", arg,
+                               close);
+    return cli_usage_error("unknown option '%s'", arg);
+}
+
+/* `selfattn help [COMMAND]`: the overview, or the help of COMMAND. */
+static int help(int argc, char **argv)
+{
+    if (argc > 2)
+        return cli_usage_error("help: one COMMAND expected, got '%s' too", argv[2]);
+    if (argc == 1 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cli_help();
+    int command = find_command(argv[1]);
+    if (command < 0)
+        return unknown_command(argv[1], true);
+    cli_set_command(1u << command);
+    return cli_help();
+}
 
 /* OpenBLAS's own thread pool, started when the library loads, spins on
  * the cores for a while even when never used; selfattn runs BLAS from its
@@ -124,22 +109,21 @@ int main(int argc, char **argv)
         return cli_error(EX_USAGE, "SELFATTN_KERNELS: %s", err.message);
     if (argc < 2)
         return cli_usage_error("missing command (run, batch, init, inspect, plot or completion)");
-    static const struct { const char *name; int (*run)(int, char **); } commands[] = {
-        {"run", cmd_run}, {"batch", cmd_batch}, {"init", cmd_init},
-        {"inspect", cmd_inspect}, {"plot", cmd_plot}, {"completion", cmd_completion},
-    };
     const char *cmd = argv[1];
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "help") == 0)
+    int command = find_command(cmd);
+    if (command >= 0) {
+        cli_set_command(1u << command);
+        return commands[command](argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "help") == 0)
+        return help(argc - 1, argv + 1);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return cli_help();
     if (strcmp(cmd, "--version") == 0) {
         printf("selfattn %s\n", sa_version());
         return cli_close_stdout();
     }
     if (cmd[0] == '-')
-        return cli_usage_error("unknown option '%s'", cmd);
-    return cli_usage_error("unknown command '%s' (run, batch, init, inspect, plot or completion)", cmd);
+        return unknown_option(cmd);
+    return unknown_command(cmd, false);
 }

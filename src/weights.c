@@ -100,20 +100,32 @@ sa_status sa_weights_check(const sa_weights *w, size_t d, size_t d_ctx,
                        "expects %zu", source, d_ctx, w->d_kv_in, w->d_kv,
                        w->d_kv_in);
     }
-    if (heads == 0 || w->d_proj % heads != 0)
+    char counts[256];  /* what would work */
+    if (heads == 0 || w->d_proj % heads != 0) {
+        sa_format_divisors(counts, sizeof counts, w->d_proj, heads);
         return sa_fail(err, SA_ERR_USAGE, 0, 0,
-                       "%zu heads do not divide the projected width %zu",
-                       heads, w->d_proj);
-    if (kv_heads == 0 || heads % kv_heads != 0)
+                       "%zu heads do not divide the projected width %zu: use %s",
+                       heads, w->d_proj, counts);
+    }
+    if (kv_heads == 0 || heads % kv_heads != 0) {
+        sa_format_divisors(counts, sizeof counts, heads, kv_heads);
         return sa_fail(err, SA_ERR_USAGE, 0, 0,
-                       "%zu key/value head(s) do not divide %zu heads",
-                       kv_heads, heads);
+                       "%zu key/value head(s) do not divide %zu heads: use %s",
+                       kv_heads, heads, counts);
+    }
     size_t dh = w->d_proj / heads;
-    if (w->d_kv != kv_heads * dh)
+    if (w->d_kv != kv_heads * dh) {
+        /* the key/value heads the width of Wk holds, if they divide heads */
+        size_t fit = w->d_kv % dh == 0 ? w->d_kv / dh : 0;
+        counts[0] = '\0';
+        if (fit && heads % fit == 0)
+            snprintf(counts, sizeof counts, ": use %zu key/value head%s", fit,
+                     fit == 1 ? "" : "s");
         return sa_fail(err, SA_ERR_DATA, 0, 0,
                        "%s has %zu columns but %zu key/value head(s) of width "
-                       "%zu need %zu", torch ? "the key projection" : "Wk",
-                       w->d_kv, kv_heads, dh, kv_heads * dh);
+                       "%zu need %zu%s", torch ? "the key projection" : "Wk",
+                       w->d_kv, kv_heads, dh, kv_heads * dh, counts);
+    }
     return SA_OK;
 }
 

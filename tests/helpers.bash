@@ -66,10 +66,23 @@ assert_error() {
 }
 
 # assert_usage_error MESSAGE: exit 64 with "selfattn: MESSAGE" and the
-# pointer to --help.
+# pointer to the help of the command the last `run` ran ("Try 'selfattn
+# plot --help' ..." after `run selfattn plot ...`), or to --help when its
+# second word is not a command.
 assert_usage_error() {
+    local words command=""
+    read -r -a words <<< "${BATS_RUN_COMMAND:-}"
+    case "${words[1]:-}" in
+        run|batch|init|inspect|plot|completion) command="${words[1]} " ;;
+    esac
     assert_error 64 "selfattn: $1
-Try 'selfattn --help' for more information."
+Try 'selfattn ${command}--help' for more information."
+}
+
+# help_options COMMAND: the long options `selfattn COMMAND --help` lists in
+# its table of options (not those its text mentions), one a line, sorted.
+help_options() {
+    selfattn "$1" --help | sed -n 's/^  \(-., \|    \)--\([a-z][a-z-]*\).*/--\2/p' | sort -u
 }
 
 # assert_no_temp_files DIR: -o left no temporary ".NAME.XXXXXX" file in DIR.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # completion.bats — `selfattn completion bash|zsh`: the scripts load, and
 # bash's completion offers the subcommands, option values, comma lists of
-# --print, file names and every long option --help lists.  (A shell other
+# --print, file names and, for each command, the long options its --help
+# lists (help_options, in tests/helpers.bash).  (A shell other
 # than bash or zsh is a usage error: tests/bad/catalogue.tsv.)
 
 load ../helpers
@@ -22,15 +23,12 @@ complete_words() {
         bash "$BATS_FILE_TMPDIR/selfattn.bash" selfattn "$@"
 }
 
-# help_options [COMMAND]: the long options `selfattn --help` lists (under
-# "Options of COMMAND:" when given), sorted.
-help_options() {
-    selfattn --help |
-        awk -v c="$1" 'c == "" { print; next }
-                       /^Options of / { on = ($3 == c ":") }
-                       /^  -h, --help/ { on = 0 }
-                       on' |
-        grep -oE -- '--[a-z][a-z-]*' | sort -u
+# The long options of every command's --help, sorted.
+all_help_options() {
+    local cmd
+    for cmd in run batch init inspect plot completion; do
+        help_options "$cmd"
+    done | sort -u
 }
 
 @test "completion bash loads in bash and registers _selfattn" {
@@ -41,13 +39,19 @@ help_options() {
 
 @test "completion bash: subcommands" {
     run complete_words ""
-    assert_output "$(printf '%s\n' --help --version batch completion init inspect plot run | sort)"
+    assert_output "$(printf '%s\n' --help --version batch completion help init inspect plot run | sort)"
     run complete_words p
     assert_output "plot"
     run complete_words i
     assert_output $'init\ninspect'
     run complete_words completion ""
     assert_output $'bash\nzsh'
+    run complete_words help ""
+    assert_output "$(printf '%s\n' batch completion init inspect plot run | sort)"
+    run complete_words help in
+    assert_output $'init\ninspect'
+    run complete_words help run ""
+    assert_output ""
 }
 
 @test "completion bash: --format values for run and plot" {
@@ -104,23 +108,19 @@ help_options() {
     assert_output $'alpha.json\nalpine.csv'
 }
 
-@test "completion bash offers every long option of --help, per command" {
+@test "completion bash offers each command the long options of its --help, no more" {
     local cmd
-    for cmd in run init inspect plot; do
-        run comm -23 <({ help_options "$cmd"; echo --help; } | sort) <(complete_words "$cmd" --)
-        assert_output ""
+    for cmd in run batch init inspect plot; do
+        run diff <(help_options "$cmd") <(complete_words "$cmd" --)
+        assert_success
     done
-    # batch: those of run but --stats, --vmin, --vmax, and --jobs, --quiet
-    run diff <({ help_options run | grep -vxE -- "--(stats|vmin|vmax)"; printf '%s\n' --help --jobs --quiet; } | sort) \
-             <(complete_words batch --)
-    assert_success
 }
 
-@test "every long option of --help appears in the bash and zsh scripts" {
-    run comm -23 <(help_options) \
+@test "every long option of each command's --help appears in the bash and zsh scripts" {
+    run comm -23 <(all_help_options) \
         <(grep -oE -- '--[a-z][a-z-]*' "$BATS_FILE_TMPDIR/selfattn.bash" | sort -u)
     assert_output ""
-    run comm -23 <(help_options) \
+    run comm -23 <(all_help_options) \
         <(selfattn completion zsh | grep -oE -- '--[a-z][a-z-]*' | sort -u)
     assert_output ""
 }
