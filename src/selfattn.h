@@ -197,9 +197,49 @@ typedef struct {
     float *data;         /* (shape) row-major float32, owned, or NULL */
 } sa_tensor;
 
+/* ---- what a weights file says about running it ------------------------ */
+
+/* Where a setting of a run came from when the weights gave it, weakest
+ * first: what a checkpoint's layout implies (GPT-2 is causal, BERT is not,
+ * a known model width has its model's heads), a Hugging Face config.json
+ * beside a checkpoint, the file's own config (JSON weights' "config" key,
+ * a safetensors file's __metadata__ entry "selfattn.config"). */
+typedef enum {
+    SA_FROM_NONE, SA_FROM_LAYOUT, SA_FROM_CONFIG_JSON, SA_FROM_CONFIG
+} sa_source;
+
+/* "layout", "config.json", "config"; NULL for SA_FROM_NONE. */
+const char *sa_source_name(sa_source from);
+
+/* The settings a weights file can carry, in the order reports list them. */
+typedef enum {
+    SA_SET_HEADS, SA_SET_KV_HEADS, SA_SET_SCALE, SA_SET_CAUSAL, SA_SET_WINDOW,
+    SA_SET_SOFTCAP, SA_SET_ROPE, SA_SET_COUNT
+} sa_setting;
+
+/* "heads", "kv_heads", "scale", "causal", "window", "softcap", "rope": the
+ * keys of a config, as in the config of a result. */
+const char *sa_setting_name(sa_setting setting);
+
+/* A weights file's settings.  A setting is given when from[it] is not
+ * SA_FROM_NONE; the others' fields are 0.  d_model, d_context and d_head
+ * are only checked against the shapes (0: not given). */
+typedef struct {
+    sa_source from[SA_SET_COUNT];
+    size_t heads, kv_heads;      /* H, G */
+    float scale;
+    bool causal;
+    long window;                 /* >= 0 */
+    float softcap;               /* > 0 */
+    bool rope, rope_neox;        /* rope: rotary positions, of this style */
+    float rope_base;
+    size_t d_model, d_context, d_head;
+} sa_weights_config;
+
 typedef struct {
     sa_tensor *items;    /* (count) */
     size_t count;
+    sa_weights_config config;  /* the file's own config, if it has one */
 } sa_tensor_set;
 
 void sa_tensor_free(sa_tensor *t);
@@ -251,7 +291,9 @@ sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
 
 /* Parses a safetensors file: an 8-byte little-endian header length, a JSON
  * header mapping names to {dtype, shape, data_offsets} (and an optional
- * "__metadata__" of strings), then the byte buffer.  Enforces the format's
+ * "__metadata__" of strings, whose "selfattn.config" entry, if any, is a
+ * config as JSON weights have it, read into set->config), then the byte
+ * buffer.  Enforces the format's
  * rules: the header fits in the file, offsets are within the buffer, each
  * tensor's byte length matches its dtype and shape, and the tensors tile
  * the buffer exactly (no gaps, no overlaps).  Dtypes F32, F64, F16, BF16
@@ -262,7 +304,9 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
                               size_t len, sa_error *err);
 
 /* Parses a JSON object of named arrays (nested arrays of numbers, 1-D or
- * 2-D) into set; keys starting with '_' and the key "config" are skipped. */
+ * 2-D) into set; keys starting with '_' are skipped, and the key "config",
+ * if an object, is read into set->config (sa_weights_config_parse's rules;
+ * a "config" of another type is skipped too). */
 sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
                                size_t len, sa_error *err);
 
@@ -345,6 +389,7 @@ typedef struct {
     float *wo;              /* (P, d_out), or NULL: output = heads concatenated */
     float *bo;              /* (d_out), or NULL */
     sa_convention convention;
+    sa_weights_config config; /* what the file says about running them */
 } sa_weights;
 
 /* Builds weights from named tensors, detecting the layout by name:
@@ -362,6 +407,13 @@ typedef struct {
  * otherwise be silently dropped).  Torch and checkpoint matrices are
  * transposed into the math convention.  Checks that the shapes agree with
  * each other; checking them against the input is sa_weights_check's job.
+ * w->config: a checkpoint's layout gives causal (GPT-2 true, BERT false)
+ * and, for the width of a known model (GPT-2: 768, 1024, 1280, 1600; BERT:
+ * 128, 256, 512, 768, 1024; all with heads of width 64), its heads; the
+ * set's config overrides them.  A config that contradicts the shapes (heads
+ * that do not divide Wq's columns, key/value heads that do not divide the
+ * heads or do not fit Wk's columns, a d_model, d_context or d_head other
+ * than the shapes') is SA_ERR_DATA naming the config's key and both numbers.
  * On failure w is zeroed. */
 sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
                                   long layer, sa_error *err);
@@ -374,6 +426,17 @@ sa_status sa_weights_load(sa_weights *w, const char *name, const char *text,
 /* Parses weights from a JSON object: sa_weights_load for JSON text. */
 sa_status sa_weights_from_json(sa_weights *w, const char *text, size_t len,
                                sa_error *err);
+
+/* Reads a Hugging Face config.json (text) found beside the checkpoint w
+ * came from: its heads (GPT-2's "n_head", BERT's "num_attention_heads")
+ * become w->config's, from SA_FROM_CONFIG_JSON, unless the file's own
+ * config gave them.  A config.json whose "model_type" names another kind
+ * of model, or without that key, changes nothing.  Not a JSON object:
+ * SA_ERR_DATA (with line:col for a syntax error); heads that are not a
+ * positive integer or do not divide the width, or a width ("n_embd",
+ * "hidden_size") other than the checkpoint's: SA_ERR_DATA naming both. */
+sa_status sa_weights_config_from_hf(sa_weights *w, const char *text,
+                                    size_t len, sa_error *err);
 
 /* Generates weights from seed with the project's PRNG (sa_rng): Wq
  * (d_model, heads * d_head), Wk and Wv (d_kv_in, kv_heads * d_head) and, if
