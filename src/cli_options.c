@@ -33,6 +33,7 @@ static const cli_option options[] = {
     {"alibi", 0, OPT_ALIBI, NULL, RUNS, "add -m_h*|i-j| to head h's scores"},
     {"bias", 0, OPT_BIAS, "FILE", RUNS, "add an n x m (or H x n x m) matrix to the scores"},
     {"causal", 0, OPT_CAUSAL, NULL, RUNS, "query i sees only keys j <= i"},
+    {"no-causal", 0, OPT_NO_CAUSAL, NULL, RUNS, "every query sees every key, though the weights say causal"},
     {"window", 0, OPT_WINDOW, "W", RUNS, "query i sees only keys j with |i-j| <= W"},
     {"mask", 0, OPT_MASK, "FILE", RUNS | CLI_PLOT, "n x m matrix of 0/1; 1 = may attend"},
     {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "hatch the cells of the mask file the result names"},
@@ -40,7 +41,7 @@ static const cli_option options[] = {
     /* what to print, and how */
     {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps"},
     {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "the weights averaged over heads"},
-    {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1)"},
+    {"head", 'H', OPT_HEAD, "N", RUNS | CLI_PLOT, "the weights and steps of head N only (from 1)"},
     {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights, or scores or softmax from steps"},
     {"format", 'f', 'f', "FMT", ALL, "the output format"},
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically"},
@@ -139,13 +140,16 @@ int cli_parse_command(int argc, char **argv, unsigned command,
     struct option longs[COUNT + 1];
     char shorts[2 * COUNT + 2];
     getopt_tables(longs, shorts, command);
-    int c;
+    int c, index;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+    while ((index = -1, c = getopt_long(argc, argv, shorts, longs, &index)) != -1) {
         if (c == ':' || c == '?')
             return cli_bad_option(c, argv);
-        c = short_code(c, command);
+        if (index < 0)  // a letter: what it means for this command
+            c = short_code(c, command);
+        if (index < 0 && c == OPT_HEAD && command == CLI_PLOT)
+            cli_warn("plot -H is --head; -H means the number of heads elsewhere");
         if (c == 'h')
             return -1;
         const cli_option *o = find(c);

@@ -611,16 +611,23 @@ typedef struct {
     char *const *tokens;       /* (n) query labels, or NULL */
     char *const *key_tokens;   /* (m) key labels, or NULL */
     /* what to print */
-    bool print_output, print_weights, print_steps, average_heads;
+    bool print_output, print_weights, print_steps;
+    bool average_heads;        /* print the average of the heads' weights */
     int digits;                /* decimals in the table format */
     bool color;                /* ANSI colours in the table format */
     const sa_result *result;
     const float *average;      /* (n, m) mean of the heads' weights when
                                   average_heads (see sa_average_heads) */
+    size_t head;               /* weights and steps of this head only (from
+                                  1), or 0: of every head */
+    sa_source from_weights[SA_SET_COUNT]; /* the settings the weights file
+                                  gave (and the command line did not) */
 } sa_report;
 
 /* Writes the report as one JSON document (keys: config, tokens,
- * key_tokens, output, weights, steps; masked scores and NaN are null), as aligned tables for people, or
+ * key_tokens, output, weights, average_weights, steps; weights and each
+ * step are (H, n, m)-shaped, (1, n, m) with head; masked scores and NaN
+ * are null), as aligned tables for people, or
  * as CSV blocks each preceded by a "# name" line.  Numbers in JSON and CSV
  * use the shortest form that reads back as the same float32.  Return
  * SA_ERR_IO if the stream reports a write error, SA_ERR_NOMEM if scratch
@@ -640,7 +647,8 @@ sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
 
 /* Writes the report's printed items as NumPy arrays: exactly one in an .npy
  * file (SA_ERR_USAGE otherwise), or all in an .npz archive named output,
- * weights ((H, n, m), or (n, m) averaged), Q, K, V, scores, softmax. */
+ * weights ((H, n, m), or (1, n, m) with head), average_weights ((n, m)),
+ * Q, K, V, scores, softmax. */
 sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
 
@@ -690,23 +698,29 @@ typedef struct {
     char **row_labels;         /* (rows) tokens, or NULL */
     char **col_labels;         /* (cols) key tokens, or NULL */
     const char *what;          /* "weights", "scores" or "softmax" */
+    const char *source_name;   /* the key read: what, or "average_weights" */
     bool averaged;             /* the weights were averaged over heads */
+    size_t first_head;         /* the first panel's head, from 0 (config.head
+                                  - 1 when the run printed one head) */
     size_t config_heads;       /* the heads of the run (config.heads) */
     char *mask_name;           /* config.mask: the run's --mask file, or NULL */
     bool causal;               /* from config */
     long window;               /* from config, -1 for none */
 } sa_saved_result;
 
-/* Parses a result document and takes what = "weights", "scores" or
- * "softmax" (the last two from "steps"; NULL: weights if printed, else the
- * softmax step).  Anything missing or of the wrong shape is SA_ERR_DATA
- * saying what to print.  On failure r is zeroed. */
+/* Parses a result document and takes what = "weights", "average" (the
+ * average_weights; or the weights of a result from before that key, whose
+ * config says average_heads), "scores" or "softmax" (the last two from
+ * "steps"; NULL: weights if printed, else the average, else the softmax
+ * step).  A result whose config.head is N holds that head only.  Anything
+ * missing or of the wrong shape is SA_ERR_DATA saying what to print.  On
+ * failure r is zeroed. */
 sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
                          const char *what, sa_error *err);
 void sa_saved_result_free(sa_saved_result *r);
 
-/* Fills maps and panels (at least heads entries) with what the report
- * prints as weights: one panel per head, or the average. */
+/* Fills maps and panels (at least heads + 1 entries) with what the report
+ * prints as weights: one panel per head printed, then the average. */
 void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
                         const sa_report *report);
 

@@ -246,6 +246,8 @@ runs = {
     "cross_window": ["--window", "1", "--context", "data/classic.json", "-p", "weights",
                      "data/sentence.json"],
     "gqa_tokens": ["-H", "4", "--kv-heads", "2", "-p", "weights", "--alibi", "data/sentence.json"],
+    "average_only": ["-H", "2", "--average-heads", "data/classic.json"],
+    "head_two": ["-H", "2", "--head", "2", "-p", "weights,steps", "--causal", "data/classic.json"],
 }
 if os.access("./selfattn", os.X_OK):
     for label, args in runs.items():
