@@ -251,7 +251,8 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     sa_set_io_threads(o->threads);
     if (!o->kv_heads)
         o->kv_heads = o->heads;
-    if (o->heads % o->kv_heads != 0)
+    // without -H, a weights file may give the heads: checked with them
+    if ((o->heads_set || !o->weights) && o->heads % o->kv_heads != 0)
         return cli_usage_error("--kv-heads %zu does not divide --heads %zu",
                                o->kv_heads, o->heads);
     return 0;

@@ -224,6 +224,10 @@ load ../helpers
     run --separate-stderr selfattn run -w "$T/gqa.json" sentence.csv
     assert_success
     assert_equal "$(jq -c '.config | [.heads, .kv_heads, .d_head]' <<<"$output")" '[4,2,2]'
+    # --kv-heads alone is checked against the file's heads, not the default 1
+    run --separate-stderr selfattn run --kv-heads 2 -w "$T/gqa.json" sentence.csv
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .kv_heads, .from_weights]' <<<"$output")" '[4,2,{"heads":"config"}]'
     # the command line's -H without --kv-heads means as many key/value heads
     run --separate-stderr selfattn run -H 2 -w "$T/w.json" sentence.csv
     assert_success
