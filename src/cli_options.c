@@ -24,7 +24,7 @@ static const cli_option options[] = {
     {"d-context", 0, OPT_D_CONTEXT, "N", CLI_INIT, "width of the key/value input (default d)"},
     {"d-head", 0, OPT_D_HEAD, "N", RUNS | CLI_INIT, "head width of generated weights (default d / heads)"},
     {"out-proj", 0, OPT_OUT_PROJ, NULL, RUNS | CLI_INIT, "generate an output projection Wo (d_out = d)"},
-    {"heads", 'H', 'H', "N", RUNS | CLI_INIT, "number of heads (default 1); must divide the columns of Wq (d for generated weights, unless --d-head)"},
+    {"heads", 'H', 'H', "N", RUNS | CLI_INIT, "number of heads (default: what the weights file says, else 1); must divide the columns of Wq (d for generated weights, unless --d-head)"},
     {"kv-heads", 0, OPT_KV_HEADS, "G", RUNS | CLI_INIT, "key/value heads (default H; 1 = multi-query); divides H"},
     {"context", 0, OPT_CONTEXT, "FILE", RUNS, "cross-attention: keys and values from FILE's m rows"},
     /* the scores */
@@ -37,6 +37,7 @@ static const cli_option options[] = {
     {"alibi", 0, OPT_ALIBI, NULL, RUNS, "add -m_h*|i-j| to head h's scores (ALiBi slopes)"},
     {"bias", 0, OPT_BIAS, "FILE", RUNS, "add an n x m (or H x n x m, JSON or .npy) matrix to the scores"},
     {"causal", 0, OPT_CAUSAL, NULL, RUNS, "query i sees only keys j <= i (not with --context)"},
+    {"no-causal", 0, OPT_NO_CAUSAL, NULL, RUNS, "every query sees every key, though the weights say causal"},
     {"window", 0, OPT_WINDOW, "W", RUNS, "query i sees only keys j with |i-j| <= W"},
     {"mask", 0, OPT_MASK, "FILE", RUNS, "n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend"},
     {"mask", 0, OPT_MASK, "FILE", CLI_PLOT, "hatch the cells this 0/1 mask hid (the run's --mask)"},
@@ -44,9 +45,10 @@ static const cli_option options[] = {
     {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key gets zero (default) or nan"},
     /* what to print, and how */
     {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps (default output)"},
-    {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "print the weights averaged over heads (needs weights)"},
-    {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1)"},
-    {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights (default), or scores or softmax from steps"},
+    {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "also print the heads' average (average_weights); without --print, only the average"},
+    {"head", 0, OPT_HEAD, "N", RUNS, "print and draw the weights and steps of head N only (from 1)"},
+    {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1; -H is an old spelling)"},
+    {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights (default), average (average_weights), or scores or softmax from steps"},
     {"format", 'f', 'f', "FMT", CLI_RUN, "json (default), table, csv, npy (one array), npz, svg (weights as heatmaps) or heatmap (terminal)"},
     {"format", 'f', 'f', "FMT", CLI_BATCH, "json, the one format of batch (JSON Lines)"},
     {"format", 'f', 'f', "FMT", CLI_INSPECT, "json (default) or table"},
@@ -204,13 +206,16 @@ int cli_parse_command(int argc, char **argv, unsigned command,
     struct option longs[COUNT + 1];
     char shorts[2 * COUNT + 2];
     getopt_tables(longs, shorts, command);
-    int c;
+    int c, index;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+    while ((index = -1, c = getopt_long(argc, argv, shorts, longs, &index)) != -1) {
         if (c == ':' || c == '?')
             return bad_option(c, argv, command);
-        c = short_code(c, command);
+        if (index < 0)  // a letter: what it means for this command
+            c = short_code(c, command);
+        if (index < 0 && c == OPT_HEAD && command == CLI_PLOT)
+            cli_warn("plot -H is --head; -H means the number of heads elsewhere");
         if (c == 'h')
             return -1;
         if (!(commands_of(c) & command))

@@ -33,6 +33,10 @@ typedef struct {
     /* batch only */
     size_t jobs;
     bool quiet;
+    /* what the command line set, so that the weights' config sets the rest */
+    bool heads_set, kv_heads_set, causal_set;
+    size_t head;                      /* --head: 1-based, 0 for every head */
+    sa_source from_weights[SA_SET_COUNT]; /* settings the weights gave */
 } run_options;
 
 /* Threads when -t is absent: OPENBLAS_NUM_THREADS if set, else the cores. */
@@ -53,9 +57,20 @@ typedef struct {
     size_t mask_len, bias_len;
 } run_session;
 
-/* Reads the context, weights, mask and bias files.  Returns 0 or an exit
- * code after the message. */
-int run_session_open(run_session *s, const run_options *o);
+/* Reads the context, weights, mask and bias files, and completes o with
+ * the settings the weights carry (run_weights_settings).  Returns 0 or an
+ * exit code after the message. */
+int run_session_open(run_session *s, run_options *o);
+
+/* Fills the settings of o the command line left open (heads, kv_heads,
+ * scale, causal, window, softcap, rope) from the config of the weights w
+ * (NULL for generated weights), read from the file path, and from a
+ * config.json beside a GPT-2 or BERT checkpoint for its heads; records in
+ * o->from_weights what was taken.  Then checks what depends on the heads
+ * (--head) and on causal (--context).  A checkpoint whose heads nothing
+ * gives is a usage error.  Returns 0 or an exit code after the message
+ * (cli_weights.c). */
+int run_weights_settings(run_options *o, sa_weights *w, const char *path);
 void run_session_close(run_session *s);
 
 /* The outcome of one sequence, ready for a writer. */

@@ -49,8 +49,11 @@ static bool take_model_option(run_options *o, int c, const char *arg)
     case OPT_SEED: o->seed_set = true; return cli_parse_u64(&o->seed, "--seed", arg);
     case OPT_D_HEAD: return cli_parse_size(&o->d_head, "--d-head", arg, 1, CLI_MAX_WIDTH);
     case OPT_OUT_PROJ: o->out_proj = true; return true;
-    case 'H': return cli_parse_size(&o->heads, "--heads", arg, 1, CLI_MAX_HEADS);
+    case 'H':
+        o->heads_set = true;
+        return cli_parse_size(&o->heads, "--heads", arg, 1, CLI_MAX_HEADS);
     case OPT_KV_HEADS:
+        o->kv_heads_set = true;
         return cli_parse_size(&o->kv_heads, "--kv-heads", arg, 1, CLI_MAX_HEADS);
     case OPT_CONTEXT: o->context = arg; return true;
     }
@@ -105,7 +108,11 @@ static bool take_score_option(run_options *o, int c, const char *arg)
     case OPT_SOFTCAP: return parse_above(&o->softcap, "--softcap", arg, 0.0f, "positive");
     case OPT_ALIBI: o->alibi = true; return true;
     case OPT_BIAS: o->bias = arg; return true;
-    case OPT_CAUSAL: o->causal = true; return true;
+    case OPT_CAUSAL:
+    case OPT_NO_CAUSAL:  // the last one counts
+        o->causal_set = true;
+        o->causal = c == OPT_CAUSAL;
+        return true;
     case OPT_WINDOW:
         if (!cli_parse_size(&size, "--window", arg, 0, LONG_MAX))
             return false;
@@ -132,6 +139,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
         o->print_given = true;
         return parse_print(o, arg);
     case OPT_AVERAGE: o->average_heads = true; return true;
+    case OPT_HEAD: return cli_parse_size(&o->head, "--head", arg, 1, CLI_MAX_HEADS);
     case 'f':
         if (!cli_parse_choice(&choice, "--format", arg, formats))
             return false;
@@ -159,7 +167,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
-    case OPT_VMIN: case OPT_VMAX:
+    case OPT_VMIN: case OPT_VMAX: case OPT_HEAD:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -199,21 +207,23 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     o->input = argv[optind];
     if (batch && o->format != OUT_JSON)
         return cli_usage_error("batch writes JSON Lines: --format json only");
+    bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
+    if ((picture || o->average_heads) && !o->print_given) {
+        o->print_output = false;  /* pictures draw the weights, or the average */
+        o->print_weights = !o->average_heads;
+    }
     if (o->format == OUT_NPY && o->print_steps)
         return cli_usage_error("--format npy writes one array: steps are "
                                "several; use npz");
-    if (o->format == OUT_NPY && o->print_output + o->print_weights != 1)
-        return cli_usage_error("--format npy writes one array: print exactly "
-                               "one of output or weights (npz holds several)");
+    if (o->format == OUT_NPY && o->print_output + o->print_weights + o->average_heads != 1)
+        return cli_usage_error("--format npy writes one array: print one of "
+                               "output or weights, or --average-heads alone "
+                               "(npz holds several)");
     if (o->weights && (o->seed_set || o->d_head || o->out_proj))
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
-    bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
-    if (picture && !o->print_given) {
-        o->print_output = false;  /* pictures draw the weights */
-        o->print_weights = true;
-    }
-    if (picture && (!o->print_weights || o->print_output || o->print_steps))
+    if (picture && (!(o->print_weights || o->average_heads) || o->print_output ||
+                    o->print_steps))
         return cli_usage_error("--format %s draws the weights: --print weights "
                                "(or leave --print out)",
                                o->format == OUT_SVG ? "svg" : "heatmap");
@@ -225,9 +235,9 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
                                o->limits.has_min ? "--vmin" : "--vmax");
     if ((code = cli_check_limits(&o->limits)))
         return code;
-    if (o->average_heads && !o->print_weights)
-        return cli_usage_error("--average-heads averages the weights: add "
-                               "weights to --print");
+    if (o->head && !o->print_weights && !o->print_steps)
+        return cli_usage_error("--head %zu picks a head's weights and steps: "
+                               "add weights or steps to --print", o->head);
     if (o->context && o->causal)
         return cli_usage_error("--causal is for self-attention: queries and "
                                "context keys have no common order");
@@ -242,7 +252,8 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     sa_set_io_threads(o->threads);
     if (!o->kv_heads)
         o->kv_heads = o->heads;
-    if (o->heads % o->kv_heads != 0) {
+    // without -H, a weights file may give the heads: checked with them
+    if ((o->heads_set || !o->weights) && o->heads % o->kv_heads != 0) {
         char counts[256];
         sa_format_divisors(counts, sizeof counts, o->heads, o->kv_heads);
         return cli_usage_error("--kv-heads %zu does not divide --heads %zu: "

@@ -17,7 +17,7 @@ static int read_text(char **text, size_t *len, const char *path)
     return 0;
 }
 
-int run_session_open(run_session *s, const run_options *o)
+int run_session_open(run_session *s, run_options *o)
 {
     char *text;
     size_t len;
@@ -54,6 +54,9 @@ int run_session_open(run_session *s, const run_options *o)
     } else if (o->layer >= 0) {
         return cli_usage_error("--layer needs --weights (a GPT-2 or BERT checkpoint)");
     }
+    if ((code = run_weights_settings(o, s->have_weights ? &s->weights : NULL,
+                                     o->weights)))
+        return code;
     if (o->mask && (code = read_text(&s->mask_text, &s->mask_len, o->mask)))
         return code;
     if (o->bias && (code = read_text(&s->bias_text, &s->bias_len, o->bias)))
@@ -182,12 +185,14 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
         return status;
     }
     // a picture's size is known before anything is computed
-    double cells = (o->average_heads ? 1.0 : (double)o->heads) * (double)n * (double)m;
+    double panels = (o->print_weights ? (o->head ? 1.0 : (double)o->heads) : 0.0) +
+                    (o->average_heads ? 1.0 : 0.0);
+    double cells = panels * (double)n * (double)m;
     if (o->format == OUT_SVG && cells > SA_SVG_MAX_CELLS)
         return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f svg would draw %.0f cells, "
                        "more than an SVG can hold (%d): use --average-heads, "
                        "fewer tokens, or -f npy", cells, SA_SVG_MAX_CELLS);
-    if (o->print_weights || o->print_steps)
+    if (o->print_weights || o->print_steps || o->average_heads)
         return check_memory(o->heads, n, m, o->print_steps, err);
     return SA_OK;
 }
@@ -213,7 +218,7 @@ static sa_config sequence_config(const run_options *o, const run_output *out,
     c.rope_neox = o->rope_neox;
     c.rope_base = o->rope_base;
     c.pos_sinusoidal = o->pos_sinusoidal;
-    c.keep_weights = o->print_weights;
+    c.keep_weights = o->print_weights || o->average_heads;
     c.keep_steps = o->print_steps;
     c.threads = o->jobs > 1 ? 1 : o->threads;
     return c;
@@ -242,7 +247,7 @@ static sa_report sequence_report(const run_session *s, const run_output *out,
         .print_output = o->print_output, .print_weights = o->print_weights,
         .print_steps = o->print_steps, .average_heads = o->average_heads,
         .digits = (int)o->digits, .limits = o->limits, .result = &out->result,
-        .average = out->average,
+        .average = out->average, .head = o->head,
     };
 }
 
@@ -281,6 +286,7 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         sa_average_heads(out->average, out->result.weights, o->heads, n, m);
     }
     out->report = sequence_report(s, out, x, keys);
+    memcpy(out->report.from_weights, o->from_weights, sizeof o->from_weights);
     return SA_OK;
 fail:
     run_output_free(out);
@@ -316,7 +322,7 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
     case OUT_SVG:
     case OUT_HEATMAP: {
         sa_heatmaps maps;
-        sa_panel *panels = calloc(rep->heads, sizeof *panels);
+        sa_panel *panels = calloc(rep->heads + 1, sizeof *panels);
         if (!panels)
             return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         sa_report_heatmaps(&maps, panels, rep);

@@ -11,7 +11,7 @@
 /* What plot draws. */
 typedef struct {
     size_t head;         /* 1-based, or 0 for every head */
-    const char *what;    /* weights, scores, softmax, or NULL: the default */
+    const char *what;    /* weights, average, scores, softmax, or NULL: the default */
     const char *output;  /* -o FILE, or NULL */
     const char *path;    /* the result file, or - */
     const char *mask;    /* --mask FILE, or NULL */
@@ -24,7 +24,7 @@ typedef struct {
 /* Handles one option; false after a usage error. */
 static bool take_option(void *ctx, int c, const char *arg)
 {
-    static const char *const whats[] = {"weights", "scores", "softmax", NULL};
+    static const char *const whats[] = {"weights", "average", "scores", "softmax", NULL};
     static const char *const formats[] = {"svg", "heatmap", NULL};
     plot_options *o = ctx;
     int choice;
@@ -60,8 +60,25 @@ static void fill_panels(sa_panel *panels, size_t count, size_t first,
             snprintf(panels[k].title, sizeof panels[k].title,
                      "average of %zu heads", res->config_heads);
         else
-            snprintf(panels[k].title, sizeof panels[k].title, "head %zu", first + k + 1);
+            snprintf(panels[k].title, sizeof panels[k].title, "head %zu",
+                     res->first_head + first + k + 1);
     }
+}
+
+/* --head against the heads the result holds (every head, the average, or
+ * the one head of a run with --head): 0 or an exit code. */
+static int check_head(const plot_options *o, const sa_saved_result *res)
+{
+    bool one = !res->averaged && res->heads < res->config_heads;
+    if (!o->head || (one ? o->head == res->first_head + 1 : o->head <= res->heads))
+        return 0;
+    if (one)
+        return cli_usage_error("--head %zu: the result holds head %zu only (it "
+                               "was run with --head %zu)", o->head,
+                               res->first_head + 1, res->first_head + 1);
+    return cli_usage_error("--head %zu: the result has %zu head%s%s", o->head,
+                           res->heads, res->heads == 1 ? "" : "s",
+                           res->averaged ? " (averaged)" : "");
 }
 
 /* The mask whose cells are hatched: --mask FILE, or with --recorded-mask
@@ -154,14 +171,12 @@ int cmd_plot(int argc, char **argv)
     free(text);
     if (status)
         return cli_fail(o.path, &err);
-    if (o.head > res.heads) {
-        code = cli_usage_error("--head %zu: the result has %zu head%s%s", o.head,
-                               res.heads, res.heads == 1 ? "" : "s",
-                               res.averaged ? " (averaged)" : "");
+    if ((code = check_head(&o, &res))) {
         sa_saved_result_free(&res);
         return code;
     }
-    size_t first = o.head ? o.head - 1 : 0, count = o.head ? 1 : res.heads;
+    size_t first = o.head ? o.head - 1 - res.first_head : 0;
+    size_t count = o.head ? 1 : res.heads;
     sa_panel *panels = calloc(count, sizeof *panels);
     if (!panels) {
         sa_saved_result_free(&res);

@@ -21,7 +21,8 @@ static void print_stats(const run_options *o, const sa_result *r, double read,
     cli_note("stats: %.3g GFLOP, %.1f GFLOP/s in project + attend, %s path, "
              "%zu thread%s, peak memory %.1f MiB",
             r->flops / 1e9, busy > 0 ? r->flops / busy / 1e9 : 0.0,
-            o->print_weights || o->print_steps ? "dense" : "streaming",
+            o->print_weights || o->print_steps || o->average_heads ? "dense"
+                                                                   : "streaming",
             o->threads, o->threads == 1 ? "" : "s", (double)ru.ru_maxrss / 1024.0);
     cli_note("stats: kernels %s, OpenBLAS %s", sa_kernels_name(), sa_blas_name());
 }

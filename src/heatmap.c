@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "heatmap.h"
+#include "report.h"
 
 uint32_t sa_viridis(float t)
 {
@@ -189,16 +190,17 @@ void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
     maps->window = r->config->window;
     maps->mask = r->config->mask;
     maps->limits = r->limits;
+    size_t first, count, k = 0;
+    sa_report_heads(&first, &count, r);
+    for (size_t h = first; r->print_weights && h < first + count; h++, k++) {
+        panels[k] = (sa_panel){"", n, m, res->weights + h * n * m};
+        snprintf(panels[k].title, sizeof panels[k].title, "head %zu", h + 1);
+    }
     if (r->average_heads) {
-        panels[0] = (sa_panel){"", n, m, r->average};
-        snprintf(panels[0].title, sizeof panels[0].title, "average of %zu heads",
+        panels[k] = (sa_panel){"", n, m, r->average};
+        snprintf(panels[k].title, sizeof panels[k].title, "average of %zu heads",
                  res->heads);
-        maps->count = 1;
-        return;
+        k++;
     }
-    for (size_t h = 0; h < res->heads; h++) {
-        panels[h] = (sa_panel){"", n, m, res->weights + h * n * m};
-        snprintf(panels[h].title, sizeof panels[h].title, "head %zu", h + 1);
-    }
-    maps->count = res->heads;
+    maps->count = k;
 }

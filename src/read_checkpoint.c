@@ -186,6 +186,32 @@ static sa_status read_bert(sa_weights *w, const sa_tensor_set *set,
                           "the rows of attention.output.dense.weight", err);
 }
 
+size_t sa_checkpoint_heads(sa_convention c, size_t d)
+{
+    /* GPT-2 small, medium, large, XL; BERT tiny, mini, small, base, large:
+     * all with heads of width 64 */
+    static const size_t gpt2[] = {768, 1024, 1280, 1600};
+    static const size_t bert[] = {128, 256, 512, 768, 1024};
+    bool is_gpt2 = c == SA_CONVENTION_GPT2;
+    const size_t *widths = is_gpt2 ? gpt2 : bert;
+    size_t count = is_gpt2 ? 4 : c == SA_CONVENTION_BERT ? 5 : 0;
+    for (size_t i = 0; i < count; i++)
+        if (widths[i] == d)
+            return d / 64;
+    return 0;
+}
+
+/* What the layout of w's checkpoint implies: GPT-2 is causal, BERT is not,
+ * and a known model's width gives its heads. */
+static void layout_config(sa_weights *w)
+{
+    sa_weights_config *c = &w->config;
+    c->causal = w->convention == SA_CONVENTION_GPT2;
+    c->from[SA_SET_CAUSAL] = SA_FROM_LAYOUT;
+    if ((c->heads = sa_checkpoint_heads(w->convention, w->d_model)))
+        c->from[SA_SET_HEADS] = SA_FROM_LAYOUT;
+}
+
 sa_status sa_read_checkpoint(sa_weights *w, bool *found,
                              const sa_tensor_set *set, long layer,
                              sa_error *err)
@@ -201,9 +227,12 @@ sa_status sa_read_checkpoint(sa_weights *w, bool *found,
         w->convention = kind->convention;
         if (!sa_tensor_find(set, layer_name(name, sizeof name, prefix, kind->probe, layer)))
             return missing_layer(set, prefix, kind, layer, err);
-        if (kind->convention == SA_CONVENTION_GPT2)
-            return read_gpt2(w, set, prefix, layer, err);
-        return read_bert(w, set, prefix, layer, err);
+        sa_status status = kind->convention == SA_CONVENTION_GPT2
+            ? read_gpt2(w, set, prefix, layer, err)
+            : read_bert(w, set, prefix, layer, err);
+        if (!status)
+            layout_config(w);
+        return status;
     }
     return SA_OK;
 }

@@ -1,10 +1,11 @@
 /* read_json_tensors.c — weights as a JSON object of named arrays: each
  * member a vector (1-D) or an array of rows (2-D); keys starting with '_'
- * and the key "config" are skipped. */
+ * are skipped, and "config" is what the file says about running it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_util.h"
+#include "weights_internal.h"
 
 sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
                                size_t len, sa_error *err)
@@ -28,6 +29,12 @@ sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
     }
     for (const cJSON *item = root->child; item; item = item->next) {
         const char *key = item->string;
+        if (strcmp(key, "config") == 0 && cJSON_IsObject(item)) {
+            if ((status = sa_weights_config_parse(&set->config, item,
+                                                  SA_FROM_CONFIG, "config", err)))
+                goto done;
+            continue;
+        }
         if (key[0] == '_' || strcmp(key, "config") == 0)
             continue;
         sa_tensor *t = &set->items[set->count++];

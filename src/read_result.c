@@ -1,6 +1,7 @@
 /* read_result.c — a saved JSON result of `selfattn run` read back for
- * pictures: the weights (per head or averaged) or a step (scores,
- * softmax), the token labels and the masking settings from its config.
+ * pictures: the weights (of every head, or of the one run --head printed),
+ * their average or a step (scores, softmax), the token labels and the
+ * masking settings from its config.
  * Legend: H = heads, n = queries, m = keys. */
 #include <math.h>
 #include <stdint.h>
@@ -46,14 +47,15 @@ static sa_status read_labels(char ***labels, const cJSON *array, size_t count,
     return SA_OK;
 }
 
-/* Reads a matrix (rows, cols) of numbers or null (NaN: masked) into out. */
+/* Reads a matrix (rows, cols) of numbers or null (NaN: masked) into out;
+ * name says which in messages ("weights, head 2", "average_weights"). */
 static sa_status read_panel(float *out, const cJSON *m, size_t rows, size_t cols,
-                            const char *name, size_t h, sa_error *err)
+                            const char *name, sa_error *err)
 {
     const sa_json_pack *p = sa_json_packed(m);
     if (!cJSON_IsArray(m) || sa_json_length(m) != rows || (p && p->ndim != 2))
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu: expected %zu rows",
-                       name, h + 1, rows);
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu rows",
+                       name, rows);
     if (p && p->cols == cols && p->first_bool == SIZE_MAX) {
         memcpy(out, p->data, rows * cols * sizeof *out);
         return SA_OK;
@@ -63,8 +65,8 @@ static sa_status read_panel(float *out, const cJSON *m, size_t rows, size_t cols
     for (const cJSON *row = p ? NULL : m->child; row; row = row->next, i++) {
         const sa_json_pack *r = sa_json_packed(row);
         if (!cJSON_IsArray(row) || sa_json_length(row) != cols || (r && r->ndim != 1))
-            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu: "
-                           "expected %zu values", name, h + 1, i + 1, cols);
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row %zu: expected "
+                           "%zu values", name, i + 1, cols);
         if (r && r->first_bool == SIZE_MAX) {
             memcpy(out + i * cols, r->data, cols * sizeof *out);
             continue;
@@ -76,25 +78,23 @@ static sa_status read_panel(float *out, const cJSON *m, size_t rows, size_t cols
                 continue;
             }
             char what[64];
-            snprintf(what, sizeof what, "head %zu, row %zu, column %zu", h + 1,
-                     i + 1, j + 1);
+            snprintf(what, sizeof what, "row %zu, column %zu", i + 1, j + 1);
             sa_status status = sa_json_float(&out[i * cols + j], v, false, name,
                                              what, err);
             if (status)
                 return status;
         }
         if (r)
-            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu, "
-                           "column %zu: expected a number", name, h + 1, i + 1,
-                           r->first_bool + 1);
+            return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row %zu, column %zu: "
+                           "expected a number", name, i + 1, r->first_bool + 1);
     }
     if (p)
         return p->cols != cols
-            ? sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row 1: expected "
-                      "%zu values", name, h + 1, cols)
-            : sa_fail(err, SA_ERR_DATA, 0, 0, "%s, head %zu, row %zu, column "
-                      "%zu: expected a number", name, h + 1,
-                      p->first_bool / cols + 1, p->first_bool % cols + 1);
+            ? sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row 1: expected %zu values",
+                      name, cols)
+            : sa_fail(err, SA_ERR_DATA, 0, 0, "%s, row %zu, column %zu: "
+                      "expected a number", name, p->first_bool / cols + 1,
+                      p->first_bool % cols + 1);
     return SA_OK;
 }
 
@@ -105,36 +105,53 @@ static size_t config_size(const cJSON *config, const char *key)
                ? (size_t)v->valuedouble : 0;
 }
 
-/* The panels to draw: the weights, or steps.scores or steps.softmax
- * (what; NULL: weights if printed, else the softmax step), in *source. */
+/* The panels to draw: the weights, the average_weights, or steps.scores or
+ * steps.softmax (what; NULL: weights if printed, else the average, else
+ * the softmax step), in *source.  A result of before average_weights had
+ * the average under "weights", with config.average_heads. */
 static sa_status choose_source(const cJSON **source, sa_saved_result *r,
                                const cJSON *root, const cJSON *config,
                                const char *what, sa_error *err)
 {
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
     const cJSON *weights = cJSON_GetObjectItemCaseSensitive(root, "weights");
-    if (!what)
-        what = weights ? "weights" : "softmax";
-    r->what = strcmp(what, "weights") == 0 ? "weights"
-              : strcmp(what, "scores") == 0 ? "scores" : "softmax";
-    if (strcmp(what, "weights") == 0) {
-        *source = weights;
-        r->averaged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "average_heads"));
-    } else {
-        *source = cJSON_GetObjectItemCaseSensitive(steps, what);
+    const cJSON *average = cJSON_GetObjectItemCaseSensitive(root, "average_weights");
+    bool old = !average && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config,
+                                                                  "average_heads"));
+    if (old) {  // the old shape: "weights" was the n x m average
+        average = weights;
+        weights = NULL;
     }
-    if (!weights && !steps)
+    if (!what)
+        what = weights ? "weights" : average ? "average" : "softmax";
+    bool from_steps = strcmp(what, "scores") == 0 || strcmp(what, "softmax") == 0;
+    r->what = !from_steps ? "weights" : strcmp(what, "scores") == 0 ? "scores"
+                                                                   : "softmax";
+    r->source_name = r->what;
+    if (from_steps) {
+        *source = cJSON_GetObjectItemCaseSensitive(steps, what);
+    } else if (strcmp(what, "weights") == 0 && !old) {
+        *source = weights;
+    } else {  // the average (what an old averaged result has for weights too)
+        *source = average;
+        r->averaged = true;
+        r->source_name = old ? "weights" : "average_weights";
+    }
+    if (!weights && !average && !steps)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the result has neither "
                        "weights nor steps to draw: run with --print weights "
                        "(or steps)");
+    if (!*source && strcmp(what, "average") == 0)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the result has no "
+                       "average_weights: run with --average-heads");
     if (!*source)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "the result has no %s%s: run "
-                       "with --print %s", strcmp(what, "weights") ? "steps." : "",
-                       what, strcmp(what, "weights") ? "steps" : "weights");
+                       "with --print %s", from_steps ? "steps." : "",
+                       what, from_steps ? "steps" : "weights");
     return SA_OK;
 }
 
-/* The numbers of source into r->data: one panel, or H. */
+/* The numbers of source into r->data: the average, or r->heads of H. */
 static sa_status read_panels(sa_saved_result *r, const cJSON *source,
                              size_t H, size_t len, sa_error *err)
 {
@@ -149,14 +166,20 @@ static sa_status read_panels(sa_saved_result *r, const cJSON *source,
     if (!r->data)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     if (r->averaged)
-        return read_panel(r->data, source, n, m, r->what, 0, err);
+        return read_panel(r->data, source, n, m, r->source_name, err);
     if (!cJSON_IsArray(source) || sa_json_packed(source) ||
-        (size_t)cJSON_GetArraySize(source) != H)
-        return sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu heads", r->what, H);
+        (size_t)cJSON_GetArraySize(source) != r->heads)
+        return r->heads < H
+            ? sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected head %zu only "
+                      "(config.head)", r->what, r->first_head + 1)
+            : sa_fail(err, SA_ERR_DATA, 0, 0, "%s: expected %zu heads", r->what, H);
     sa_status status = SA_OK;
     size_t h = 0;
-    for (const cJSON *p = source->child; p && !status; p = p->next, h++)
-        status = read_panel(r->data + h * n * m, p, n, m, r->what, h, err);
+    char name[64];
+    for (const cJSON *p = source->child; p && !status; p = p->next, h++) {
+        snprintf(name, sizeof name, "%s, head %zu", r->what, r->first_head + h + 1);
+        status = read_panel(r->data + h * n * m, p, n, m, name, err);
+    }
     return status;
 }
 
@@ -197,14 +220,20 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
         goto done;
     }
     size_t n = config_size(config, "n"), H = config_size(config, "heads");
-    size_t m = config_size(config, "m");
+    size_t m = config_size(config, "m"), head = config_size(config, "head");
     if (!n || !H) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "config needs n and heads");
         goto done;
     }
+    if (head > H) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "config.head is %zu but "
+                         "config.heads is %zu", head, H);
+        goto done;
+    }
     if ((status = choose_source(&source, r, root, config, what, err)))
         goto done;
-    r->heads = r->averaged ? 1 : H;
+    r->heads = r->averaged || head ? 1 : H;
+    r->first_head = r->averaged || !head ? 0 : head - 1;
     r->config_heads = H;
     r->rows = n;
     r->cols = m ? m : n;  /* results without cross-attention have no m */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json_util.h"
+#include "weights_internal.h"
 
 /* Reads a JSON number that must be a whole number in [0, 2^53]. */
 static bool whole_number(const cJSON *item, size_t *out)
@@ -120,8 +121,32 @@ static sa_status parse_header(cJSON **root, const unsigned char *buf, size_t n,
     return status;
 }
 
-/* __metadata__: an object of strings. */
-static sa_status check_metadata(const cJSON *item, sa_error *err)
+/* The entry "selfattn.config" of __metadata__: a config as JSON weights
+ * have it, as a string of JSON text, into *config. */
+static sa_status read_metadata_config(sa_weights_config *config,
+                                      const char *text, sa_error *err)
+{
+    cJSON *root = NULL;
+    sa_status status = sa_json_parse_plain(&root, text, strlen(text), err);
+    if (status == SA_ERR_DATA) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return sa_fail(err, status, 0, 0, "__metadata__ selfattn.config is "
+                       "not JSON: %s", why);
+    }
+    if (!status && !cJSON_IsObject(root))
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ selfattn.config "
+                         "must be a JSON object");
+    if (!status)
+        status = sa_weights_config_parse(config, root, SA_FROM_CONFIG,
+                                         "selfattn.config", err);
+    cJSON_Delete(root);
+    return status;
+}
+
+/* __metadata__: an object of strings, "selfattn.config" into *config. */
+static sa_status check_metadata(sa_weights_config *config, const cJSON *item,
+                                sa_error *err)
 {
     if (!cJSON_IsObject(item))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ must be an "
@@ -130,7 +155,8 @@ static sa_status check_metadata(const cJSON *item, sa_error *err)
         if (!cJSON_IsString(m))
             return sa_fail(err, SA_ERR_DATA, 0, 0, "__metadata__ must map "
                            "names to strings");
-    return SA_OK;
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(item, "selfattn.config");
+    return own ? read_metadata_config(config, own->valuestring, err) : SA_OK;
 }
 
 /* The tensors must tile the buffer: no gap, no overlap, nothing after. */
@@ -165,7 +191,7 @@ static sa_status read_entries(sa_tensor_set *set, size_t *begins, size_t *ends,
     sa_status status;
     for (const cJSON *item = root->child; item; item = item->next) {
         if (strcmp(item->string, "__metadata__") == 0) {
-            if ((status = check_metadata(item, err)))
+            if ((status = check_metadata(&set->config, item, err)))
                 return status;
             continue;
         }

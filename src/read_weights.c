@@ -188,7 +188,7 @@ sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
     bool checkpoint;
     status = sa_read_checkpoint(w, &checkpoint, set, layer, err);
     if (checkpoint)
-        goto done;
+        goto config;
     for (size_t i = 0; i < set->count; i++) {
         const char *key = set->items[i].name;
         if (is_one_of(key, math_keys, COUNT(math_keys)))
@@ -219,7 +219,11 @@ sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
                          "no weights found (expected Wq, Wk, Wv or torch's "
                          "in_proj_weight)");
     }
-done:
+config:
+    if (!status) {  // the file's own config over what the layout implies
+        sa_weights_config_merge(&w->config, &set->config);
+        status = sa_weights_config_check(w, err);
+    }
     if (status)
         sa_weights_free(w);
     return status;

@@ -14,6 +14,37 @@ static void named(sa_buffer *out, const char *what, const char *name)
     sa_buffer_plain_text(out, name, 0, 0);
 }
 
+/* "weights: " and where they came from: generated from a seed, or a file
+ * (a checkpoint's layer), and the settings the file gave, by source. */
+static void weights_line(sa_buffer *out, const sa_report *r)
+{
+    static const sa_source sources[] = {SA_FROM_CONFIG, SA_FROM_CONFIG_JSON,
+                                        SA_FROM_LAYOUT};
+    static const char *const phrases[] = {"from its config", "from config.json",
+                                          "from the layout"};
+    if (r->weights_name)
+        named(out, "weights: ", r->weights_name);
+    else
+        sa_buffer_printf(out, "weights: generated, seed %llu",
+                         (unsigned long long)r->seed);
+    if (r->layer >= 0)
+        sa_buffer_printf(out, ", %s layer %ld", sa_convention_name(r->convention),
+                         r->layer);
+    for (size_t s = 0; s < sizeof sources / sizeof sources[0]; s++) {
+        size_t listed = 0;
+        for (int k = 0; k < SA_SET_COUNT; k++) {
+            if (r->from_weights[k] != sources[s])
+                continue;
+            if (listed++)
+                sa_buffer_puts(out, ", ");
+            else
+                sa_buffer_printf(out, "; %s: ", phrases[s]);
+            sa_buffer_puts(out, sa_setting_name(k));
+        }
+    }
+    sa_buffer_putc(out, '\n');
+}
+
 void sa_report_summary(sa_buffer *out, const sa_report *r)
 {
     const sa_config *c = r->config;
@@ -54,11 +85,18 @@ void sa_report_summary(sa_buffer *out, const sa_report *r)
     if (c->masked_rows_nan)
         sa_buffer_puts(out, ", masked rows nan");
     sa_buffer_putc(out, '\n');
+    weights_line(out, r);
 }
 
 size_t sa_report_max_blocks(const sa_report *r)
 {
-    return 1 + 6 * r->heads;
+    return 2 + 6 * r->heads;
+}
+
+void sa_report_heads(size_t *first, size_t *count, const sa_report *r)
+{
+    *first = r->head ? r->head - 1 : 0;
+    *count = r->head ? 1 : r->result->heads;
 }
 
 static size_t add_output(sa_block *b, size_t k, const sa_report *r)
@@ -72,25 +110,25 @@ static size_t add_output(sa_block *b, size_t k, const sa_report *r)
 static size_t add_weights(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
-    size_t n = res->n, m = res->m;
+    size_t n = res->n, m = res->m, first, count;
+    sa_report_heads(&first, &count, r);
     /* per-head weights are the softmax step's matrices: shown once */
-    if (!r->print_weights || (r->print_steps && !r->average_heads))
-        return k;
+    if (r->print_weights && !r->print_steps)
+        for (size_t h = first; h < first + count; h++)
+            b[k++] = (sa_block){"weights", h + 1, n, m, res->weights + h * n * m, true, false};
     if (r->average_heads)
         b[k++] = (sa_block){"weights", 0, n, m, r->average, true, false};
-    else
-        for (size_t h = 0; h < res->heads; h++)
-            b[k++] = (sa_block){"weights", h + 1, n, m, res->weights + h * n * m, true, false};
     return k;
 }
 
 static size_t add_steps(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
-    size_t n = res->n, m = res->m, dh = res->d_head;
+    size_t n = res->n, m = res->m, dh = res->d_head, first, count;
     if (!r->print_steps)
         return k;
-    for (size_t h = 0; h < res->heads; h++) {
+    sa_report_heads(&first, &count, r);
+    for (size_t h = first; h < first + count; h++) {
         b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, false, false};
         b[k++] = (sa_block){"K", h + 1, m, dh, res->k + h * m * dh, false, true};
         b[k++] = (sa_block){"V", h + 1, m, dh, res->v + h * m * dh, false, true};

@@ -15,13 +15,19 @@ typedef struct {
     bool key_rows;        /* rows are keys (K, V): label them with key tokens */
 } sa_block;
 
-/* The most blocks a report can have: output, H weights, 5 H steps. */
+/* The most blocks a report can have: output, H weights, the average, 5 H
+ * steps. */
 size_t sa_report_max_blocks(const sa_report *r);
 
+/* The heads whose weights and steps are printed: [first, first + count)
+ * from 0, every head or the report's head. */
+void sa_report_heads(size_t *first, size_t *count, const sa_report *r);
+
 /* Fills blocks (sa_report_max_blocks entries) in computation order (steps
- * per head, weights, output) or, if !computation_order, in the JSON order
- * (output, weights, steps).  With steps, per-head weights are left out:
- * they are the softmax blocks.  Returns the count. */
+ * per head, weights, the average, output) or, if !computation_order, in
+ * the JSON order (output, weights, the average, steps).  With steps,
+ * per-head weights are left out: they are the softmax blocks.  Returns the
+ * count. */
 size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
                         bool computation_order);
 
@@ -30,7 +36,9 @@ size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
 char *const *sa_report_key_labels(const sa_report *r);
 
 /* Writes the options in force as one human line, e.g. "n = 3, d_model = 4,
- * heads = 1, d_head = 3, d_out = 3, scale = 1, causal". */
+ * heads = 1, d_head = 3, d_out = 3, scale = 1, causal", and where the
+ * weights came from as another: "weights: generated, seed 0", or the file
+ * and what it set, "weights: w.json; from its config: heads, kv_heads". */
 void sa_report_summary(sa_buffer *out, const sa_report *r);
 
 /* Writes the block's title, e.g. "weights, head 1 (4 x 4)" with times as

@@ -209,9 +209,49 @@ typedef struct {
     float *data;         /* (shape) row-major float32, owned, or NULL */
 } sa_tensor;
 
+/* ---- what a weights file says about running it ------------------------ */
+
+/* Where a setting of a run came from when the weights gave it, weakest
+ * first: what a checkpoint's layout implies (GPT-2 is causal, BERT is not,
+ * a known model width has its model's heads), a Hugging Face config.json
+ * beside a checkpoint, the file's own config (JSON weights' "config" key,
+ * a safetensors file's __metadata__ entry "selfattn.config"). */
+typedef enum {
+    SA_FROM_NONE, SA_FROM_LAYOUT, SA_FROM_CONFIG_JSON, SA_FROM_CONFIG
+} sa_source;
+
+/* "layout", "config.json", "config"; NULL for SA_FROM_NONE. */
+const char *sa_source_name(sa_source from);
+
+/* The settings a weights file can carry, in the order reports list them. */
+typedef enum {
+    SA_SET_HEADS, SA_SET_KV_HEADS, SA_SET_SCALE, SA_SET_CAUSAL, SA_SET_WINDOW,
+    SA_SET_SOFTCAP, SA_SET_ROPE, SA_SET_COUNT
+} sa_setting;
+
+/* "heads", "kv_heads", "scale", "causal", "window", "softcap", "rope": the
+ * keys of a config, as in the config of a result. */
+const char *sa_setting_name(sa_setting setting);
+
+/* A weights file's settings.  A setting is given when from[it] is not
+ * SA_FROM_NONE; the others' fields are 0.  d_model, d_context and d_head
+ * are only checked against the shapes (0: not given). */
+typedef struct {
+    sa_source from[SA_SET_COUNT];
+    size_t heads, kv_heads;      /* H, G */
+    float scale;
+    bool causal;
+    long window;                 /* >= 0 */
+    float softcap;               /* > 0 */
+    bool rope, rope_neox;        /* rope: rotary positions, of this style */
+    float rope_base;
+    size_t d_model, d_context, d_head;
+} sa_weights_config;
+
 typedef struct {
     sa_tensor *items;    /* (count) */
     size_t count;
+    sa_weights_config config;  /* the file's own config, if it has one */
 } sa_tensor_set;
 
 void sa_tensor_free(sa_tensor *t);
@@ -263,7 +303,9 @@ sa_status sa_read_npz(sa_tensor_set *set, const unsigned char *buf,
 
 /* Parses a safetensors file: an 8-byte little-endian header length, a JSON
  * header mapping names to {dtype, shape, data_offsets} (and an optional
- * "__metadata__" of strings), then the byte buffer.  Enforces the format's
+ * "__metadata__" of strings, whose "selfattn.config" entry, if any, is a
+ * config as JSON weights have it, read into set->config), then the byte
+ * buffer.  Enforces the format's
  * rules: the header fits in the file, offsets are within the buffer, each
  * tensor's byte length matches its dtype and shape, and the tensors tile
  * the buffer exactly (no gaps, no overlaps).  Dtypes F32, F64, F16, BF16
@@ -274,7 +316,9 @@ sa_status sa_read_safetensors(sa_tensor_set *set, const unsigned char *buf,
                               size_t len, sa_error *err);
 
 /* Parses a JSON object of named arrays (nested arrays of numbers, 1-D or
- * 2-D) into set; keys starting with '_' and the key "config" are skipped. */
+ * 2-D) into set; keys starting with '_' are skipped, and the key "config",
+ * if an object, is read into set->config (sa_weights_config_parse's rules;
+ * a "config" of another type is skipped too). */
 sa_status sa_read_json_tensors(sa_tensor_set *set, const char *text,
                                size_t len, sa_error *err);
 
@@ -357,6 +401,7 @@ typedef struct {
     float *wo;              /* (P, d_out), or NULL: output = heads concatenated */
     float *bo;              /* (d_out), or NULL */
     sa_convention convention;
+    sa_weights_config config; /* what the file says about running them */
 } sa_weights;
 
 /* Builds weights from named tensors, detecting the layout by name:
@@ -374,6 +419,13 @@ typedef struct {
  * otherwise be silently dropped).  Torch and checkpoint matrices are
  * transposed into the math convention.  Checks that the shapes agree with
  * each other; checking them against the input is sa_weights_check's job.
+ * w->config: a checkpoint's layout gives causal (GPT-2 true, BERT false)
+ * and, for the width of a known model (GPT-2: 768, 1024, 1280, 1600; BERT:
+ * 128, 256, 512, 768, 1024; all with heads of width 64), its heads; the
+ * set's config overrides them.  A config that contradicts the shapes (heads
+ * that do not divide Wq's columns, key/value heads that do not divide the
+ * heads or do not fit Wk's columns, a d_model, d_context or d_head other
+ * than the shapes') is SA_ERR_DATA naming the config's key and both numbers.
  * On failure w is zeroed. */
 sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
                                   long layer, sa_error *err);
@@ -386,6 +438,17 @@ sa_status sa_weights_load(sa_weights *w, const char *name, const char *text,
 /* Parses weights from a JSON object: sa_weights_load for JSON text. */
 sa_status sa_weights_from_json(sa_weights *w, const char *text, size_t len,
                                sa_error *err);
+
+/* Reads a Hugging Face config.json (text) found beside the checkpoint w
+ * came from: its heads (GPT-2's "n_head", BERT's "num_attention_heads")
+ * become w->config's, from SA_FROM_CONFIG_JSON, unless the file's own
+ * config gave them.  A config.json whose "model_type" names another kind
+ * of model, or without that key, changes nothing.  Not a JSON object:
+ * SA_ERR_DATA (with line:col for a syntax error); heads that are not a
+ * positive integer or do not divide the width, or a width ("n_embd",
+ * "hidden_size") other than the checkpoint's: SA_ERR_DATA naming both. */
+sa_status sa_weights_config_from_hf(sa_weights *w, const char *text,
+                                    size_t len, sa_error *err);
 
 /* Generates weights from seed with the project's PRNG (sa_rng): Wq
  * (d_model, heads * d_head), Wk and Wv (d_kv_in, kv_heads * d_head) and, if
@@ -593,7 +656,8 @@ typedef struct {
     char *const *tokens;       /* (n) query labels, or NULL */
     char *const *key_tokens;   /* (m) key labels, or NULL */
     /* what to print */
-    bool print_output, print_weights, print_steps, average_heads;
+    bool print_output, print_weights, print_steps;
+    bool average_heads;        /* print the average of the heads' weights */
     int digits;                /* decimals in the table format */
     bool color;                /* ANSI colours in the table format */
     bool truecolor;            /* with color, the heat map's colours are
@@ -602,10 +666,16 @@ typedef struct {
     const sa_result *result;
     const float *average;      /* (n, m) mean of the heads' weights when
                                   average_heads (see sa_average_heads) */
+    size_t head;               /* weights and steps of this head only (from
+                                  1), or 0: of every head */
+    sa_source from_weights[SA_SET_COUNT]; /* the settings the weights file
+                                  gave (and the command line did not) */
 } sa_report;
 
 /* Writes the report as one JSON document (keys: config, tokens,
- * key_tokens, output, weights, steps; masked scores and NaN are null), as aligned tables for people, or
+ * key_tokens, output, weights, average_weights, steps; weights and each
+ * step are (H, n, m)-shaped, (1, n, m) with head; masked scores and NaN
+ * are null), as aligned tables for people, or
  * as CSV blocks each preceded by a "# name" line.  Numbers in JSON and CSV
  * use the shortest form that reads back as the same float32.  Return
  * SA_ERR_IO if the stream reports a write error, SA_ERR_NOMEM if scratch
@@ -625,7 +695,8 @@ sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
 
 /* Writes the report's printed items as NumPy arrays: exactly one in an .npy
  * file (SA_ERR_USAGE otherwise), or all in an .npz archive named output,
- * weights ((H, n, m), or (n, m) averaged), Q, K, V, scores, softmax. */
+ * weights ((H, n, m), or (1, n, m) with head), average_weights ((n, m)),
+ * Q, K, V, scores, softmax. */
 sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
 
@@ -692,23 +763,29 @@ typedef struct {
     char **row_labels;         /* (rows) tokens, or NULL */
     char **col_labels;         /* (cols) key tokens, or NULL */
     const char *what;          /* "weights", "scores" or "softmax" */
+    const char *source_name;   /* the key read: what, or "average_weights" */
     bool averaged;             /* the weights were averaged over heads */
+    size_t first_head;         /* the first panel's head, from 0 (config.head
+                                  - 1 when the run printed one head) */
     size_t config_heads;       /* the heads of the run (config.heads) */
     char *mask_name;           /* config.mask: the run's --mask file, or NULL */
     bool causal;               /* from config */
     long window;               /* from config, -1 for none */
 } sa_saved_result;
 
-/* Parses a result document and takes what = "weights", "scores" or
- * "softmax" (the last two from "steps"; NULL: weights if printed, else the
- * softmax step).  Anything missing or of the wrong shape is SA_ERR_DATA
- * saying what to print.  On failure r is zeroed. */
+/* Parses a result document and takes what = "weights", "average" (the
+ * average_weights; or the weights of a result from before that key, whose
+ * config says average_heads), "scores" or "softmax" (the last two from
+ * "steps"; NULL: weights if printed, else the average, else the softmax
+ * step).  A result whose config.head is N holds that head only.  Anything
+ * missing or of the wrong shape is SA_ERR_DATA saying what to print.  On
+ * failure r is zeroed. */
 sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
                          const char *what, sa_error *err);
 void sa_saved_result_free(sa_saved_result *r);
 
-/* Fills maps and panels (at least heads entries) with what the report
- * prints as weights: one panel per head, or the average. */
+/* Fills maps and panels (at least heads + 1 entries) with what the report
+ * prints as weights: one panel per head printed, then the average. */
 void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
                         const sa_report *report);
 

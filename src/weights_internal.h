@@ -51,4 +51,30 @@ sa_status sa_read_checkpoint(sa_weights *w, bool *found,
                              const sa_tensor_set *set, long layer,
                              sa_error *err);
 
+/* The heads of the known model of convention c (GPT-2 or BERT) and width
+ * d, or 0 if no known model has that width (read_checkpoint.c). */
+size_t sa_checkpoint_heads(sa_convention c, size_t d);
+
+struct cJSON;
+
+/* Reads the config object `config` (JSON weights' "config", safetensors'
+ * "selfattn.config"; name says which in messages) into c, every setting
+ * given from `from` (weights_config.c): heads and kv_heads (integers from
+ * 1 to 65536), scale (a number), causal (true or false), window (an
+ * integer from 0), softcap (a number above 0), rope (false, true, or an
+ * object with base above 1 and style "roformer" or "neox"), and d_model,
+ * d_context and d_head to check.  null is as if absent, and other keys
+ * are ignored; another value is SA_ERR_DATA naming the key. */
+sa_status sa_weights_config_parse(sa_weights_config *c,
+                                  const struct cJSON *config, sa_source from,
+                                  const char *name, sa_error *err);
+
+/* dst takes each setting src gives from a source at least as strong as
+ * the one dst has it from, and the widths src gives. */
+void sa_weights_config_merge(sa_weights_config *dst,
+                             const sa_weights_config *src);
+
+/* Checks w->config against w's shapes (sa_weights_from_tensors's rules). */
+sa_status sa_weights_config_check(const sa_weights *w, sa_error *err);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "report.h"
 
 /* Layout of one document: compact, or pretty with keys indented. */
 typedef struct {
@@ -77,6 +78,22 @@ static void write_options(doc *d, const sa_config *c, size_t d_head)
     }
 }
 
+/* "from_weights": each setting the weights file gave, and from where. */
+static void write_from_weights(doc *d, const sa_report *r)
+{
+    size_t listed = 0;
+    key(d, 2, false, "from_weights");
+    sa_buffer_putc(d->b, '{');
+    for (int k = 0; k < SA_SET_COUNT; k++) {
+        if (!r->from_weights[k])
+            continue;
+        sa_buffer_printf(d->b, d->compact ? "%s\"%s\":\"%s\"" : "%s\"%s\": \"%s\"",
+                         listed++ ? (d->compact ? "," : ", ") : "",
+                         sa_setting_name(k), sa_source_name(r->from_weights[k]));
+    }
+    sa_buffer_putc(d->b, '}');
+}
+
 static void write_config(doc *d, const sa_report *r)
 {
     const sa_config *c = r->config;
@@ -122,6 +139,12 @@ static void write_config(doc *d, const sa_report *r)
         key(d, 2, false, flags[i].name);
         sa_buffer_puts(b, flags[i].value ? "true" : "false");
     }
+    key(d, 2, false, "head");
+    if (r->head)
+        sa_buffer_printf(b, "%zu", r->head);
+    else
+        sa_buffer_puts(b, "null");
+    write_from_weights(d, r);
     if (!d->compact)
         sa_buffer_puts(b, "\n  ");
     sa_buffer_putc(b, '}');
@@ -144,19 +167,21 @@ static void write_labels(doc *d, const char *name, char *const *labels,
 static void write_matrices(doc *d, const sa_report *r)
 {
     const sa_result *res = r->result;
-    size_t n = res->n, m = res->m, H = res->heads, dh = res->d_head;
+    size_t n = res->n, m = res->m, dh = res->d_head, first, H;
     sa_buffer *b = d->b;
     int indent = d->compact ? -1 : 2;
+    sa_report_heads(&first, &H, r);
     if (r->print_output) {
         key(d, 1, false, "output");
         sa_buffer_json_rows(b, res->output, n, res->d_out, indent);
     }
     if (r->print_weights) {
         key(d, 1, false, "weights");
-        if (r->average_heads)
-            sa_buffer_json_rows(b, r->average, n, m, indent);
-        else
-            write_heads(d, res->weights, H, n, m, 2);
+        write_heads(d, res->weights + first * n * m, H, n, m, 2);
+    }
+    if (r->average_heads) {
+        key(d, 1, false, "average_weights");
+        sa_buffer_json_rows(b, r->average, n, m, indent);
     }
     if (!r->print_steps)
         return;
@@ -167,8 +192,10 @@ static void write_matrices(doc *d, const sa_report *r)
     key(d, 1, false, "steps");
     sa_buffer_putc(b, '{');
     for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+        size_t size = steps[s].rows * steps[s].cols;
         key(d, 2, s == 0, steps[s].name);
-        write_heads(d, steps[s].data, H, steps[s].rows, steps[s].cols, 4);
+        write_heads(d, steps[s].data + first * size, H, steps[s].rows,
+                    steps[s].cols, 4);
     }
     if (!d->compact)
         sa_buffer_puts(b, "\n  ");

@@ -274,6 +274,17 @@ def make_json_weights():
     write("w_input_width.json", js({"Wq": mat(5, 4), "Wk": mat(5, 4), "Wv": mat(5, 4)}))
     write("w_wk_rows.json", js(with_(w, Wk=mat(2, 4), Wv=mat(2, 4))))
     write("w_kv_width.json", js(with_(w, Wk=mat(4, 3), Wv=mat(4, 3))))
+    # configs that contradict the shapes, or hold a value of the wrong type
+    write("w_config_heads.json", js(with_(w, config={"heads": 3})))
+    write("w_config_heads_type.json", js(with_(w, config={"heads": "two"})))
+    write("w_config_kv_heads.json", js(with_(w, config={"heads": 2, "kv_heads": 4})))
+    write("w_config_d_model.json", js(with_(w, config={"d_model": 5})))
+    write("w_config_d_head.json", js(with_(w, config={"heads": 2, "d_head": 4})))
+    write("w_config_scale.json", js(with_(w, config={"scale": "0.5"})))
+    write("w_config_scale_zero.json", js(with_(w, config={"scale": 0})))
+    write("w_config_window.json", js(with_(w, config={"window": -1})))
+    write("w_config_rope.json", js(with_(w, config={"rope": {"style": "gptj"}})))
+    write("w_config_causal.json", js(with_(w, config={"heads": 2, "causal": True})))
     # torch nn.MultiheadAttention state dicts
     t = {"in_proj_weight": mat(12, 4), "in_proj_bias": vec(12),
          "out_proj.weight": mat(4, 4), "out_proj.bias": vec(4)}
@@ -561,6 +572,12 @@ def make_safetensors():
     h, buf = st_tensors(g)
     write("st_gpt2.safetensors",
           safetensors_file(dict(h, __metadata__={"format": "pt"}), buf))
+    # __metadata__ "selfattn.config": the config of JSON weights, as text
+    h, buf = st_tensors({k: v for k, v in W4.items()})
+    for name, text in (("not_json", "{heads: 2}"), ("not_object", "[2]"),
+                       ("heads", '{"heads": 3}'), ("kv_heads", '{"kv_heads": 0}')):
+        write("st_config_%s.safetensors" % name, safetensors_file(
+            dict(h, __metadata__={"format": "pt", "selfattn.config": text}), buf))
 
 
 def make_mask_bias_context():
@@ -618,6 +635,11 @@ def make_plot():
     write("plot_two_heads.json", js({"config": dict(cfg, heads=2), "weights": [w1, w1]}))
     write("plot_averaged.json",
           js({"config": dict(cfg, heads=2, average_heads=True), "weights": w1}))
+    # run -H 2 --head 2 -p weights: head 2 alone
+    write("plot_one_head.json", js({"config": dict(cfg, heads=2, head=2), "weights": [w1]}))
+    write("plot_one_head_two.json",
+          js({"config": dict(cfg, heads=2, head=2), "weights": [w1, w1]}))
+    write("plot_head_beyond.json", js({"config": dict(cfg, heads=2, head=3), "weights": [w1]}))
     write("plot_tokens_count.json",
           js({"config": cfg, "tokens": ["a", "b"], "weights": [w1]}))
     write("plot_key_tokens.json",

@@ -104,21 +104,34 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
     assert_equal "$(head -n 1 <<<"$stderr")" "selfattn: <stdin>:2: embeddings, row 2: 2 values, expected 8 like row 1"
 }
 
-@test "-p weights --average-heads: an n x n average per line, as run gives it" {
+@test "-p weights --average-heads: H x n x n weights and an n x n average per line, as run gives them" {
     run selfattn batch -H 2 -w weights.json -p weights --average-heads batch.jsonl
     assert_success
-    run jq -c '[.config.n, (.weights | length), (.weights[0] | length), has("output"), .config.average_heads]' <<<"$output"
-    assert_output '[3,3,3,false,true]
-[4,4,4,false,true]
-[2,2,2,false,true]
-[5,5,5,false,true]
-[1,1,1,false,true]
-[6,6,6,false,true]'
+    run jq -c '[.config.n, (.weights | length), (.weights[0] | length), (.average_weights | length),
+                (.average_weights[0] | length), has("output"), .config.average_heads]' <<<"$output"
+    assert_output '[3,2,3,3,3,false,true]
+[4,2,4,4,4,false,true]
+[2,2,2,2,2,false,true]
+[5,2,5,5,5,false,true]
+[1,2,1,1,1,false,true]
+[6,2,6,6,6,false,true]'
     sed -n 6p batch.jsonl >"$T/line.json"
-    selfattn run -H 2 -w weights.json -p weights --average-heads "$T/line.json" | jq -c .weights >"$T/run.json"
+    selfattn run -H 2 -w weights.json -p weights --average-heads "$T/line.json" |
+        jq -c '[.weights, .average_weights]' >"$T/run.json"
     selfattn batch -H 2 -w weights.json -p weights --average-heads batch.jsonl |
-        sed -n 4p | jq -c .weights >"$T/got.json"
+        sed -n 4p | jq -c '[.weights, .average_weights]' >"$T/got.json"
     assert_same_file "$T/got.json" "$T/run.json"
+}
+
+@test "--average-heads alone: only the average per line; --head 2: head 2 alone" {
+    run selfattn batch -H 2 -w weights.json --average-heads batch.jsonl
+    assert_success
+    run jq -c '[has("output"), has("weights"), (.average_weights | length) == .config.n]' <<<"$output"
+    assert_equal "$(sort -u <<<"$output")" '[false,false,true]'
+    run selfattn batch -H 2 -w weights.json --head 2 -p weights batch.jsonl
+    assert_success
+    run jq -c '[.config.head, (.weights | length)]' <<<"$output"
+    assert_equal "$(sort -u <<<"$output")" '[2,1]'
 }
 
 @test "a GPT-2 checkpoint layer per line" {

@@ -86,10 +86,12 @@ all_help_options() {
     run complete_words plot --color a
     assert_output $'always\nauto'
     run complete_words plot --what ""
-    assert_output $'scores\nsoftmax\nweights'
+    assert_output $'average\nscores\nsoftmax\nweights'
     run complete_words run --rope-style ""
     assert_output $'neox\nroformer'
     run complete_words run --heads ""
+    assert_output ""
+    run complete_words run --head ""
     assert_output ""
 }
 

@@ -142,13 +142,13 @@ $1")
 
 # ---- checkpoints -----------------------------------------------------------
 
-@test "GPT-2 checkpoint, layer 2, against NumPy (both name prefixes)" {
+@test "GPT-2 checkpoint, layer 2, --no-causal, against NumPy (both name prefixes)" {
     local ckpt
     for ckpt in gpt2.safetensors gpt2_transformer.safetensors; do
-        selfattn run -H 2 -w "$ckpt" --layer 2 input.json >"$T/got.json"
+        selfattn run -H 2 --no-causal -w "$ckpt" --layer 2 input.json >"$T/got.json"
         run jsoncmp "$T/got.json" gpt2.layer2.expected.json output
         assert_success
-        assert_equal "$(jq -r .config.convention "$T/got.json")" "gpt2"
+        assert_equal "$(jq -c '.config | [.convention, .causal, .from_weights]' "$T/got.json")" '["gpt2",false,{}]'
     done
 }
 
@@ -156,16 +156,127 @@ $1")
     selfattn run -H 2 -w gpt2_transformer.safetensors --layer 2 --causal input.json >"$T/got.json"
     run jsoncmp "$T/got.json" gpt2.layer2.causal.expected.json output
     assert_success
-    # and not causal unless asked
-    selfattn run -H 2 -w gpt2.safetensors --layer 2 input.json >"$T/plain.json"
+    # and not causal with --no-causal
+    selfattn run -H 2 --no-causal -w gpt2.safetensors --layer 2 input.json >"$T/plain.json"
     run jsoncmp "$T/plain.json" gpt2.layer2.causal.expected.json output
     assert_failure
 }
 
+@test "GPT-2 checkpoint is causal without --causal: its layout says so, and the config says where from" {
+    selfattn run -H 2 -w gpt2.safetensors --layer 2 input.json >"$T/got.json"
+    run jsoncmp "$T/got.json" gpt2.layer2.causal.expected.json output
+    assert_success
+    assert_equal "$(jq -c '.config | [.causal, .from_weights]' "$T/got.json")" '[true,{"causal":"layout"}]'
+    run selfattn run -H 2 -w gpt2.safetensors --layer 2 -f table input.json
+    assert_line --index 0 "n = 5, d_model = 8, heads = 2, d_head = 4, d_out = 8, scale = 0.5, causal"
+    assert_line --index 1 "weights: gpt2.safetensors, gpt2 layer 2; from the layout: causal"
+}
+
 @test "GPT-2 checkpoint without --layer uses layer 0" {
-    selfattn run -H 2 -w gpt2.safetensors input.json >"$T/got.json"
+    selfattn run -H 2 --no-causal -w gpt2.safetensors input.json >"$T/got.json"
     run jsoncmp "$T/got.json" gpt2.layer0.expected.json output
     assert_success
+}
+
+@test "checkpoint heads from a config.json beside it, the same numbers as -H" {
+    cp gpt2.safetensors bert.safetensors input.json "$T"
+    echo '{"model_type": "gpt2", "n_head": 2, "n_embd": 8, "n_layer": 3}' >"$T/config.json"
+    selfattn run -w "$T/gpt2.safetensors" --layer 2 input.json >"$T/got.json"
+    run jsoncmp "$T/got.json" gpt2.layer2.causal.expected.json output
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .d_head, .from_weights]' "$T/got.json")" \
+        '[2,4,{"heads":"config.json","causal":"layout"}]'
+    selfattn run -H 2 -w "$T/gpt2.safetensors" --layer 2 -p output,weights input.json >"$T/h2.json"
+    selfattn run -w "$T/gpt2.safetensors" --layer 2 -p output,weights input.json >"$T/cfg.json"
+    run jsoncmp "$T/cfg.json" "$T/h2.json" output weights
+    assert_success
+    run selfattn run -w "$T/gpt2.safetensors" --layer 2 -f table input.json
+    assert_line --index 1 "weights: $T/gpt2.safetensors, gpt2 layer 2; from config.json: heads; from the layout: causal"
+    # BERT's key is num_attention_heads; a GPT-2 config.json is another model's
+    echo '{"model_type": "bert", "num_attention_heads": 2, "hidden_size": 8}' >"$T/config.json"
+    selfattn run -w "$T/bert.safetensors" --layer 1 input.json >"$T/bert.json"
+    run jsoncmp "$T/bert.json" bert.layer1.expected.json output
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .causal, .from_weights]' "$T/bert.json")" \
+        '[2,false,{"heads":"config.json","causal":"layout"}]'
+    run --separate-stderr selfattn run -w "$T/gpt2.safetensors" input.json
+    assert_usage_error "$T/gpt2.safetensors: nothing says the heads of this gpt2 checkpoint of width 8 (no config.json beside it gives them, and no known model has that width): give -H"
+}
+
+@test "a config.json beside a checkpoint that is wrong: status 65 naming it; with -H it is not read" {
+    cp gpt2.safetensors "$T"
+    echo '{"n_head": 3}' >"$T/config.json"
+    run --separate-stderr selfattn run -w "$T/gpt2.safetensors" input.json
+    assert_error 65 "selfattn: $T/config.json: n_head 3 does not divide the width 8 of the gpt2 checkpoint"
+    echo '{"n_head": 2, "n_embd": 768}' >"$T/config.json"
+    run --separate-stderr selfattn run -w "$T/gpt2.safetensors" input.json
+    assert_error 65 "selfattn: $T/config.json: n_embd is not 8, the width of the gpt2 checkpoint: this config.json is another model's"
+    echo '{"n_head": 2.5}' >"$T/config.json"
+    run --separate-stderr selfattn run -w "$T/gpt2.safetensors" input.json
+    assert_error 65 "selfattn: $T/config.json: n_head must be an integer from 1 to 65536"
+    printf '{"n_head": 2,\n' >"$T/config.json"
+    run --separate-stderr selfattn run -w "$T/gpt2.safetensors" input.json
+    assert_error 65 "selfattn: $T/config.json:2:1: invalid JSON: unexpected end of input"
+    echo '[2]' >"$T/config.json"
+    run --separate-stderr selfattn run -w "$T/gpt2.safetensors" input.json
+    assert_error 65 "selfattn: $T/config.json: not a model's config (a JSON object)"
+    run selfattn run -H 2 -w "$T/gpt2.safetensors" input.json
+    assert_success
+}
+
+@test "the known models' widths give their heads: GPT-2 768 has 12, BERT 128 has 2 (heads of width 64)" {
+    py '
+import struct
+def st(tensors, path):
+    header, buf = {}, b""
+    for name, a in tensors.items():
+        data = a.astype("<f2").tobytes()
+        header[name] = {"dtype": "F16", "shape": list(a.shape), "data_offsets": [len(buf), len(buf) + len(data)]}
+        buf += data
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(raw)) + raw + buf)
+rng = np.random.default_rng(0)
+st({"h.0.attn.c_attn.weight": rng.standard_normal((768, 2304)) * 0.05}, "gpt2_768.safetensors")
+p = "encoder.layer.0.attention.self."
+st({p + k + ".weight": rng.standard_normal((128, 128)) * 0.1 for k in ("query", "key", "value")}, "bert_128.safetensors")
+np.save("x768.npy", rng.standard_normal((3, 768)).astype("<f4"))
+np.save("x128.npy", rng.standard_normal((4, 128)).astype("<f4"))'
+    selfattn run -p output,weights -w "$T/gpt2_768.safetensors" "$T/x768.npy" >"$T/g.json"
+    assert_equal "$(jq -c '.config | [.heads, .d_head, .causal, .from_weights]' "$T/g.json")" \
+        '[12,64,true,{"heads":"layout","causal":"layout"}]'
+    selfattn run -H 12 --causal -p output,weights -w "$T/gpt2_768.safetensors" "$T/x768.npy" >"$T/g12.json"
+    run jsoncmp "$T/g.json" "$T/g12.json" output weights
+    assert_success
+    selfattn run -p output,weights -w "$T/bert_128.safetensors" "$T/x128.npy" >"$T/b.json"
+    assert_equal "$(jq -c '.config | [.heads, .d_head, .causal, .from_weights]' "$T/b.json")" \
+        '[2,64,false,{"heads":"layout","causal":"layout"}]'
+    selfattn run -H 2 -p output,weights -w "$T/bert_128.safetensors" "$T/x128.npy" >"$T/b2.json"
+    run jsoncmp "$T/b.json" "$T/b2.json" output weights
+    assert_success
+    # -H overrides the layout without a word
+    run --separate-stderr selfattn run -H 1 -w "$T/gpt2_768.safetensors" "$T/x768.npy"
+    assert_success
+    assert_equal "$stderr" ""
+    assert_equal "$(jq -c '.config | [.heads, .from_weights]' <<<"$output")" '[1,{"causal":"layout"}]'
+}
+
+@test "a safetensors file's __metadata__ selfattn.config gives the heads, and beats config.json" {
+    py '
+import struct
+raw = open("'"$FORMATS"'/gpt2.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+header["__metadata__"] = dict(header.get("__metadata__", {}), **{"selfattn.config": json.dumps({"heads": 2, "causal": False})})
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open("meta.safetensors", "wb").write(struct.pack("<Q", len(text)) + text + raw[8 + n:])'
+    echo '{"n_head": 3}' >"$T/config.json"  # not read: the file's own config says
+    selfattn run -w "$T/meta.safetensors" --layer 2 input.json >"$T/got.json"
+    run jsoncmp "$T/got.json" gpt2.layer2.expected.json output
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .causal, .from_weights]' "$T/got.json")" \
+        '[2,false,{"heads":"config","causal":"config"}]'
 }
 
 @test "BERT checkpoint, layer 1, against NumPy" {
@@ -254,15 +365,24 @@ print(a.dtype, a.shape, np.array_equal(a.view(np.uint32), j.view(np.uint32)))'
     assert_output "float32 (5, 8) True"
 }
 
-@test "--format npy: weights are H x n x m, or n x m with --average-heads" {
+@test "--format npy: weights are H x n x m, 1 x n x m with --head, the average n x m" {
     selfattn run -H 2 -p weights -f npy input.json >"$T/w.npy"
-    selfattn run -H 2 -p weights --average-heads -f npy -o "$T/avg.npy" input.json
-    selfattn run -H 2 -p weights --average-heads input.json >"$T/avg.json"
+    selfattn run -H 2 -p weights --head 2 -f npy input.json >"$T/w2.npy"
+    selfattn run -H 2 --average-heads -f npy -o "$T/avg.npy" input.json
+    selfattn run -H 2 --average-heads input.json >"$T/avg.json"
     run py '
-w, a = np.load("w.npy"), np.load("avg.npy")
-j = np.array(json.load(open("avg.json"))["weights"], dtype=np.float32)
-print(w.shape, a.shape, np.array_equal(a, j))'
-    assert_output "(2, 5, 5) (5, 5) True"
+w, w2, a = np.load("w.npy"), np.load("w2.npy"), np.load("avg.npy")
+j = np.array(json.load(open("avg.json"))["average_weights"], dtype=np.float32)
+print(w.shape, w2.shape, a.shape, np.array_equal(a, j), np.array_equal(w[1:], w2))'
+    assert_output "(2, 5, 5) (1, 5, 5) (5, 5) True True"
+}
+
+@test "--format npz: weights and average_weights side by side with -p weights --average-heads" {
+    selfattn run -H 2 -p weights --average-heads -f npz -o "$T/w.npz" input.json
+    run py '
+z = np.load("w.npz")
+print(sorted((k, z[k].shape) for k in z.files), np.allclose(z["weights"].mean(axis=0), z["average_weights"], atol=1e-7))'
+    assert_output "[('average_weights', (5, 5)), ('weights', (2, 5, 5))] True"
 }
 
 @test "--format npz: output, weights and the steps by name, masked scores -inf" {

@@ -12,6 +12,7 @@ load ../helpers
     run --separate-stderr selfattn run -f table -p weights,output --digits 2 "${CLASSIC[@]}"
     assert_success
     assert_output "n = 3, d_model = 4, heads = 1, d_head = 3, d_out = 3, scale = 1
+weights: classic.weights.json
 
 weights, head 1 (3 × 3)
       x1    x2    x3
@@ -29,15 +30,15 @@ x3  2.00  7.76  0.36"
 @test "-f table: index labels without tokens, 4 digits by default" {
     run --separate-stderr selfattn run -f table -p output --scale 1 -w classic.weights.json plain.json
     assert_success
-    assert_line --index 1 "output (3 × 3)"
-    assert_line --index 2 "        0       1       2"
-    assert_line --index 3 "0  1.9366  6.6831  1.5951"
+    assert_line --index 2 "output (3 × 3)"
+    assert_line --index 3 "        0       1       2"
+    assert_line --index 4 "0  1.9366  6.6831  1.5951"
 }
 
 @test "-f table: --digits 0 and 9" {
     run --separate-stderr selfattn run -f table --digits 0 "${CLASSIC[@]}"
     assert_success
-    assert_line --index 3 "x1  2  7  2"
+    assert_line --index 4 "x1  2  7  2"
     run --separate-stderr selfattn run -f table --digits 9 "${CLASSIC[@]}"
     assert_success
     assert_output --regexp 'x1  1\.[0-9]{9}  6\.[0-9]{9}  1\.[0-9]{9}'
@@ -57,10 +58,41 @@ output (3 × 3)"
 }
 
 @test "-f table: averaged weights are titled with the number of heads" {
-    run --separate-stderr selfattn run -f table -H 2 -p weights --average-heads --mask mask.json classic.json
+    run --separate-stderr selfattn run -f table -H 2 --average-heads --mask mask.json classic.json
     assert_success
     assert_line --index 0 "n = 3, d_model = 4, heads = 2, d_head = 2, d_out = 4, scale = 0.70710677, mask mask.json"
-    assert_line --index 1 "weights, average of 2 heads (3 × 3)"
+    assert_line --index 1 "weights: generated, seed 0"
+    assert_line --index 2 "weights, average of 2 heads (3 × 3)"
+    assert_equal "$(grep -c ', head ' <<<"$output")" 0
+}
+
+@test "-f table: -p weights --average-heads prints each head, then the average" {
+    run --separate-stderr selfattn run -f table -H 2 -p weights --average-heads classic.json
+    assert_success
+    assert_equal "$(grep -E '^weights, ' <<<"$output")" "weights, head 1 (3 × 3)
+weights, head 2 (3 × 3)
+weights, average of 2 heads (3 × 3)"
+}
+
+@test "-f table: --head 2 prints head 2's weights and steps alone" {
+    run --separate-stderr selfattn run -f table -H 2 --head 2 -p weights,steps classic.json
+    assert_success
+    assert_equal "$(grep -E '^[A-Za-z]+, head' <<<"$output")" "Q, head 2 (3 × 2)
+K, head 2 (3 × 2)
+V, head 2 (3 × 2)
+scores, head 2 (3 × 3)
+softmax, head 2 (3 × 3)"
+}
+
+@test "-f table: the second line says where the weights came from" {
+    run --separate-stderr selfattn run -f table --seed 7 classic.json
+    assert_line --index 1 "weights: generated, seed 7"
+    selfattn init --d-model 4 -H 2 -o "$T/w.json"
+    run --separate-stderr selfattn run -f table -w "$T/w.json" classic.json
+    assert_line --index 0 "n = 3, d_model = 4, heads = 2, d_head = 2, d_out = 4, scale = 0.70710677"
+    assert_line --index 1 "weights: $T/w.json; from its config: heads, kv_heads"
+    run --separate-stderr selfattn run -f table -w "$T/w.json" -H 1 --kv-heads 1 classic.json
+    assert_line --index 1 "weights: $T/w.json"
 }
 
 @test "-f table: long token labels are cut" {
@@ -94,6 +126,15 @@ output (3 × 3)"
 2,-inf,-inf
 4,16,-inf
 4,12,10'
+}
+
+@test "-f csv: -p weights --average-heads writes each head's block, then the average's" {
+    run --separate-stderr selfattn run -f csv -H 2 -p weights --average-heads classic.json
+    assert_success
+    assert_equal "$(grep '^#' <<< "$output")" '# tokens: "x1","x2","x3"
+# weights, head 1 (3 x 3)
+# weights, head 2 (3 x 3)
+# weights, average of 2 heads (3 x 3)'
 }
 
 @test "-f csv: no tokens line without tokens" {

@@ -314,10 +314,53 @@ font-weight="bold">head 4 (6 × 6)'
 }
 
 @test "plot of an --average-heads result draws what run -f svg --average-heads draws" {
-    selfattn run -H 2 --average-heads -p weights "$SENTENCE" >"$T/avg.json"
+    selfattn run -H 2 --average-heads "$SENTENCE" >"$T/avg.json"
     selfattn plot -o "$T/plot.svg" "$T/avg.json"
     selfattn run -H 2 --average-heads -f svg -o "$T/run.svg" "$SENTENCE"
     assert_same_file "$T/plot.svg" "$T/run.svg"
+    # with the weights too, plot draws the weights, or --what average the average
+    selfattn run -H 2 --average-heads -p weights "$SENTENCE" >"$T/both.json"
+    selfattn plot --what average -o "$T/what.svg" "$T/both.json"
+    assert_same_file "$T/what.svg" "$T/run.svg"
+    selfattn plot -o "$T/weights.svg" "$T/both.json"
+    selfattn run -H 2 -f svg -o "$T/heads.svg" "$SENTENCE"
+    assert_same_file "$T/weights.svg" "$T/heads.svg"
+}
+
+@test "plot still reads a result from before average_weights: n x m weights with config.average_heads" {
+    selfattn run -H 2 --average-heads "$SENTENCE" |
+        jq '.weights = .average_weights | del(.average_weights)' >"$T/old.json"
+    selfattn run -H 2 --average-heads -f heatmap --color never "$SENTENCE" >"$T/run.txt"
+    for what in "" "--what weights" "--what average"; do
+        # shellcheck disable=SC2086
+        run --separate-stderr selfattn plot $what -f heatmap --color never "$T/old.json"
+        assert_success
+        assert_equal "$output" "$(cat "$T/run.txt")"
+    done
+}
+
+@test "run -f svg -p weights --average-heads: a panel per head, then the average" {
+    selfattn run -H 2 -p weights --average-heads -f svg -o "$T/a.svg" "$SENTENCE"
+    run grep -o 'font-weight="bold">[^<]*<' "$T/a.svg"
+    assert_output 'font-weight="bold">head 1 (6 × 6)<
+font-weight="bold">head 2 (6 × 6)<
+font-weight="bold">average of 2 heads (6 × 6)<'
+}
+
+@test "run --head 2 draws head 2 alone, as plot --head 2 does, and plot reads the result" {
+    selfattn run -H 2 --head 2 -f svg -o "$T/run.svg" "$SENTENCE"
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    selfattn plot --head 2 -o "$T/plot.svg" "$T/w.json"
+    assert_same_file "$T/run.svg" "$T/plot.svg"
+    selfattn run -H 2 --head 2 -p weights "$SENTENCE" >"$T/two.json"
+    selfattn plot -o "$T/two.svg" "$T/two.json"
+    assert_same_file "$T/two.svg" "$T/plot.svg"
+    selfattn plot --head 2 -o "$T/head2.svg" "$T/two.json"
+    assert_same_file "$T/head2.svg" "$T/plot.svg"
+    run --separate-stderr selfattn run -H 2 --head 1 -f heatmap --color never "$SENTENCE"
+    assert_success
+    assert_line --index 0 "weights, head 1 (6 × 6)"
+    refute_output --partial "head 2"
 }
 
 @test "plot of a --mask result hatches the masked cells with --mask FILE or --recorded-mask" {
@@ -359,9 +402,18 @@ font-weight="bold">head 4 (6 × 6)'
     run diff <(jq -r '.weights[1][][] | tostring' "$T/w.json") \
              <(cell_titles "$T/a.svg" | sed 's/.*: //')
     assert_success
-    selfattn plot -H 1 -o "$T/b.svg" "$T/w.json"
+}
+
+@test "plot -H N still draws head N this release, with a note that -H is --head" {
+    selfattn run -H 2 -p weights "$SENTENCE" >"$T/w.json"
+    run --separate-stderr selfattn plot -H 1 -o "$T/b.svg" "$T/w.json"
+    assert_success
+    assert_equal "$stderr" "selfattn: warning: plot -H is --head; -H means the number of heads elsewhere"
     run grep -o 'font-weight="bold">[^<]*<' "$T/b.svg"
     assert_output 'font-weight="bold">head 1 (6 × 6)<'
+    run --separate-stderr selfattn plot --head 1 -o "$T/c.svg" "$T/w.json"
+    assert_equal "$stderr" ""
+    assert_same_file "$T/b.svg" "$T/c.svg"
 }
 
 @test "plot --what scores and --what softmax draw the steps" {

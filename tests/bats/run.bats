@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # run.bats — what `selfattn run` computes and reports: the JSON report and
 # --print, --causal, --scale, --mask, queries with no visible key,
-# --average-heads, generated weights (--seed, --d-head, --out-proj, and
-# `init`, which writes them), the weights conventions, --stats, --threads
-# and SELFATTN_KERNELS.  Input formats are inputs.bats's, output formats and
+# --average-heads, --head, the settings a weights file's config gives,
+# generated weights (--seed, --d-head, --out-proj, and `init`, which writes
+# them), the weights conventions, --stats, --threads and SELFATTN_KERNELS.  Input formats are inputs.bats's, output formats and
 # -o outputs.bats's; every malformed input and usage error is a case of
 # tests/bad/catalogue.tsv (catalogue.bats).
 #
@@ -175,12 +175,88 @@ load ../helpers
         | {weights: [range($w[0] | length) as $i
                      | [range($w[0][0] | length) as $j | ([$w[][$i][$j]] | add / $H)]]}' \
         "$T/heads.json" > "$T/want.json"
-    run --separate-stderr selfattn run -H 4 -p weights --average-heads sentence.csv
+    run --separate-stderr selfattn run -H 4 --average-heads sentence.csv
     assert_success
-    echo "$output" > "$T/got.json"
-    assert_equal "$(jq -c '[.config.average_heads, (.weights | length), (.weights[0] | length)]' "$T/got.json")" '[true,6,6]'
+    jq '{weights: .average_weights}' <<<"$output" > "$T/got.json"
+    assert_equal "$(jq -c '[.config.average_heads, has("weights"), has("output"), (.average_weights | length), (.average_weights[0] | length)]' <<<"$output")" \
+        '[true,false,false,6,6]'
     run jsoncmp "$T/got.json" "$T/want.json" weights
     assert_success
+}
+
+@test "--average-heads with -p weights: .weights stays H x n x m, the average beside it" {
+    run --separate-stderr selfattn run -H 4 -p output,weights --average-heads sentence.csv
+    assert_success
+    assert_equal "$(jq -c '[keys_unsorted[1:], (.weights | length), (.weights[0] | length), (.average_weights | length)]' <<<"$output")" \
+        '[["tokens","output","weights","average_weights"],4,6,6]'
+    selfattn run -H 4 -p weights sentence.csv | jq -c .weights > "$T/plain"
+    jq -c .weights <<<"$output" > "$T/with"
+    assert_same_file "$T/with" "$T/plain"
+}
+
+# ---- --head --------------------------------------------------------------
+
+@test "--head N: head N's weights and steps as 1 x n x m arrays, the config names it" {
+    selfattn run -H 3 --d-head 2 -p output,weights,steps sentence.csv > "$T/all.json"
+    run --separate-stderr selfattn run -H 3 --d-head 2 --head 2 -p output,weights,steps sentence.csv
+    assert_success
+    echo "$output" > "$T/two.json"
+    assert_equal "$(jq -c '[.config.heads, .config.head, (.weights | length), (.steps | map_values(length) | [.[]] | unique)]' "$T/two.json")" \
+        '[3,2,1,[1]]'
+    assert_equal "$(jq -c '[.output, .weights[1], (.steps | map_values(.[1]))]' "$T/all.json")" \
+        "$(jq -c '[.output, .weights[0], (.steps | map_values(.[0]))]' "$T/two.json")"
+    assert_equal "$(jq -c .config.head "$T/all.json")" null
+}
+
+# ---- settings from the weights file's config -------------------------------
+
+@test "init's config gives run its heads: the numbers of -H, and from_weights says so" {
+    selfattn init --d-model 8 -H 4 --d-head 2 -o "$T/w.json"
+    selfattn run -w "$T/w.json" -p output,weights sentence.csv > "$T/config.json"
+    selfattn run -H 4 -w "$T/w.json" -p output,weights sentence.csv > "$T/explicit.json"
+    run jsoncmp "$T/config.json" "$T/explicit.json" output weights
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .kv_heads, .d_head, .from_weights]' "$T/config.json")" \
+        '[4,4,2,{"heads":"config","kv_heads":"config"}]'
+    assert_equal "$(jq -c '.config | [.heads, .from_weights]' "$T/explicit.json")" '[4,{}]'
+    # grouped-query: kv_heads from the config too
+    selfattn init --d-model 8 -H 4 --kv-heads 2 -o "$T/gqa.json"
+    run --separate-stderr selfattn run -w "$T/gqa.json" sentence.csv
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .kv_heads, .d_head]' <<<"$output")" '[4,2,2]'
+    # --kv-heads alone is checked against the file's heads, not the default 1
+    run --separate-stderr selfattn run --kv-heads 2 -w "$T/gqa.json" sentence.csv
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .kv_heads, .from_weights]' <<<"$output")" '[4,2,{"heads":"config"}]'
+    # the command line's -H without --kv-heads means as many key/value heads
+    run --separate-stderr selfattn run -H 2 -w "$T/w.json" sentence.csv
+    assert_success
+    assert_equal "$(jq -c '.config | [.heads, .kv_heads, .d_head, .from_weights]' <<<"$output")" '[2,2,4,{}]'
+}
+
+@test "a config's scale, causal, window, softcap and rope: as their options give, unless the command line says" {
+    selfattn init --d-model 8 -H 2 -o "$T/plain.json"
+    jq '.config += {scale: 0.25, causal: true, window: 1, softcap: 5, rope: {base: 100, style: "neox"}}' \
+        "$T/plain.json" > "$T/w.json"
+    selfattn run -w "$T/w.json" -p output,weights sentence.csv > "$T/config.json"
+    selfattn run -H 2 --scale 0.25 --causal --window 1 --softcap 5 --rope-base 100 --rope-style neox \
+        -w "$T/plain.json" -p output,weights sentence.csv > "$T/options.json"
+    run jsoncmp "$T/config.json" "$T/options.json" output weights
+    assert_success
+    assert_equal "$(jq -c '.config | [.scale, .causal, .window, .softcap, .rope, (.from_weights | keys_unsorted)]' "$T/config.json")" \
+        '[0.25,true,1,5,{"base":100,"style":"neox"},["heads","kv_heads","scale","causal","window","softcap","rope"]]'
+    run --separate-stderr selfattn run -H 1 --scale 1 --no-causal --window 2 --softcap 9 --rope -w "$T/w.json" sentence.csv
+    assert_success
+    assert_equal "$stderr" ""
+    assert_equal "$(jq -c '.config | [.heads, .scale, .causal, .window, .softcap, .rope, .from_weights]' <<<"$output")" \
+        '[1,1,false,2,9,{"base":10000,"style":"roformer"},{}]'
+}
+
+@test "--no-causal and --causal: the last one counts" {
+    run --separate-stderr selfattn run --causal --no-causal -p weights classic.json
+    assert_equal "$(jq .config.causal <<<"$output")" false
+    run --separate-stderr selfattn run --no-causal --causal -p weights classic.json
+    assert_equal "$(jq .config.causal <<<"$output")" true
 }
 
 # ---- generated weights: --seed, --d-head, --out-proj, init ------------
@@ -286,8 +362,8 @@ load ../helpers
     assert_same_file "$T/torch" "$T/math"
 }
 
-@test "weights files may carry a config and _comment keys" {
-    jq '. + {config: {"any": "thing"}, _note: [1, 2]}' classic.weights.json > "$T/w.json"
+@test "weights files may carry a config and _comment keys: a config's other keys are notes" {
+    jq '. + {config: {"any": "thing", heads: null}, _note: [1, 2]}' classic.weights.json > "$T/w.json"
     selfattn run --scale 1 -w "$T/w.json" classic.json | jq -c .output > "$T/with"
     selfattn run "${CLASSIC[@]}" | jq -c .output > "$T/without"
     assert_same_file "$T/with" "$T/without"

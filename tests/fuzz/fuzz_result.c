@@ -1,6 +1,7 @@
 /* fuzz_result.c — sa_read_result, the JSON result of `selfattn run` that
  * `selfattn plot` reads back, asked for what = NULL (weights if printed,
- * else the softmax step), "weights", "scores" and "softmax". */
+ * else the average, else the softmax step), "weights", "average", "scores"
+ * and "softmax". */
 #include "fuzz_common.h"
 
 static void read_as(const char *text, size_t len, const char *what)
@@ -21,7 +22,12 @@ static void read_as(const char *text, size_t len, const char *what)
     FUZZ_CHECK(r.what && (strcmp(r.what, "weights") == 0 ||
                           strcmp(r.what, "scores") == 0 ||
                           strcmp(r.what, "softmax") == 0));
-    FUZZ_CHECK(r.heads == (r.averaged ? 1 : r.config_heads));
+    /* every head, the average, or the one head of a run with --head */
+    FUZZ_CHECK(r.averaged ? r.heads == 1 && r.first_head == 0
+                          : r.heads == r.config_heads ? r.first_head == 0
+                          : r.heads == 1 && r.first_head < r.config_heads);
+    FUZZ_CHECK(r.source_name && (strcmp(r.source_name, r.what) == 0 ||
+                                 (r.averaged && strcmp(r.source_name, "average_weights") == 0)));
     volatile float sink = 0.0f;
     for (size_t i = 0; i < r.heads * r.rows * r.cols; i++)
         sink += isnan(r.data[i]) ? 0.0f : r.data[i];
@@ -39,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = fuzz_text(data, size);
     read_as(text, size, NULL);
     read_as(text, size, "weights");
+    read_as(text, size, "average");
     read_as(text, size, "scores");
     read_as(text, size, "softmax");
     free(text);

@@ -149,6 +149,10 @@ one = f32([1, 0, 0, 1])
 add("safetensors", "math_meta", safetensors(
     [("Wq", "F32", [2, 2], one), ("Wk", "F32", [2, 2], one), ("Wv", "F32", [2, 2], one),
      ("bo", "F32", [2], f32([1, 2]))], {"format": "pt"}))
+add("safetensors", "math_config", safetensors(
+    [("Wq", "F32", [2, 2], one), ("Wk", "F32", [2, 2], one), ("Wv", "F32", [2, 2], one)],
+    {"format": "pt", "selfattn.config": json.dumps(
+        {"heads": 2, "kv_heads": 1, "causal": True, "rope": {"style": "neox"}})}))
 add("safetensors", "torch_separate", safetensors(
     [("q_proj_weight", "BF16", [2, 2], b"\x80\x3f\x00\x00\x00\x00\x80\x3f"),
      ("k_proj_weight", "F16", [2, 3], struct.pack("<6e", *range(6))),
@@ -177,6 +181,11 @@ add("json_weights", "config_and_comment", json.dumps({
     "config": {"heads": 2}, "_comment": "ignored", "Wq": [[1, 2], [3, 4]],
     "Wk": [[1, 0], [0, 1]], "Wv": [[-0.0, 1e-45], [3.4028235e38, -1]],
     "bq": [1, 2], "bk": [0, 0], "bv": [1, 1]}))
+add("json_weights", "config_settings", json.dumps({
+    "config": {"heads": 2, "kv_heads": 1, "scale": 0.5, "causal": True, "window": 1,
+               "softcap": 30, "rope": {"base": 500, "style": "neox"}, "d_model": 2,
+               "d_context": 2, "d_head": 1, "generator": "hand"},
+    "Wq": [[1, 2], [3, 4]], "Wk": [[1], [0]], "Wv": [[2], [1]]}))
 add("json_weights", "gqa", json.dumps({
     "Wq": [[1, 0, 0, 1], [0, 1, 1, 0]], "Wk": [[1, 0], [0, 1]], "Wv": [[1, 2], [3, 4]],
     "Wo": [[1], [2], [3], [4]], "bo": [0.25]}))
@@ -237,6 +246,8 @@ runs = {
     "cross_window": ["--window", "1", "--context", "data/classic.json", "-p", "weights",
                      "data/sentence.json"],
     "gqa_tokens": ["-H", "4", "--kv-heads", "2", "-p", "weights", "--alibi", "data/sentence.json"],
+    "average_only": ["-H", "2", "--average-heads", "data/classic.json"],
+    "head_two": ["-H", "2", "--head", "2", "-p", "weights,steps", "--causal", "data/classic.json"],
 }
 if os.access("./selfattn", os.X_OK):
     for label, args in runs.items():

@@ -242,6 +242,69 @@ static void test_torch_convention(void)
     }
 }
 
+/* A weights file's config: its settings, where they came from, and a
+ * checkpoint's layout and config.json under it. */
+static void test_weights_config(void)
+{
+    const char *json =
+        "{\"config\": {\"heads\": 2, \"kv_heads\": 1, \"scale\": 0.25, "
+        "\"causal\": true, \"window\": null, \"rope\": {\"style\": \"neox\"}, "
+        "\"note\": \"other keys are notes\"},"
+        " \"Wq\": [[1, 0, 0, 1]], \"Wk\": [[1, 0]], \"Wv\": [[0, 1]]}";
+    sa_weights w;
+    sa_error err;
+    CHECK(sa_weights_from_json(&w, json, strlen(json), &err) == SA_OK, "%s", err.message);
+    const sa_weights_config *c = &w.config;
+    CHECK(c->heads == 2 && c->kv_heads == 1 && c->scale == 0.25f && c->causal &&
+          c->rope && c->rope_neox && c->rope_base == 10000.0f, "config values");
+    CHECK(c->from[SA_SET_HEADS] == SA_FROM_CONFIG && c->from[SA_SET_ROPE] == SA_FROM_CONFIG &&
+          c->from[SA_SET_WINDOW] == SA_FROM_NONE && c->from[SA_SET_SOFTCAP] == SA_FROM_NONE,
+          "config sources");
+    CHECK(strcmp(sa_source_name(SA_FROM_CONFIG_JSON), "config.json") == 0 &&
+          sa_source_name(SA_FROM_NONE) == NULL &&
+          strcmp(sa_setting_name(SA_SET_KV_HEADS), "kv_heads") == 0, "names");
+    sa_weights_free(&w);
+
+    /* a GPT-2 layer of width 4: causal from the layout, heads from nothing,
+     * until a config.json gives them */
+    const char *gpt2 = "{\"h.0.attn.c_attn.weight\": [[1,0,0,0, 0,1,0,0, 0,0,1,0],"
+        " [0,1,0,0, 1,0,0,0, 0,0,0,1], [0,0,1,0, 0,0,1,0, 1,0,0,0],"
+        " [0,0,0,1, 0,0,0,1, 0,1,0,0]]}";
+    CHECK(sa_weights_from_json(&w, gpt2, strlen(gpt2), &err) == SA_OK, "%s", err.message);
+    CHECK(w.config.causal && w.config.from[SA_SET_CAUSAL] == SA_FROM_LAYOUT &&
+          w.config.from[SA_SET_HEADS] == SA_FROM_NONE, "gpt2 layout");
+    const char *hf = "{\"model_type\": \"gpt2\", \"n_head\": 2, \"n_embd\": 4}";
+    CHECK(sa_weights_config_from_hf(&w, hf, strlen(hf), &err) == SA_OK &&
+          w.config.heads == 2 && w.config.from[SA_SET_HEADS] == SA_FROM_CONFIG_JSON,
+          "config.json: %s", err.message);
+    const char *bert = "{\"model_type\": \"bert\", \"num_attention_heads\": 4}";
+    w.config.from[SA_SET_HEADS] = SA_FROM_NONE;
+    CHECK(sa_weights_config_from_hf(&w, bert, strlen(bert), &err) == SA_OK &&
+          w.config.from[SA_SET_HEADS] == SA_FROM_NONE, "another model's config.json");
+    const char *three = "{\"n_head\": 3}";
+    CHECK(sa_weights_config_from_hf(&w, three, strlen(three), &err) == SA_ERR_DATA &&
+          strcmp(err.message, "n_head 3 does not divide the width 4 of the gpt2 "
+                 "checkpoint") == 0, "%s", err.message);
+    sa_weights_free(&w);
+
+    const char *bad[][2] = {
+        {"{\"config\": {\"heads\": 3}, \"Wq\": [[1, 0]], \"Wk\": [[1, 0]], \"Wv\": [[1, 0]]}",
+         "config: 3 heads do not divide the projected width 2"},
+        {"{\"config\": {\"causal\": 1}, \"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]]}",
+         "config.causal must be true or false (or null)"},
+        {"{\"config\": {\"heads\": 2, \"kv_heads\": 2}, \"Wq\": [[1, 0]], \"Wk\": [[1]], \"Wv\": [[1]]}",
+         "config: the key weights have 1 columns but 2 key/value head(s) of width 1 need 2"},
+        {"{\"config\": {\"softcap\": 0}, \"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]]}",
+         "config.softcap must be a number greater than 0 (or null)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sa_status s = sa_weights_from_json(&w, bad[i][0], strlen(bad[i][0]), &err);
+        CHECK(s == SA_ERR_DATA && strcmp(err.message, bad[i][1]) == 0,
+              "config %zu: '%s'", i, err.message);
+        CHECK(w.wq == NULL, "config %zu: not zeroed after failure", i);
+    }
+}
+
 /* splitmix64's published first output for seed 0, and generated weights. */
 static void test_rng_and_generated_weights(void)
 {
@@ -382,6 +445,7 @@ int main(void)
     test_parallel_reading();
     test_mask();
     test_torch_convention();
+    test_weights_config();
     test_rng_and_generated_weights();
     test_format_float();
     test_text_position();
