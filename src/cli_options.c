@@ -45,6 +45,7 @@ static const cli_option options[] = {
     {"format", 'f', 'f', "FMT", ALL, "the output format"},
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically"},
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9"},
+    {"no-config", 0, OPT_NO_CONFIG, NULL, RUNS, "JSON without its \"config\" object"},
     {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto, always or never"},
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},
     {"stats", 0, OPT_STATS, NULL, CLI_RUN, "time, GFLOP/s and peak memory on standard error"},

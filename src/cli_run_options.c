@@ -150,6 +150,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
     case OPT_STATS: o->stats = true; return true;
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
     case OPT_QUIET: o->quiet = true; return true;
+    case OPT_NO_CONFIG: o->no_config = true; return true;
     }
     return false;
 }
@@ -164,6 +165,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
+    case OPT_NO_CONFIG:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -223,6 +225,9 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
                                o->format == OUT_SVG ? "svg" : "heatmap");
     if (batch && picture)
         return cli_usage_error("batch writes JSON Lines: --format json only");
+    if (o->no_config && o->format != OUT_JSON)
+        return cli_usage_error("--no-config leaves the \"config\" object out of "
+                               "JSON: it is for --format json only");
     if (o->average_heads && !o->print_weights)
         return cli_usage_error("--average-heads averages the weights: add "
                                "weights to --print");

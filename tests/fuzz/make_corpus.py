@@ -261,12 +261,16 @@ with open("tests/formats/batch_many.jsonl", "rb") as f:
 for i, line in enumerate(l for l in lines if l.strip()):
     add("batch_line", "line%02d" % i, line)
 add("batch_line", "id_escapes", r'{"id": "a\"b\\", "tokens": ["x", "y"], "embeddings": [[1, 2], [3, 4]]}')
-add("batch_line", "id_nested", '{"embeddings": [[1], [2], [3]], "meta": {"id": 1}, "id": [1, {"x": "]"}]}')
+add("batch_line", "id_nested", '{"embeddings": [[1], [2], [3]], "_meta": {"id": 1}, "id": [1, {"x": "]"}]}')
 add("batch_line", "id_bigint", '{ "id" :12345678901234567890 ,"embeddings":[[0.5,-0.5,2]]}\r\n')
 add("batch_line", "tiles_130x1", json.dumps([[((i * 37) % 17 - 8) / 4] for i in range(130)]))
 add("batch_line", "tiles_300x2", json.dumps([[(i % 7) / 8, -(i % 5) / 4] for i in range(300)]))
 add("batch_line", "wide_1x64", json.dumps([[(j % 9 - 4) / 2 for j in range(64)]]))
 add("batch_line", "large_values", "[[3e18, -3e18], [1e-30, 2]]")
+add("batch_line", "mask_context", '{"id": 1, "embeddings": [[1, 0], [0, 1], [1, 1]], "mask": [[1, 0], '
+    '[true, false], [0, 1]], "context": [[0.5, 2], [-1, 0]], "context_tokens": ["a", "b"]}')
+add("batch_line", "mask_self", '{"embeddings": [[1, 2], [3, 4]], "mask": [[1, 0], [1, 1]], '
+    '"context": null, "tokens": ["x", "y"]}')
 
 # ---- write ------------------------------------------------------------------------
 shutil.rmtree(OUT, ignore_errors=True)
