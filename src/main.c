@@ -51,6 +51,7 @@ const char cli_usage[] =
 "  -f, --format FMT     json (default), table, csv, npy (one array), npz, svg\n"
 "                       (weights as heatmaps; -o FILE) or heatmap (terminal)\n"
 "  -o, --output FILE    write to FILE atomically instead of stdout\n"
+"      --no-config      JSON without its \"config\" object (JSON only)\n"
 "      --digits N       decimals in the table format, 0 to 9 (default 4)\n"
 "  -t, --threads N      threads (default: OPENBLAS_NUM_THREADS, else all cores)\n"
 "      --stats          print time per phase, GFLOP/s and peak memory on stderr\n"
