@@ -121,10 +121,15 @@ sa_status sa_read_batch_line(sa_batch_line *line, const char *text,
 void sa_batch_line_free(sa_batch_line *line);
 
 /* Parses embeddings from CSV text: comma-separated rows, lines starting
- * with '#' and blank lines ignored.  A first line with a non-empty,
+ * with '#' and blank lines ignored.  Values are separated by commas; by
+ * tabs, or else semicolons, if the first line (header or data) has no
+ * comma but those, and a later line separated by another of the three is
+ * an error at that separator.  A first line with a non-empty,
  * non-numeric value after its first field is a header (skipped); so is a
  * first line with an empty first field (pandas' to_csv), whose data lines
- * then start with labels.  Otherwise a non-numeric first field on the first
+ * then start with labels; so is pandas' to_csv(index=False) header
+ * 0,1,...,d-1 when it is the text's very first line and the next line
+ * holds d numbers.  Otherwise a non-numeric first field on the first
  * data line means the first column holds token labels (it must then do so
  * on every line).  Fields may be
  * double-quoted ("" is a quote).  Contract and errors as

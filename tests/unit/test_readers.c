@@ -32,12 +32,41 @@ static void test_csv(void)
           m.rows == 2, "plain numbers, no header, no labels");
     sa_matrix_free(&m);
 
+    /* tabs or semicolons, when the first line has no comma */
+    static const struct { const char *text; size_t rows, cols; bool tokens; } seps[] = {
+        {"token\te0\te1\nthe\t1\t-2.5\n cat\t3\t4 \n", 2, 2, true},
+        {"1;2;3\n4; 5 ;6\n", 2, 3, false},
+        {"\"a;b\";1\n\"c\";2\n", 2, 1, true},
+        {" 7\t\n8\n", 2, 1, false},                 /* a tab at the end separates nothing */
+        {"0,1,2\n5,6,7\n", 1, 3, false},            /* pandas' to_csv(index=False) header */
+        {"0\t1\n5\t6\n8\t9\n", 2, 2, false},
+        {"# not a header\n0,1,2\n5,6,7\n", 2, 3, false},
+        {"0,1,2\n", 1, 3, false},                   /* no line after it: data */
+        {"0,1,2\nx,6,7,8\n", 0, 0, false},          /* not followed by numbers: data */
+        {"0,2\n5,6\n", 2, 2, false},                /* not 0..d-1 */
+    };
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        sa_status st = read_text(&m, "x.csv", seps[i].text, &err);
+        CHECK(seps[i].rows ? st == SA_OK && m.rows == seps[i].rows &&
+              m.cols == seps[i].cols && !m.tokens == !seps[i].tokens : st == SA_ERR_DATA,
+              "separators %zu: %s, %zu x %zu", i, st ? err.message : "ok", m.rows, m.cols);
+        sa_matrix_free(&m);
+    }
+    CHECK(read_text(&m, "x.csv", "1;2\n3; -4.5\n", &err) == SA_OK && m.data[3] == -4.5f,
+          "semicolon values");
+    sa_matrix_free(&m);
+
     struct { const char *text, *message; long line, col; } bad[] = {
         {"1,2\n3\n", "1 values, expected 2 like the first row", 2, 1},
         {"1,2\n3,nan\n", "'nan' is not a finite number", 2, 3},
         {"1,2\n3,x\n", "'x' is not a number", 2, 3},
         {"1,2\n3,1e39\n", "1e39 is out of float32 range", 2, 3},
         {"1,\n", "empty value", 1, 3},
+        {"1,2,3\n4;5;6\n", "values separated by semicolons here, but by commas on "
+         "the first line: use one separator", 2, 2},
+        {"a\tb\n1\t2\n3,4\n", "values separated by commas here, but by tabs on "
+         "the first line: use one separator", 3, 2},
+        {"1\t\t2\n", "empty value", 1, 3},
         {"a,\"b,1\n", "unterminated quoted field", 1, 3},
         {"# only a comment\n", "no rows of numbers", 0, 0},
     };
