@@ -48,7 +48,7 @@ enum {
     OPT_CAUSAL, OPT_WINDOW, OPT_MASK, OPT_MASKED_ROWS, OPT_AVERAGE, OPT_HEAD,
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
     OPT_RECORDED_MASK, OPT_MAX_INPUT,
-    OPT_VMIN, OPT_VMAX, OPT_NO_CAUSAL,
+    OPT_VMIN, OPT_VMAX, OPT_NO_CAUSAL, OPT_NO_CONFIG,
 };
 
 /* One option (cli_options.c holds them all). */
@@ -101,12 +101,6 @@ void cli_help_hint(void);
  * the only name typed begins (2 letters or more), else NULL. */
 const char *cli_suggest(const char *typed, size_t typed_len,
                         const char *const *names, size_t count);
-
-/* The optimal string alignment distance (Damerau-Levenshtein with swaps
- * of neighbours) between a and b, letters compared without case;
- * (size_t)-1 when either is longer than 64 bytes. */
-size_t cli_edit_distance(const char *a, size_t a_len, const char *b,
-                         size_t b_len);
 
 /* Writes "a, b or c" of names (count) into buf (size). */
 void cli_choices_text(char *buf, size_t size, const char *const *names,

@@ -55,6 +55,7 @@ static const cli_option options[] = {
     {"format", 'f', 'f', "FMT", CLI_PLOT, "svg (default) or heatmap (terminal)"},
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically instead of stdout"},
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9 (default 4)"},
+    {"no-config", 0, OPT_NO_CONFIG, NULL, RUNS, "JSON without its \"config\" object (JSON only)"},
     {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto (default: on a terminal, NO_COLOR unset or empty, TERM not dumb), always or never"},
     {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale starts at X (values below are drawn as X)"},
     {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale ends at X (values above are drawn as X)"},

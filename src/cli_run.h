@@ -30,6 +30,7 @@ typedef struct {
     bool print_given;                 /* --print was on the command line */
     size_t threads;                   /* -t: BLAS and streaming threads */
     bool stats;                       /* --stats on stderr */
+    bool no_config;                   /* --no-config: JSON without "config" */
     /* batch only */
     size_t jobs;
     bool quiet;
@@ -78,15 +79,20 @@ typedef struct {
     sa_config config;
     sa_result result;
     sa_report report;
-    unsigned char *mask;
+    unsigned char *mask;      /* (n, m) the file's and the line's, or NULL */
+    bool mask_from_file;      /* mask holds --mask's */
     float *bias, *average;
 } run_output;
 
 /* Computes attention for x with the session's files and fills out (free
- * with run_output_free).  On failure returns the status, err says why and
- * *blame names the file at fault (NULL if none). */
+ * with run_output_free); for a batch line (line not NULL, x its input),
+ * with its own "mask" (with --mask, --causal and --window: a key is seen
+ * only if all allow it) and "context" (in place of --context's).  On
+ * failure returns the status, err says why and *blame names the file at
+ * fault (NULL if none: the options, or the line). */
 sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
-                       const char **blame, sa_error *err);
+                       const sa_batch_line *line, const char **blame,
+                       sa_error *err);
 void run_output_free(run_output *out);
 
 /* The query rows that saw no key as one message in buf (size), e.g.

@@ -153,6 +153,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
     case OPT_STATS: o->stats = true; return true;
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
     case OPT_QUIET: o->quiet = true; return true;
+    case OPT_NO_CONFIG: o->no_config = true; return true;
     }
     return false;
 }
@@ -167,7 +168,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
-    case OPT_VMIN: case OPT_VMAX: case OPT_HEAD:
+    case OPT_VMIN: case OPT_VMAX: case OPT_HEAD: case OPT_NO_CONFIG:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -238,6 +239,9 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     if (o->head && !o->print_weights && !o->print_steps)
         return cli_usage_error("--head %zu picks a head's weights and steps: "
                                "add weights or steps to --print", o->head);
+    if (o->no_config && o->format != OUT_JSON)
+        return cli_usage_error("--no-config leaves the \"config\" object out of "
+                               "JSON: it is for --format json only");
     if (o->context && o->causal)
         return cli_usage_error("--causal is for self-attention: queries and "
                                "context keys have no common order");

@@ -160,16 +160,39 @@ static sa_status sequence_weights(run_session *s, const sa_matrix *x,
                        "the weights were generated for %zu (the width of the "
                        "first sequence); give --weights, or use one width",
                        x->cols, s->weights.d_model);
+    if (!o->weights && s->weights.d_kv_in != d_ctx)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the keys have %zu columns but "
+                       "the weights were generated for %zu (the key width of "
+                       "the first sequence); give --weights, or use one width",
+                       d_ctx, s->weights.d_kv_in);
     status = sa_weights_check(&s->weights, x->cols, d_ctx, o->heads, o->kv_heads, err);
     if (status)
         *blame = status == SA_ERR_USAGE ? NULL : o->weights;
     return status;
 }
 
+/* A batch line's own mask (n, m) into out->mask, with the file's if
+ * there is one: a key is seen only if both allow it. */
+static sa_status line_mask(run_output *out, const sa_batch_line *line,
+                           size_t n, size_t m, sa_error *err)
+{
+    if (line->mask_rows != n || line->mask_cols != m)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "\"mask\" is %zu x %zu but must "
+                       "be %zu x %zu (queries x keys)", line->mask_rows,
+                       line->mask_cols, n, m);
+    if (!out->mask && !(out->mask = malloc(n * m)))
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    bool file = out->mask_from_file;
+    for (size_t i = 0; i < n * m; i++)
+        out->mask[i] = line->mask[i] && (!file || out->mask[i]);
+    return SA_OK;
+}
+
 /* The mask and bias for n queries and m keys, and the memory guard. */
 static sa_status sequence_masks(run_output *out, bool *per_head,
-                                const run_session *s, size_t n, size_t m,
-                                const char **blame, sa_error *err)
+                                const run_session *s, const sa_batch_line *line,
+                                size_t n, size_t m, const char **blame,
+                                sa_error *err)
 {
     const run_options *o = s->o;
     sa_status status;
@@ -178,6 +201,9 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
         *blame = o->mask;
         return status;
     }
+    out->mask_from_file = out->mask != NULL;
+    if (line && line->mask && (status = line_mask(out, line, n, m, err)))
+        return status;
     if (o->bias && (status = sa_read_bias(&out->bias, per_head, o->heads, n,
                                           m, o->bias, s->bias_text,
                                           s->bias_len, err))) {
@@ -224,9 +250,11 @@ static sa_config sequence_config(const run_options *o, const run_output *out,
     return c;
 }
 
-/* What the writers need to describe the run. */
+/* What the writers need to describe the run (keys: the input x, the
+ * context file or the line's context). */
 static sa_report sequence_report(const run_session *s, const run_output *out,
-                                 const sa_matrix *x, const sa_matrix *keys)
+                                 const sa_matrix *x, const sa_matrix *keys,
+                                 const sa_batch_line *line)
 {
     const run_options *o = s->o;
     const sa_weights *w = &s->weights;
@@ -236,35 +264,44 @@ static sa_report sequence_report(const run_session *s, const run_output *out,
         .n = x->rows, .m = keys->rows, .d_model = x->cols, .d_context = keys->cols,
         .heads = o->heads, .kv_heads = o->kv_heads, .d_head = w->d_proj / o->heads,
         .d_out = w->d_out, .config = &out->config,
-        .context_name = o->context ? cli_display_name(o->context) : NULL,
+        .context_name = keys == x ? NULL : keys == &s->context
+                        ? cli_display_name(o->context) : "line",
         .mask_name = o->mask ? cli_display_name(o->mask) : NULL,
+        .mask_line = line && line->mask,
         .bias_name = o->bias ? cli_display_name(o->bias) : NULL,
         .weights_name = o->weights ? cli_display_name(o->weights) : NULL,
         .seed = o->seed, .convention = w->convention, .out_proj = w->wo != NULL,
         .layer = checkpoint ? (o->layer < 0 ? 0 : o->layer) : -1,
         .biases = w->bq || w->bk || w->bv || w->bo, .tokens = x->tokens,
-        .key_tokens = o->context ? keys->tokens : NULL,
+        .key_tokens = keys != x ? keys->tokens : NULL,
         .print_output = o->print_output, .print_weights = o->print_weights,
         .print_steps = o->print_steps, .average_heads = o->average_heads,
+        .omit_config = o->no_config,
         .digits = (int)o->digits, .limits = o->limits, .result = &out->result,
         .average = out->average, .head = o->head,
     };
 }
 
 sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
-                       const char **blame, sa_error *err)
+                       const sa_batch_line *line, const char **blame,
+                       sa_error *err)
 {
     const run_options *o = s->o;
-    const sa_matrix *keys = o->context ? &s->context : x;
+    const sa_matrix *keys = line && line->context.data ? &line->context
+                            : o->context ? &s->context : x;
     size_t n = x->rows, m = keys->rows;
     bool per_head = false;
     sa_status status;
 
     memset(out, 0, sizeof *out);
     *blame = NULL;
+    if (keys != x && o->causal)  // only a line's context gets here
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "--causal is for self-attention: "
+                       "the line's \"context\" has no common order with its "
+                       "queries");
     if ((status = sequence_weights(s, x, keys->cols, blame, err)))
         return status;
-    if ((status = sequence_masks(out, &per_head, s, n, m, blame, err)))
+    if ((status = sequence_masks(out, &per_head, s, line, n, m, blame, err)))
         goto fail;
     size_t dh = s->weights.d_proj / o->heads;
     if (o->rope && dh % 2 != 0) {
@@ -274,7 +311,7 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
     }
     out->config = sequence_config(o, out, per_head);
     if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
-                                       o->context ? keys->data : NULL, m,
+                                       keys != x ? keys->data : NULL, m,
                                        keys->cols, &s->weights, &out->config, err)))
         goto fail;
     if (o->average_heads) {
@@ -285,7 +322,7 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         }
         sa_average_heads(out->average, out->result.weights, o->heads, n, m);
     }
-    out->report = sequence_report(s, out, x, keys);
+    out->report = sequence_report(s, out, x, keys, line);
     memcpy(out->report.from_weights, o->from_weights, sizeof o->from_weights);
     return SA_OK;
 fail:

@@ -5,41 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-/* Names longer than this are never close to anything (the table of
- * distances is on the stack). */
-#define MAX_NAME 64
-
-size_t cli_edit_distance(const char *a, size_t a_len, const char *b,
-                         size_t b_len)
-{
-    if (a_len > MAX_NAME || b_len > MAX_NAME)
-        return (size_t)-1;
-    /* d[i][j]: the distance between a's first i and b's first j characters
-     * (the optimal string alignment form of Damerau-Levenshtein: an
-     * insertion, a deletion, a substitution or a swap of two neighbours
-     * costs 1; letters compare without case) */
-    size_t d[MAX_NAME + 1][MAX_NAME + 1];
-    for (size_t i = 0; i <= a_len; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= b_len; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= a_len; i++)
-        for (size_t j = 1; j <= b_len; j++) {
-            int ai = tolower((unsigned char)a[i - 1]);
-            int bj = tolower((unsigned char)b[j - 1]);
-            size_t best = d[i - 1][j - 1] + (ai != bj);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
-                tolower((unsigned char)a[i - 2]) == bj && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[a_len][b_len];
-}
+#include "suggest.h"
 
 const char *cli_suggest(const char *typed, size_t typed_len,
                         const char *const *names, size_t count)
@@ -48,7 +14,7 @@ const char *cli_suggest(const char *typed, size_t typed_len,
     size_t best_distance = (size_t)-1;
     for (size_t i = 0; i < count; i++) {
         size_t len = strlen(names[i]);
-        size_t distance = cli_edit_distance(typed, typed_len, names[i], len);
+        size_t distance = sa_edit_distance(typed, typed_len, names[i], len);
         /* close: one edit in 3 to 5 characters, two up to 8, then one
          * more for every 3 (of the shorter name); none below 3 */
         size_t shorter = len < typed_len ? len : typed_len;

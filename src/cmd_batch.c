@@ -66,11 +66,10 @@ static void *run_job(void *arg)
     job *j = arg;
     FILE *out = open_memstream(&j->result, &j->result_len);
     FILE *msg = open_memstream(&j->messages, &j->messages_len);
-    sa_matrix x = {0};
+    sa_batch_line line = {0};
     run_output res = {0};
     sa_error err;
     const char *blame = NULL;
-    char *id = NULL;
 
     if (!out || !msg || (!j->text && !j->text_len)) {
         j->failed = j->nomem = true;
@@ -84,9 +83,9 @@ static void *run_job(void *arg)
     if (!j->text) {
         sa_fail_input_limit(&err, "the line", j->text_len);
         fail_line(j, out, msg, NULL, &err, NULL);
-    } else if (sa_read_batch_line(&x, &id, j->text, j->text_len, &err) ||
-        run_sequence(&res, j->session, &x, &blame, &err)) {
-        fail_line(j, out, msg, id, &err, blame);
+    } else if (sa_read_batch_line(&line, j->text, j->text_len, &err) ||
+        run_sequence(&res, j->session, &line.input, &line, &blame, &err)) {
+        fail_line(j, out, msg, line.id, &err, blame);
         j->usage = err.status == SA_ERR_USAGE;
         j->nomem = err.status == SA_ERR_NOMEM;
     } else {
@@ -96,14 +95,13 @@ static void *run_job(void *arg)
                     run_empty_rows_text(empty, sizeof empty, &res.result,
                                         j->session->o->masked_rows_nan));
         }
-        if (sa_write_json_line(out, &res.report, j->line, id, &err))
-            fail_line(j, out, msg, id, &err, NULL);
+        if (sa_write_json_line(out, &res.report, j->line, line.id, &err))
+            fail_line(j, out, msg, line.id, &err, NULL);
     }
-    free(id);
     fclose(out);
     fclose(msg);
     run_output_free(&res);
-    sa_matrix_free(&x);
+    sa_batch_line_free(&line);
     return NULL;
 }
 

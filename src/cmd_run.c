@@ -59,7 +59,7 @@ int cmd_run(int argc, char **argv)
     free(text);  // if still ours, now: the attention's buffers can take its pages
     text = NULL;
     double read_done = sa_seconds();
-    if (run_sequence(&out, &s, &x, &blame, &err)) {
+    if (run_sequence(&out, &s, &x, NULL, &blame, &err)) {
         code = cli_fail(blame, &err);
         goto done;
     }

@@ -48,7 +48,9 @@ sa_status sa_json_precheck(const char *text, size_t len, sa_error *err);
 /* The outcome of a scan: its syntax error, else the deferred error, else
  * SA_OK; for a syntax error in a text of at most SA_JSON_DIAGNOSE_MAX
  * bytes, tree(ctx) (the same reading through cJSON) is asked for the
- * message cJSON gives, which is kept if cJSON also fails. */
+ * message cJSON gives, which is kept if cJSON also fails; but a trailing
+ * comma is always the scanner's message, at the comma (cJSON stops past
+ * the bracket). */
 sa_status sa_scan_outcome(const sa_scan *sc, const sa_deferred *bad,
                           sa_status (*tree)(void *ctx, sa_error *err),
                           void *ctx, sa_error *err);

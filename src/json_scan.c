@@ -275,10 +275,29 @@ bool sa_scan_end(sa_scan *sc)
     return true;
 }
 
+bool sa_scan_trailing_comma(const sa_scan *sc, size_t *comma)
+{
+    size_t at = sc->error_at;
+    if (sc->error != SA_SCAN_SYNTAX || at >= sc->len ||
+        (sc->text[at] != '}' && sc->text[at] != ']'))
+        return false;
+    while (at > 0 && strchr(" \t\r\n", sc->text[at - 1]))
+        at--;
+    if (at == 0 || sc->text[at - 1] != ',')
+        return false;
+    *comma = at - 1;
+    return true;
+}
+
 sa_status sa_scan_report(const sa_scan *sc, sa_error *err)
 {
     long line, col;
-    size_t at = sc->error_at < sc->len ? sc->error_at : sc->len;
+    size_t at = sc->error_at < sc->len ? sc->error_at : sc->len, comma;
+    char closing = 0;
+    if (sa_scan_trailing_comma(sc, &comma)) {
+        closing = sc->text[at];
+        at = comma;
+    }
     sa_text_position(sc->text, sc->len, at, &line, &col);
     switch (sc->error) {
     case SA_SCAN_OK:
@@ -306,6 +325,9 @@ sa_status sa_scan_report(const sa_scan *sc, sa_error *err)
         k++;
     }
     near[k] = '\0';
+    if (closing)
+        return sa_fail(err, SA_ERR_DATA, line, col, "invalid JSON near '%s': "
+                       "a trailing comma before '%c'", near, closing);
     if (sc->error == SA_SCAN_NUMBER)
         return sa_fail(err, SA_ERR_DATA, line, col, "invalid JSON number near '%s'", near);
     return sa_fail(err, SA_ERR_DATA, line, col, "invalid JSON near '%s'", near);

@@ -79,8 +79,15 @@ bool sa_scan_skip(sa_scan *sc, int depth);
 /* Checks that only blanks are left. */
 bool sa_scan_end(sa_scan *sc);
 
+/* True if the scan's error is a syntax error at a closing '}' or ']'
+ * that follows a comma (blanks between): a trailing comma, at offset
+ * *comma, which is where the message puts it. */
+bool sa_scan_trailing_comma(const sa_scan *sc, size_t *comma);
+
 /* Fills err for the scan's error: the message and the line:col of the
- * text where it is, as sa_json_parse words them. */
+ * text where it is, as sa_json_parse words them; a trailing comma is
+ * placed at the comma ("invalid JSON near ',}': a trailing comma before
+ * '}'"). */
 sa_status sa_scan_report(const sa_scan *sc, sa_error *err);
 
 #endif

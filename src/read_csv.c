@@ -1,5 +1,6 @@
-/* read_csv.c — embeddings from CSV: one row per line, comma separated,
- * optional header line and token-label column, '#' comment lines.  The
+/* read_csv.c — embeddings from CSV: one row per line, separated by
+ * commas (or by tabs or semicolons, as the first line shows), optional
+ * header line and token-label column, '#' comment lines.  The
  * first lines go through the general reading (fields split, unquoted and
  * checked one by one); the data lines after them take a fast path that
  * converts each number in place with std::from_chars (numbers.h), on the
@@ -93,10 +94,17 @@ static bool looks_numeric(const char *s)
     return digit && *end == '\0';
 }
 
-/* Splits the line text[start .. end) into fields.  Returns SA_OK, or
- * SA_ERR_DATA for an unterminated quote, SA_ERR_NOMEM. */
+/* True if c is a blank around fields separated by sep: a space, or a
+ * tab unless tabs separate. */
+static bool blank_in(char c, char sep)
+{
+    return c == ' ' || (c == '\t' && sep != '\t');
+}
+
+/* Splits the line text[start .. end) into fields separated by sep.
+ * Returns SA_OK, or SA_ERR_DATA for an unterminated quote, SA_ERR_NOMEM. */
 static sa_status split_line(line_fields *f, const char *text, size_t start,
-                            size_t end, size_t len, sa_error *err)
+                            size_t end, size_t len, char sep, sa_error *err)
 {
     long line, col;
     size_t need = end - start + 1;
@@ -112,7 +120,7 @@ static sa_status split_line(line_fields *f, const char *text, size_t start,
     size_t i = start;
     for (;;) {
         /* one field: skip leading blanks */
-        while (i < end && (text[i] == ' ' || text[i] == '\t'))
+        while (i < end && blank_in(text[i], sep))
             i++;
         if (f->count == f->cap) {
             size_t cap = f->cap ? f->cap * 2 : 16;
@@ -143,24 +151,24 @@ static sa_status split_line(line_fields *f, const char *text, size_t start,
                     *out++ = text[i++];
                 }
             }
-            while (i < end && (text[i] == ' ' || text[i] == '\t'))
+            while (i < end && blank_in(text[i], sep))
                 i++;
-            if (i < end && text[i] != ',') {
+            if (i < end && text[i] != sep) {
                 sa_text_position(text, len, i, &line, &col);
                 return sa_fail(err, SA_ERR_DATA, line, col,
                                "unexpected text after a quoted field");
             }
         } else {
             char *field_start = out;
-            while (i < end && text[i] != ',')
+            while (i < end && text[i] != sep)
                 *out++ = text[i++];
-            while (out > field_start && (out[-1] == ' ' || out[-1] == '\t'))
+            while (out > field_start && blank_in(out[-1], sep))
                 out--;  /* trailing blanks */
         }
         *out++ = '\0';
         if (i >= end)
             break;
-        i++;  /* the comma */
+        i++;  /* the separator */
     }
     return SA_OK;
 }
@@ -227,6 +235,8 @@ static sa_status parse_value(float *v, const field *fld, const char *text,
 
 /* What the reading knows so far. */
 typedef struct {
+    char sep;            /* ',', '\t' or ';': from the first line */
+    bool sep_found;      /* the first line had more than one field */
     size_t rows, cols;
     bool seen_first;     /* the first non-blank, non-comment line */
     bool labelled;       /* the rows start with a label */
@@ -246,12 +256,67 @@ static bool is_header(csv_state *st, const line_fields *f)
     return header || st->index_header;
 }
 
-/* Takes the fields of one data line (starting at byte start) into s. */
+/* The separators a file may have, in the order the first line is
+ * searched for them. */
+static const char separators[] = ",\t;";
+
+/* Narrows the line [*start, *end) to its first and last characters other
+ * than spaces and tabs: a tab there separates nothing. */
+static void trim(const char *text, size_t *start, size_t *end)
+{
+    while (*start < *end && (text[*start] == ' ' || text[*start] == '\t'))
+        (*start)++;
+    while (*end > *start && (text[*end - 1] == ' ' || text[*end - 1] == '\t'))
+        (*end)--;
+}
+
+/* The offset of the first separator but sep in the line text[start ..
+ * end), trimmed, or SIZE_MAX if there is none. */
+static size_t other_separator(const char *text, size_t start, size_t end, char sep)
+{
+    trim(text, &start, &end);
+    for (size_t i = start; i < end; i++)
+        if (text[i] != sep && strchr(separators, text[i]))
+            return i;
+    return SIZE_MAX;
+}
+
+/* The separator of a file from its first line, trimmed: a comma if it has
+ * one, else a tab, else a semicolon; *found is false for a line of one
+ * field (then a comma). */
+static char find_separator(const char *text, size_t start, size_t end, bool *found)
+{
+    trim(text, &start, &end);
+    *found = true;
+    for (const char *c = separators; *c; c++)
+        if (memchr(text + start, *c, end - start))
+            return *c;
+    *found = false;
+    return ',';
+}
+
+static const char *separator_name(char sep)
+{
+    return sep == '\t' ? "tabs" : sep == ';' ? "semicolons" : "commas";
+}
+
+/* Takes the fields of one data line text[start .. end) into s. */
 static sa_status take_row(csv_state *st, sink *s, const line_fields *f,
                           const char *text, size_t len, size_t start,
-                          sa_error *err)
+                          size_t end, sa_error *err)
 {
     long line, col;
+    // another separator than the first line's, where the count or a line
+    // of one field shows it
+    size_t other = st->sep_found ? other_separator(text, start, end, st->sep)
+                                 : SIZE_MAX;
+    if (other != SIZE_MAX && (f->count == 1 || (st->rows > 0 &&
+        f->count != st->cols + (st->labelled ? 1 : 0)))) {
+        sa_text_position(text, len, other, &line, &col);
+        return sa_fail(err, SA_ERR_DATA, line, col, "values separated by %s "
+                       "here, but by %s on the first line: use one separator",
+                       separator_name(text[other]), separator_name(st->sep));
+    }
     if (st->rows == 0) {
         st->labelled = st->index_header || !looks_numeric(f->items[0].text);
         st->cols = f->count - (st->labelled ? 1 : 0);
@@ -296,13 +361,14 @@ static bool fast_line(sink *s, const csv_state *st, const char *text,
 {
     const char *p = text + start, *e = text + end;
     size_t count = s->count, labels = s->n_labels;
+    char sep = st->sep;
     if (st->labelled) {
-        while (p < e && blank(*p))
+        while (p < e && blank_in(*p, sep))
             p++;
-        const char *comma = memchr(p, ',', (size_t)(e - p)), *q = comma;
+        const char *comma = memchr(p, sep, (size_t)(e - p)), *q = comma;
         if (!comma || memchr(p, '"', (size_t)(comma - p)))
             return false;
-        while (q > p && blank(q[-1]))
+        while (q > p && blank_in(q[-1], sep))
             q--;
         if (!push_label(s, p, (size_t)(q - p)))
             return false;
@@ -310,13 +376,13 @@ static bool fast_line(sink *s, const csv_state *st, const char *text,
     }
     for (size_t j = 0; j < st->cols; j++) {
         float v;
-        while (p < e && blank(*p))
+        while (p < e && blank_in(*p, sep))
             p++;
         const char *q = p;
-        while (q < e && *q != ',')
+        while (q < e && *q != sep)
             q++;
         const char *stop = q;
-        while (stop > p && blank(stop[-1]))
+        while (stop > p && blank_in(stop[-1], sep))
             stop--;
         if (!csv_number(p, (size_t)(stop - p), &v) || !push_float(s, v) ||
             (j + 1 < st->cols) != (q < e))
@@ -424,6 +490,37 @@ static bool parallel_lines(sink *s, csv_state *st, const char *text, size_t len,
     return ok;
 }
 
+/* True if f, the first line, at the very start of the text (at_start),
+ * is the header of pandas' to_csv(index=False): the column numbers 0, 1,
+ * ..., d-1 (d >= 2), with a line of d numbers (not blank, not a comment)
+ * after it, from pos. */
+static bool is_index_names(const line_fields *f, bool at_start, const char *text,
+                           size_t len, size_t pos, char sep)
+{
+    if (!at_start || f->count < 2)
+        return false;
+    for (size_t j = 0; j < f->count; j++) {
+        char name[24];
+        snprintf(name, sizeof name, "%zu", j);
+        if (strcmp(f->items[j].text, name) != 0)
+            return false;
+    }
+    size_t start, end;
+    do {
+        if (pos >= len)
+            return false;  // no line after it: the numbers are data
+    } while (!next_line(text, len, &pos, &start, &end));
+    line_fields next = {0};
+    sa_error ignored;
+    bool numbers = split_line(&next, text, start, end, len, sep, &ignored) == SA_OK &&
+                   next.count == f->count;
+    for (size_t j = 0; numbers && j < next.count; j++)
+        numbers = looks_numeric(next.items[j].text);
+    free(next.items);
+    free(next.buf);
+    return numbers;
+}
+
 sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
                              sa_error *err)
 {
@@ -440,6 +537,7 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
         return sa_fail(err, SA_ERR_DATA, line, col, "a NUL byte in CSV text");
     }
     size_t pos = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0, start, end;
+    size_t first = pos;
     while (pos < len && !status) {
         if (!next_line(text, len, &pos, &start, &end))
             continue;  /* blank or comment line */
@@ -449,13 +547,16 @@ sa_status sa_read_csv_matrix(sa_matrix *m, const char *text, size_t len,
                 break;  /* the threads read the rest */
             continue;
         }
-        if ((status = split_line(&f, text, start, end, len, err)))
-            break;
         bool first_line = !st.seen_first;
+        if (first_line)
+            st.sep = find_separator(text, start, end, &st.sep_found);
+        if ((status = split_line(&f, text, start, end, len, st.sep, err)))
+            break;
         st.seen_first = true;
-        if (first_line && is_header(&st, &f))
+        if (first_line && (is_header(&st, &f) ||
+                           is_index_names(&f, start == first, text, len, pos, st.sep)))
             continue;
-        status = take_row(&st, &s, &f, text, len, start, err);
+        status = take_row(&st, &s, &f, text, len, start, end, err);
     }
     if (!status && st.rows == 0)
         status = sa_fail(err, SA_ERR_DATA, 0, 0, "no rows of numbers");

@@ -286,7 +286,10 @@ sa_status sa_scan_outcome(const sa_scan *sc, const sa_deferred *bad,
             *err = bad->err;
         return bad->status;
     }
-    if (sc->error != SA_SCAN_NOMEM && sc->len <= SA_JSON_DIAGNOSE_MAX) {
+    size_t comma;
+    // a trailing comma is the scanner's to word, at the comma, for any size
+    if (sc->error != SA_SCAN_NOMEM && sc->len <= SA_JSON_DIAGNOSE_MAX &&
+        !sa_scan_trailing_comma(sc, &comma)) {
         sa_status status = tree(ctx, err);
         if (status)
             return status;  // cJSON's words for it

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
 #include "weights_internal.h"
 
 static const char *const math_keys[] = {"Wq", "Wk", "Wv", "Wo",
@@ -176,6 +177,22 @@ done:
     return status;
 }
 
+/* The message of a name that is no weight's, with the nearest one. */
+static sa_status unknown_key(const char *key, sa_error *err)
+{
+    const char *names[COUNT(math_keys) + COUNT(torch_keys)];
+    memcpy(names, math_keys, sizeof math_keys);
+    memcpy(names + COUNT(math_keys), torch_keys, sizeof torch_keys);
+    const char *near = sa_suggest(key, names, COUNT(names));
+    return sa_fail(err, SA_ERR_DATA, 0, 0,
+                   "unknown key \"%.64s\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, "
+                   "bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, "
+                   "k_proj_weight, v_proj_weight, out_proj.weight, "
+                   "out_proj.bias; or a GPT-2 or BERT checkpoint)%s%s%s", key,
+                   near ? "; did you mean \"" : "", near ? near : "",
+                   near ? "\"?" : "");
+}
+
 sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
                                   long layer, sa_error *err)
 {
@@ -196,13 +213,7 @@ sa_status sa_weights_from_tensors(sa_weights *w, const sa_tensor_set *set,
         else if (is_one_of(key, torch_keys, COUNT(torch_keys)))
             has_torch = true;
         else
-            return sa_fail(err, SA_ERR_DATA, 0, 0,
-                           "unknown key \"%.64s\" (expected Wq, Wk, Wv, Wo, "
-                           "bq, bk, bv, bo, or torch's in_proj_weight, "
-                           "in_proj_bias, q_proj_weight, k_proj_weight, "
-                           "v_proj_weight, out_proj.weight, out_proj.bias; "
-                           "or a GPT-2 or BERT checkpoint)",
-                           key);
+            return unknown_key(key, err);
     }
     if (has_math && has_torch) {
         status = sa_fail(err, SA_ERR_DATA, 0, 0,

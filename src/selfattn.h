@@ -98,24 +98,50 @@ void sa_matrix_free(sa_matrix *m);
 /* Parses embeddings from JSON text: an array of rows [[...], ...] or an
  * object {"tokens": [...], "embeddings": [[...], ...]}.  On success m owns
  * new memory (free with sa_matrix_free).  Every row must have the same
- * positive length, every value a finite float32.  On failure m is zeroed
- * and err says why (SA_ERR_DATA, with line:col for syntax errors). */
+ * positive length, every value a finite float32.  The object may have no
+ * other keys but those starting with '_' (comments, skipped): another key
+ * is SA_ERR_DATA at its line:col naming the accepted ones (and the nearest
+ * of them, "did you mean"), and so is a key given twice; an object of
+ * weights ("Wq", ...) says it holds weights.  On failure m is zeroed and
+ * err says why (SA_ERR_DATA, with line:col for syntax errors). */
 sa_status sa_read_json_matrix(sa_matrix *m, const char *text, size_t len,
                               sa_error *err);
 
-/* As sa_read_json_matrix for one line of `selfattn batch`, and its
- * top-level "id" member: *id (if not NULL) is a new string the caller
- * frees, the value's JSON text exactly as written (bytes that are not
- * UTF-8 as U+FFFD), or NULL without one.  The id is given whenever the
- * line is JSON, also when its data is refused. */
-sa_status sa_read_batch_line(sa_matrix *m, char **id, const char *text,
+/* One line of `selfattn batch` (sa_read_batch_line).
+ * Legend: n = the line's rows, m = keys, d_ctx = the context's width. */
+typedef struct {
+    sa_matrix input;        /* (n, d) "embeddings" (or the line's array) and "tokens" */
+    char *id;               /* the "id" value's JSON text as written, or NULL */
+    unsigned char *mask;    /* (mask_rows, mask_cols) "mask", 0/1 (1 = may
+                             * attend), or NULL; its shape is the caller's
+                             * to check against n x m */
+    size_t mask_rows, mask_cols;
+    sa_matrix context;      /* (m, d_ctx) "context" and "context_tokens";
+                             * data NULL without one */
+} sa_batch_line;
+
+/* As sa_read_json_matrix for one line of `selfattn batch`, whose object
+ * may also have "id" (any JSON value), "mask" (rows of 0/1 or
+ * false/true), "context" (rows of numbers) and "context_tokens" (one
+ * string per context row, only with "context"); each of the last three may
+ * be null, the same as absent.  line->id is the id's JSON text exactly as
+ * written (bytes that are not UTF-8 as U+FFFD); it is given whenever the
+ * line is JSON, also when its data is refused.  Free with
+ * sa_batch_line_free, whatever the status. */
+sa_status sa_read_batch_line(sa_batch_line *line, const char *text,
                              size_t len, sa_error *err);
+void sa_batch_line_free(sa_batch_line *line);
 
 /* Parses embeddings from CSV text: comma-separated rows, lines starting
- * with '#' and blank lines ignored.  A first line with a non-empty,
+ * with '#' and blank lines ignored.  Values are separated by commas; by
+ * tabs, or else semicolons, if the first line (header or data) has no
+ * comma but those, and a later line separated by another of the three is
+ * an error at that separator.  A first line with a non-empty,
  * non-numeric value after its first field is a header (skipped); so is a
  * first line with an empty first field (pandas' to_csv), whose data lines
- * then start with labels.  Otherwise a non-numeric first field on the first
+ * then start with labels; so is pandas' to_csv(index=False) header
+ * 0,1,...,d-1 when it is the text's very first line and the next line
+ * holds d numbers.  Otherwise a non-numeric first field on the first
  * data line means the first column holds token labels (it must then do so
  * on every line).  Fields may be
  * double-quoted ("" is a quote).  Contract and errors as
@@ -645,8 +671,10 @@ typedef struct {
                                   sa_config_default: the writers that print
                                   it (JSON, table) refuse another, as
                                   sa_config_check */
-    const char *context_name;  /* --context file, or NULL for self-attention */
+    const char *context_name;  /* --context file, "line" for a batch line's
+                                  own, or NULL for self-attention */
     const char *mask_name;     /* mask file, or NULL */
+    bool mask_line;            /* a batch line's own "mask" applied too */
     const char *bias_name;     /* bias file, or NULL */
     const char *weights_name;  /* weights file, or NULL when generated */
     uint64_t seed;             /* meaningful when weights_name is NULL */
@@ -658,6 +686,7 @@ typedef struct {
     /* what to print */
     bool print_output, print_weights, print_steps;
     bool average_heads;        /* print the average of the heads' weights */
+    bool omit_config;          /* JSON without its "config" (--no-config) */
     int digits;                /* decimals in the table format */
     bool color;                /* ANSI colours in the table format */
     bool truecolor;            /* with color, the heat map's colours are

@@ -12,11 +12,17 @@
 typedef struct {
     sa_buffer *b;
     bool compact;
+    bool started;   /* a top-level member was written */
 } doc;
 
-/* Starts member key at depth 1 (top) or 2 (in config). */
+/* Starts member key at depth 1 (top: first is whether none was written
+ * yet) or 2 (in config). */
 static void key(doc *d, int depth, bool first, const char *name)
 {
+    if (depth == 1) {
+        first = !d->started;
+        d->started = true;
+    }
     if (!first)
         sa_buffer_putc(d->b, ',');
     if (!d->compact)
@@ -111,7 +117,8 @@ static void write_config(doc *d, const sa_report *r)
     write_options(d, c, r->d_head);
     const struct { const char *name, *value; } names[] = {
         {"pos", c->pos_sinusoidal ? "sinusoidal" : NULL},
-        {"context", r->context_name}, {"mask", r->mask_name},
+        {"context", r->context_name},
+        {"mask", r->mask_line && !r->mask_name ? "line" : r->mask_name},
         {"bias", r->bias_name},
         {"masked_rows", c->masked_rows_nan ? "nan" : "zero"},
         {"weights", r->weights_name},
@@ -119,6 +126,13 @@ static void write_config(doc *d, const sa_report *r)
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         key(d, 2, false, names[i].name);
+        if (strcmp(names[i].name, "mask") == 0 && r->mask_line && r->mask_name) {
+            // the file's mask and the line's: both are named
+            sa_buffer_putc(b, '[');
+            sa_buffer_json_string(b, r->mask_name);
+            sa_buffer_puts(b, d->compact ? ",\"line\"]" : ", \"line\"]");
+            continue;
+        }
         string_or_null(b, names[i].value);
     }
     key(d, 2, false, "layer");
@@ -206,7 +220,7 @@ static void write_matrices(doc *d, const sa_report *r)
 static void write_document(sa_buffer *b, const sa_report *r, bool compact,
                            long line, const char *id)
 {
-    doc d = {b, compact};
+    doc d = {b, compact, false};
     sa_buffer_putc(b, '{');
     if (line > 0) {
         key(&d, 1, true, "line");
@@ -216,8 +230,10 @@ static void write_document(sa_buffer *b, const sa_report *r, bool compact,
             sa_buffer_puts(b, id);
         }
     }
-    key(&d, 1, line <= 0, "config");
-    write_config(&d, r);
+    if (!r->omit_config) {
+        key(&d, 1, false, "config");
+        write_config(&d, r);
+    }
     if (r->tokens)
         write_labels(&d, "tokens", r->tokens, r->n);
     if (r->key_tokens)

@@ -182,6 +182,7 @@ def make_ok():
     write("ok_input.json", js(X))
     write("ok_weights.json", js(W4))
     write("ok_mask.json", js([[1, 0, 0], [1, 1, 0], [1, 1, 1]]))
+    write("ok_tokens.json", js({"tokens": ["a", "b", "c"], "embeddings": X}))
     write("ok_result.json", js({
         "config": {"n": 3, "m": 3, "heads": 1},
         "weights": [[[1, 0, 0], [0.5, 0.5, 0], [0.25, 0.25, 0.5]]]}))
@@ -721,6 +722,51 @@ def make_hostile():
           % long_row + js(mat(2, 4, 3)))
 
 
+def make_input_keys():
+    """Issue 15: input objects with keys they do not take, or twice;
+    trailing commas; weights and embeddings swapped; CSV with mixed
+    separators; batch lines with a mask and a context of their own."""
+    rows = json.dumps(X)
+    write("json_key_misspelt.json", '{"token": ["a", "b", "c"],\n "embeddings": %s}\n' % rows)
+    write("json_key_twice.json", '{"tokens": ["a", "b", "c"],\n "embeddings": %s,\n'
+          ' "tokens": ["d", "e", "f"]}\n' % rows)
+    write("json_key_of_batch.json", '{"embeddings": %s,\n "mask": [[1, 0, 0], [1, 1, 0], '
+          '[1, 1, 1]]}\n' % rows)
+    write("json_only_tokens.json", js({"_note": "no rows", "tokens": ["a", "b", "c"]}))
+    write("json_trailing_comma.json", '{"tokens": ["a", "b", "c"],\n "embeddings": %s,\n}\n'
+          % rows)
+    write("json_trailing_comma_rows.json", "[[0.5, -1],\n [1, 0],\n]\n")
+    # past 16 KiB the scanner words the message itself: the same words
+    long_row = "[" + ", ".join(["0.125"] * 1000) + "]"
+    write("json_trailing_comma_large.json", "[%s,\n %s,\n %s, ]\n"
+          % (long_row, long_row, long_row))
+    write("w_trailing_comma.json", js(W4).replace("]]}\n", "]],\n}\n"))
+    write("w_key_twice.json", js(W4).replace("}\n", ',\n "Wq": %s}\n'
+                                             % json.dumps(mat(4, 4, 5))))
+    write("w_string.json", '"Wq"\n')
+    write("mask_trailing_comma.json", "[[1, 0, 0], [1, 1, 0], [1, 1, 1],]\n")
+    write("csv_semicolons_then_commas.csv", "0.5;-1;0.25;2\n1,0,-0.5,0.75\n-1.5;0.5;1;0\n")
+    write("csv_tabs_then_commas.csv", "token\te0\te1\te2\te3\nthe,1,2,3,4\n")
+    lines = [
+        {"id": "mask", "embeddings": X, "mask": [[1, 0, 0], [1, 1, 0], [1, 1, 1]]},
+        {"id": "mask shape", "embeddings": X, "mask": [[1, 0, 0], [1, 1, 0]]},
+        {"id": "mask 2", "embeddings": X, "mask": [[1, 0, 0], [1, 2, 0], [1, 1, 1]]},
+        {"id": "context", "embeddings": X[:2], "context": mat(3, 4),
+         "context_tokens": ["k1", "k2", "k3"]},
+        {"id": "labels only", "embeddings": X, "context_tokens": ["k1", "k2"]},
+        {"id": "labels count", "embeddings": X, "context": mat(3, 4),
+         "context_tokens": ["k1", "k2"]},
+        {"id": "masks", "embeddings": X, "masks": [[1, 1, 1]] * 3},
+    ]
+    text = "".join(js(line) for line in lines)
+    text += '{"id": "twice", "context": %s, "embeddings": %s, "context": %s}\n' % (
+        json.dumps(mat(2, 4)), rows, json.dumps(mat(2, 4)))
+    text += js(W4)
+    text += '{"id": "comma", "embeddings": %s,}\n' % rows
+    text += js({"id": "context width", "embeddings": X, "context": mat(2, 3)})
+    write("batch_line_parts.jsonl", text)
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     if OUT_DIR != os.path.join(HERE, "files") and os.listdir(OUT_DIR):
@@ -740,6 +786,7 @@ def main():
     make_plot()
     make_batch()
     make_hostile()
+    make_input_keys()
     print("wrote %d files in %s" % (len(WRITTEN), OUT_DIR))
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # `selfattn batch`: one sequence per JSON line in, one compact JSON result
-# per line out, in order; bad lines, --jobs, standard input and progress.
+# per line out, in order; bad lines, --jobs, standard input and progress;
+# a line's own mask and context, and --no-config.
 # The line files are tests/formats/batch*.jsonl, made by
 # tests/formats/make_formats.py; every test here runs in tests/formats.
 # batch's usage errors and the messages of its bad lines are cases of
@@ -49,7 +50,9 @@ true'
         jq -c 'del(.line, .id, .config.weights)' >"$T/batch.jsonl"
     local n
     for n in $BATCH_LINES; do
-        sed -n "${n}p" batch.jsonl >"$T/line.json"
+        # "id" is a key of batch lines only: run refuses it
+        sed -n "${n}p" batch.jsonl |
+            jq -c 'if type == "object" then del(.id) else . end' >"$T/line.json"
         selfattn run -H 2 -w weights.json -p output,weights "$T/line.json" |
             jq -c 'del(.config.weights)'
     done >"$T/run.jsonl"
@@ -219,4 +222,100 @@ selfattn: batch_bad.jsonl:6: expected an "embeddings" key in the object'
         assert_equal "$(jq -c 'select(.error) | .line' <<<"$output" | tr '\n' ' ')" \
             "2 4 6 8 10 12 14 16 18 20 22 24 "
     done
+}
+
+# ---- a line's own mask and context, --no-config ----------------------------
+
+# The 3 x 4 rows of the lines below, and a causal 0/1 mask for them.
+ROWS='[[0.5, -1, 0.25, 2], [1, 0, -0.5, 0.75], [-1.5, 0.5, 1, 0]]'
+KEYS='[[1, 2, 0, -1], [0.5, 0.5, 1, 1]]'
+
+@test "a line's own mask: the weights of run --mask with that mask, and combined with --window" {
+    printf '{"id": "m", "embeddings": %s, "mask": [[1, 0, 1], [true, true, false], [0, 1, 1]]}\n' "$ROWS" >"$T/lines.jsonl"
+    printf '[[1, 0, 1], [1, 1, 0], [0, 1, 1]]\n' >"$T/mask.json"
+    printf '%s\n' "$ROWS" >"$T/rows.json"
+    selfattn batch -H 2 -p output,weights "$T/lines.jsonl" >"$T/batch.json"
+    assert_equal "$(jq -c '[.line, .id, .config.mask, .weights[0][0][1], .weights[1][2][0]]' "$T/batch.json")" '[1,"m","line",0,0]'
+    selfattn run -H 2 -p output,weights --mask "$T/mask.json" "$T/rows.json" >"$T/run.json"
+    run jsoncmp "$T/batch.json" "$T/run.json" output weights
+    assert_success
+    # with --window 1 too: a key is seen only if both allow it
+    selfattn batch -H 2 -p weights --window 1 "$T/lines.jsonl" >"$T/batch.json"
+    assert_equal "$(jq -c '[.weights[0][0][2], .config.window, .config.mask]' "$T/batch.json")" '[0,1,"line"]'
+    selfattn run -H 2 -p weights --window 1 --mask "$T/mask.json" "$T/rows.json" >"$T/run.json"
+    run jsoncmp "$T/batch.json" "$T/run.json" weights
+    assert_success
+}
+
+@test "a line's mask and --mask FILE: both apply, and the config names both" {
+    printf '{"embeddings": %s, "mask": [[1, 1, 0], [1, 1, 1], [1, 1, 1]]}\n' "$ROWS" >"$T/lines.jsonl"
+    printf '[[1, 1, 1], [1, 0, 1], [1, 1, 1]]\n' >"$T/file_mask.json"
+    printf '[[1, 1, 0], [1, 0, 1], [1, 1, 1]]\n' >"$T/both.json"
+    printf '%s\n' "$ROWS" >"$T/rows.json"
+    selfattn batch -p weights --mask "$T/file_mask.json" "$T/lines.jsonl" >"$T/batch.json"
+    assert_equal "$(jq -c '.config.mask' "$T/batch.json")" "[\"$T/file_mask.json\",\"line\"]"
+    selfattn run -p weights --mask "$T/both.json" "$T/rows.json" >"$T/run.json"
+    run jsoncmp "$T/batch.json" "$T/run.json" weights
+    assert_success
+}
+
+@test "a line's own context: the result of run --context, its labels as key_tokens" {
+    printf '{"id": 1, "embeddings": %s, "context": %s, "context_tokens": ["k1", "k2"]}\n' "$ROWS" "$KEYS" >"$T/lines.jsonl"
+    printf '[[1, 0, 1, 0], [0, 1, 0, 1]]\n' >>"$T/lines.jsonl"  # self-attention again
+    printf '{"tokens": ["k1", "k2"], "embeddings": %s}\n' "$KEYS" >"$T/keys.json"
+    printf '%s\n' "$ROWS" >"$T/rows.json"
+    run --separate-stderr selfattn batch -H 2 -p output,weights "$T/lines.jsonl"
+    assert_success
+    sed -n 1p <<<"$output" >"$T/batch.json"
+    assert_equal "$(jq -c '[.config.context, .config.m, .key_tokens]' "$T/batch.json")" '["line",2,["k1","k2"]]'
+    assert_equal "$(sed -n 2p <<<"$output" | jq -c '[.config.context, .config.m, has("key_tokens")]')" '[null,2,false]'
+    selfattn run -H 2 -p output,weights --context "$T/keys.json" "$T/rows.json" >"$T/run.json"
+    run jsoncmp "$T/batch.json" "$T/run.json" output weights
+    assert_success
+    # the line's context takes the place of --context's
+    printf '[[9, 9, 9, 9], [8, 8, 8, 8], [7, 7, 7, 7]]\n' >"$T/other.json"
+    selfattn batch -H 2 -p output,weights --context "$T/other.json" "$T/lines.jsonl" | sed -n 1p >"$T/batch.json"
+    assert_equal "$(jq -c '.config.context' "$T/batch.json")" '"line"'
+    run jsoncmp "$T/batch.json" "$T/run.json" output weights
+    assert_success
+}
+
+@test "every error line of a line that is JSON carries its id: keys, shapes, a context with --causal" {
+    {
+        printf '{"id": "a", "embeddings": %s, "mask": [[1, 1, 1]]}\n' "$ROWS"
+        printf '{"id": "b", "embeddings": %s, "token": ["x", "y", "z"]}\n' "$ROWS"
+        printf '{"id": "c", "embeddings": %s, "embeddings": %s}\n' "$ROWS" "$ROWS"
+        printf '{"id": "d", "embeddings": %s, "context": %s}\n' "$ROWS" "$KEYS"
+        printf '{"id": "e", "embeddings": %s, "mask": [[1, 0, 0], [1, 1, 0], [1, 1, 1]]}\n' "$ROWS"
+        printf '{"id": "f", "embeddings": [[1, 2], [3]]}\n'
+        printf '{"id": "g", "embeddings": %s,}\n' "$ROWS"
+    } >"$T/lines.jsonl"
+    run --separate-stderr selfattn batch --causal "$T/lines.jsonl"
+    assert_equal "$status" 65
+    run jq -c '[.line, .id, has("error")]' <<<"$output"
+    assert_output '[1,"a",true]
+[2,"b",true]
+[3,"c",true]
+[4,"d",true]
+[5,"e",false]
+[6,"f",true]
+[7,null,true]'
+}
+
+@test "--no-config leaves the config out of each batch line and of run's JSON" {
+    run --separate-stderr selfattn batch --no-config -p weights batch.jsonl
+    assert_success
+    run jq -c 'keys_unsorted' <<<"$output"
+    assert_line --index 0 '["line","weights"]'
+    assert_line --index 1 '["line","id","tokens","weights"]'
+    selfattn batch -p weights batch.jsonl | jq -c 'del(.config)' >"$T/with.jsonl"
+    selfattn batch --no-config -p weights batch.jsonl >"$T/without.jsonl"
+    assert_same_file "$T/without.jsonl" "$T/with.jsonl"
+    run --separate-stderr selfattn run --no-config -p output input.json
+    assert_success
+    assert_equal "$(jq -c 'keys_unsorted' <<<"$output")" '["output"]'
+    printf '%s\n' "$output" >"$T/without.json"
+    selfattn run -p output input.json >"$T/with.json"
+    run jsoncmp "$T/without.json" "$T/with.json" output
+    assert_success
 }

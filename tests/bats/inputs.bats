@@ -90,6 +90,73 @@ load ../helpers
     assert_equal "$(jq -c '[.config.n, .tokens]' <<< "$output")" '[2,["0","1"]]'
 }
 
+@test "CSV: tabs or semicolons separate the values when the first line has no comma" {
+    printf 'token\ta\tb\nx\t1\t0\ny\t0\t1\n' > "$T/tabs.csv"
+    printf 'token;a;b\nx;1;0\ny;0;1\n' > "$T/semicolons.csv"
+    printf 'token,a,b\nx,1,0\ny,0,1\n' > "$T/commas.csv"
+    local want
+    want=$(selfattn run "$T/commas.csv")
+    run --separate-stderr selfattn run "$T/tabs.csv"
+    assert_success
+    assert_equal "$output" "$want"
+    run --separate-stderr selfattn run - < "$T/semicolons.csv"
+    assert_success
+    assert_equal "$output" "$want"
+    # a mask separated by tabs too
+    printf '1\t0\n1\t1\n' > "$T/mask.tsv"
+    run --separate-stderr selfattn run --mask "$T/mask.tsv" -p weights "$T/tabs.csv"
+    assert_success
+    assert_equal "$(jq -c '.weights[0][0]' <<< "$output")" '[1,0]'
+}
+
+@test "CSV: pandas' to_csv(index=False) header 0,1,... is a header, unless a comment comes first" {
+    printf '0,1,2,3\n1,0,1,0\n0,2,0,2\n1,1,1,1\n' > "$T/noindex.csv"
+    run --separate-stderr selfattn run "$T/noindex.csv"
+    assert_success
+    assert_equal "$output" "$(selfattn run plain.json)"
+    # a first row that really is 0,1,2,3: a comment line first keeps it
+    printf '# rows\n0,1,2,3\n1,0,1,0\n' > "$T/data.csv"
+    run --separate-stderr selfattn run "$T/data.csv"
+    assert_success
+    assert_equal "$(jq -c .config.n <<< "$output")" 2
+    # without a line of numbers after it, 0,1,2,3 is data
+    printf '0,1,2,3\n' > "$T/one.csv"
+    run --separate-stderr selfattn run "$T/one.csv"
+    assert_success
+    assert_equal "$(jq -c .config.n <<< "$output")" 1
+}
+
+@test "JSON: keys starting with _ are comments; a batch line's keys are refused in an input file" {
+    printf '{"_comment": "three tokens", "embeddings": [[1, 0, 1, 0], [0, 2, 0, 2], [1, 1, 1, 1]], "_": [1]}' > "$T/commented.json"
+    run --separate-stderr selfattn run "$T/commented.json"
+    assert_success
+    assert_equal "$output" "$(selfattn run plain.json)"
+    run --separate-stderr selfattn run - <<< '{"id": 1, "embeddings": [[1, 0]]}'
+    assert_error 65 'selfattn: <stdin>:1:2: unknown key "id" in the input object (accepted: tokens, embeddings): "id" is a key of batch lines'
+}
+
+@test "JSON: a trailing comma is shown at the comma, in the same words for a small and a large text" {
+    run --separate-stderr selfattn run - <<< '[[1, 2], [3, 4],]'
+    assert_error 65 "selfattn: <stdin>:1:16: invalid JSON near ',]': a trailing comma before ']'"
+    # past 16 KiB the scanner words it, not cJSON
+    local row
+    row="[$(printf '0.125, %.0s' {1..999})0.125]"
+    printf '{"embeddings": [%s, %s, %s], }\n' "$row" "$row" "$row" > "$T/large.json"
+    [ "$(wc -c < "$T/large.json")" -gt 16384 ]
+    run --separate-stderr selfattn run "$T/large.json"
+    assert_error 65 "selfattn: $T/large.json:1:21022: invalid JSON near ', }': a trailing comma before '}'"
+    printf '{"embeddings": [[1, 2]], }\n' > "$T/small.json"
+    run --separate-stderr selfattn run "$T/small.json"
+    assert_error 65 "selfattn: $T/small.json:1:24: invalid JSON near ', }': a trailing comma before '}'"
+}
+
+@test "embeddings given as -w and weights given as the input say which they hold" {
+    run --separate-stderr selfattn run -w plain.json plain.json
+    assert_error 65 "selfattn: plain.json: holds embeddings (an array of rows), not weights: give it as the INPUT, and weights with -w (see selfattn init)"
+    run --separate-stderr selfattn run classic.weights.json
+    assert_error 65 'selfattn: classic.weights.json: holds weights (an object with "Wq"), not embeddings: give it with -w, and the embeddings as the INPUT'
+}
+
 @test "the format comes from the extension before the content" {
     cp plain.csv "$T/matrix.json"
     run --separate-stderr selfattn run "$T/matrix.json"

@@ -43,7 +43,7 @@ os.execv(sys.argv[1], sys.argv[1:])')
 @test "-o: bad input data leaves an existing target unchanged" {
     echo keep > "$T/out.json"
     run --separate-stderr selfattn run -o "$T/out.json" syntax.json
-    assert_error 65 "selfattn: syntax.json:2:8: invalid JSON near ']]'"
+    assert_error 65 "selfattn: syntax.json:2:7: invalid JSON near ',]]': a trailing comma before ']'"
     assert_equal "$(cat "$T/out.json")" keep
     assert_no_temp_files "$T"
 }

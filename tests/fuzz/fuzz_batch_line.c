@@ -7,6 +7,11 @@
  * bias, softcap, ALiBi, RoPE, positions, threads, dense or streaming), so
  * the attention code is fuzzed too (see fuzz_attend.h for the checks).
  *
+ * The line's own "mask" and "context" must come only with a line that
+ * was read, each at its shape: a mask of 0/1 bytes, a context as a
+ * matrix is checked; a context as wide as the line is the keys of the
+ * cross-attention then.
+ *
  * The line's "id" is checked too: for a line that is JSON (its data may
  * still be refused), an id must come exactly when cJSON finds a top-level
  * "id" member; its text, written as is into the output line, must be
@@ -171,6 +176,28 @@ static void check_id(const char *text, size_t len, const char *id, sa_status st)
     cJSON_Delete(root);
 }
 
+/* The line's mask and context: none after a failure; each at its shape. */
+static void check_parts(const sa_batch_line *line, sa_status st, sa_error *err)
+{
+    if (st) {
+        FUZZ_CHECK(!line->mask && !line->mask_rows && !line->mask_cols &&
+                   !line->context.data && !line->context.tokens &&
+                   !line->context.rows && !line->context.cols);
+        return;
+    }
+    if (line->mask) {
+        FUZZ_CHECK(line->mask_rows > 0 && line->mask_cols > 0);
+        for (size_t i = 0; i < line->mask_rows * line->mask_cols; i++)
+            FUZZ_CHECK(line->mask[i] <= 1);
+    } else {
+        FUZZ_CHECK(!line->mask_rows && !line->mask_cols);
+    }
+    if (line->context.data)
+        fuzz_check_matrix(SA_OK, &line->context, err);
+    else
+        FUZZ_CHECK(!line->context.tokens && !line->context.rows);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t len = 0;
@@ -179,20 +206,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (len > 0 && data[len - 1] == '\r')
         len--;
     char *text = fuzz_text(data, len);
-    sa_matrix x;
+    sa_batch_line line;
     sa_error err;
     fuzz_reset_error(&err);
-    char *id;
     fuzz_heap_begin();
-    sa_status st = sa_read_batch_line(&x, &id, text, len, &err);
+    sa_status st = sa_read_batch_line(&line, text, len, &err);
     fuzz_heap_check(len);
-    fuzz_check_matrix(st, &x, &err);
-    check_id(text, len, id, st);
-    free(id);
+    fuzz_check_matrix(st, &line.input, &err);
+    check_parts(&line, st, &err);
+    check_id(text, len, line.id, st);
     if (st) {
+        sa_batch_line_free(&line);
         free(text);
         return 0;
     }
+    const sa_matrix x = line.input, ctx = line.context;
     size_t n = x.rows, d = x.cols;
     if (n * d <= 4096) {
         uint64_t rng = fuzz_hash(text, len);
@@ -205,20 +233,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the CLI's default head width d / H, or a drawn one */
         size_t dh = d % H == 0 && ((bits >> 5) & 1) ? d / H : 1 + (bits >> 6) % 8;
         bool out_proj = (bits >> 9) & 1;
-        /* keys: the rows themselves, or cross-attention to some of them */
+        /* keys: the rows themselves, cross-attention to some of them, or
+         * the line's context */
         bool cross = ((bits >> 10) & 3) == 0;
         size_t m = cross ? 1 + (bits >> 12) % n : n;
+        const float *keys = cross ? x.data + (n - m) * d : NULL;
+        if (ctx.data && ctx.cols == d && ctx.rows * d <= 4096 &&
+            H * n * ctx.rows <= (1u << 22)) {
+            cross = true;  // the line's own context
+            m = ctx.rows;
+            keys = ctx.data;
+        }
         sa_weights w;
         fuzz_reset_error(&err);
         st = sa_weights_generate(&w, d, d, H, G, dh, out_proj, bits >> 16, &err);
         FUZZ_CHECK(st == SA_OK);
         fuzz_reset_error(&err);
         FUZZ_CHECK(sa_weights_check(&w, d, d, H, G, &err) == SA_OK);
-        fuzz_attend(x.data, n, d, cross ? x.data + (n - m) * d : NULL, m, d,
-                    &w, H, G, &rng);
+        fuzz_attend(x.data, n, d, keys, m, d, &w, H, G, &rng);
         sa_weights_free(&w);
     }
-    sa_matrix_free(&x);
+    sa_batch_line_free(&line);
     free(text);
     return 0;
 }

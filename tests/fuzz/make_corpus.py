@@ -92,6 +92,10 @@ add("csv", "labels", "the,1,2\ncat,3,4\n")
 add("csv", "header_only_value", "x\n1\n2\n")
 add("csv", "specials", "1e39,nan,inf\n0x1p3,-0,1e-45\n")
 add("csv", "blanks", "  1 ,\t2\t\n\n3,4")
+add("csv", "tabs", "token\te0\te1\nthe\t1\t2\n\tcat\t3\t4 \n")
+add("csv", "semicolons", "1;2;3\n\"4;x\";5;6\n")
+add("csv", "index_names", "0,1,2\n0.5,1,2\n3,4,5\n")
+add("csv", "mixed", "1,2\n3\t4\n")
 add("csv", "trailing_comma", "1,2,\n3,4,\n")
 add("csv", "label_no_values", "a\nb\n")
 add("csv", "unterminated", '1,"2\n3,4\n')
@@ -272,12 +276,16 @@ with open("tests/formats/batch_many.jsonl", "rb") as f:
 for i, line in enumerate(l for l in lines if l.strip()):
     add("batch_line", "line%02d" % i, line)
 add("batch_line", "id_escapes", r'{"id": "a\"b\\", "tokens": ["x", "y"], "embeddings": [[1, 2], [3, 4]]}')
-add("batch_line", "id_nested", '{"embeddings": [[1], [2], [3]], "meta": {"id": 1}, "id": [1, {"x": "]"}]}')
+add("batch_line", "id_nested", '{"embeddings": [[1], [2], [3]], "_meta": {"id": 1}, "id": [1, {"x": "]"}]}')
 add("batch_line", "id_bigint", '{ "id" :12345678901234567890 ,"embeddings":[[0.5,-0.5,2]]}\r\n')
 add("batch_line", "tiles_130x1", json.dumps([[((i * 37) % 17 - 8) / 4] for i in range(130)]))
 add("batch_line", "tiles_300x2", json.dumps([[(i % 7) / 8, -(i % 5) / 4] for i in range(300)]))
 add("batch_line", "wide_1x64", json.dumps([[(j % 9 - 4) / 2 for j in range(64)]]))
 add("batch_line", "large_values", "[[3e18, -3e18], [1e-30, 2]]")
+add("batch_line", "mask_context", '{"id": 1, "embeddings": [[1, 0], [0, 1], [1, 1]], "mask": [[1, 0], '
+    '[true, false], [0, 1]], "context": [[0.5, 2], [-1, 0]], "context_tokens": ["a", "b"]}')
+add("batch_line", "mask_self", '{"embeddings": [[1, 2], [3, 4]], "mask": [[1, 0], [1, 1]], '
+    '"context": null, "tokens": ["x", "y"]}')
 
 # ---- write ------------------------------------------------------------------------
 shutil.rmtree(OUT, ignore_errors=True)

@@ -32,12 +32,41 @@ static void test_csv(void)
           m.rows == 2, "plain numbers, no header, no labels");
     sa_matrix_free(&m);
 
+    /* tabs or semicolons, when the first line has no comma */
+    static const struct { const char *text; size_t rows, cols; bool tokens; } seps[] = {
+        {"token\te0\te1\nthe\t1\t-2.5\n cat\t3\t4 \n", 2, 2, true},
+        {"1;2;3\n4; 5 ;6\n", 2, 3, false},
+        {"\"a;b\";1\n\"c\";2\n", 2, 1, true},
+        {" 7\t\n8\n", 2, 1, false},                 /* a tab at the end separates nothing */
+        {"0,1,2\n5,6,7\n", 1, 3, false},            /* pandas' to_csv(index=False) header */
+        {"0\t1\n5\t6\n8\t9\n", 2, 2, false},
+        {"# not a header\n0,1,2\n5,6,7\n", 2, 3, false},
+        {"0,1,2\n", 1, 3, false},                   /* no line after it: data */
+        {"0,1,2\nx,6,7,8\n", 0, 0, false},          /* not followed by numbers: data */
+        {"0,2\n5,6\n", 2, 2, false},                /* not 0..d-1 */
+    };
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        sa_status st = read_text(&m, "x.csv", seps[i].text, &err);
+        CHECK(seps[i].rows ? st == SA_OK && m.rows == seps[i].rows &&
+              m.cols == seps[i].cols && !m.tokens == !seps[i].tokens : st == SA_ERR_DATA,
+              "separators %zu: %s, %zu x %zu", i, st ? err.message : "ok", m.rows, m.cols);
+        sa_matrix_free(&m);
+    }
+    CHECK(read_text(&m, "x.csv", "1;2\n3; -4.5\n", &err) == SA_OK && m.data[3] == -4.5f,
+          "semicolon values");
+    sa_matrix_free(&m);
+
     struct { const char *text, *message; long line, col; } bad[] = {
         {"1,2\n3\n", "1 values, expected 2 like the first row", 2, 1},
         {"1,2\n3,nan\n", "'nan' is not a finite number", 2, 3},
         {"1,2\n3,x\n", "'x' is not a number", 2, 3},
         {"1,2\n3,1e39\n", "1e39 is out of float32 range", 2, 3},
         {"1,\n", "empty value", 1, 3},
+        {"1,2,3\n4;5;6\n", "values separated by semicolons here, but by commas on "
+         "the first line: use one separator", 2, 2},
+        {"a\tb\n1\t2\n3,4\n", "values separated by commas here, but by tabs on "
+         "the first line: use one separator", 3, 2},
+        {"1\t\t2\n", "empty value", 1, 3},
         {"a,\"b,1\n", "unterminated quoted field", 1, 3},
         {"# only a comment\n", "no rows of numbers", 0, 0},
     };
@@ -70,7 +99,18 @@ static void test_json(void)
         {"", "empty input", 0, 0},
         {"{\"tokens\": [\"a\"], \"embeddings\": [[1], [2]]}",
          "tokens has 1 labels but embeddings has 2 rows", 0, 0},
-        {"{\"rows\": [[1]]}", "expected an \"embeddings\" key in the object", 0, 0},
+        {"{\"rows\": [[1]]}", "unknown key \"rows\" in the input object "
+         "(accepted: tokens, embeddings)", 1, 2},
+        {"{\"_rows\": [[1]]}", "expected an \"embeddings\" key in the object", 0, 0},
+        {"{\"embeddings\": [[1]],\n \"token\": [\"a\"]}", "unknown key \"token\" in "
+         "the input object (accepted: tokens, embeddings); did you mean \"tokens\"?", 2, 2},
+        {"{\"tokens\": null, \"embeddings\": [[1]], \"tokens\": [\"a\"]}",
+         "\"tokens\" appears twice in the input object", 1, 39},
+        {"{\"Wq\": [[1]], \"Wk\": [[1]]}", "holds weights (an object with \"Wq\"), "
+         "not embeddings: give it with -w, and the embeddings as the INPUT", 0, 0},
+        {"[[1, 2],\n [3, 4],\n]", "invalid JSON near ',': a trailing comma before ']'", 2, 8},
+        {"{\"embeddings\": [[1, 2]] , }", "invalid JSON near ', }': a trailing comma "
+         "before '}'", 1, 25},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sa_status s = read_text(&m, "bad.json", bad[i].text, &err);
@@ -160,22 +200,75 @@ static void test_batch_id(void)
         {"{\"id\": {\"k\": null}, \"embeddings\": [[1], [2, 3]]}", "{\"k\": null}", SA_ERR_DATA},
         {"{\"id\": \"\xff\", \"embeddings\": [[1]]}", "\"\xef\xbf\xbd\"", SA_OK},
         {"{\"id\": 01, \"embeddings\": [[1]]}", NULL, SA_ERR_DATA},
-        {"{\"x\": {\"id\": 3}, \"embeddings\": [[1]]}", NULL, SA_OK},
+        {"{\"_x\": {\"id\": 3}, \"embeddings\": [[1]]}", NULL, SA_OK},
+        {"{\"x\": 3, \"id\": 4, \"embeddings\": [[1]]}", "4", SA_ERR_DATA},
+        {"{\"id\": 4, \"embeddings\": [[1]], \"id\": 5}", "4", SA_ERR_DATA},
         {"[[1, 2]]", NULL, SA_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        sa_matrix m;
+        sa_batch_line line;
         sa_error err;
-        char *id;
-        sa_status st = sa_read_batch_line(&m, &id, cases[i].line,
+        sa_status st = sa_read_batch_line(&line, cases[i].line,
                                           strlen(cases[i].line), &err);
+        const char *id = line.id;
         CHECK(st == cases[i].status && (cases[i].id ? id && strcmp(id, cases[i].id) == 0
                                                      : !id),
               "batch id %zu: status %d, got %s, want %s", i, (int)st,
               id ? id : "none", cases[i].id ? cases[i].id : "none");
-        free(id);
-        sa_matrix_free(&m);
+        sa_batch_line_free(&line);
     }
+}
+
+/* A batch line's own mask and context: their values and shapes as
+ * written; each of their errors names the key, and the input's errors
+ * are unchanged by them. */
+static void test_batch_parts(void)
+{
+    const char *text = "{\"embeddings\": [[1, 2], [3, 4]], \"mask\": [[1, false], "
+                       "[true, 0], [1, 1]], \"context\": [[5], [6], [7]], "
+                       "\"context_tokens\": [\"a\", \"b\", \"c\"], \"_note\": 1}";
+    sa_batch_line line;
+    sa_error err;
+    CHECK(sa_read_batch_line(&line, text, strlen(text), &err) == SA_OK, "%s",
+          err.message);
+    CHECK(line.input.rows == 2 && line.input.cols == 2 && line.input.data[3] == 4.0f &&
+          !line.input.tokens && !line.id, "the input");
+    CHECK(line.mask && line.mask_rows == 3 && line.mask_cols == 2 &&
+          memcmp(line.mask, "\1\0\1\0\1\1", 6) == 0, "the mask as written");
+    CHECK(line.context.rows == 3 && line.context.cols == 1 &&
+          line.context.data[2] == 7.0f && line.context.tokens &&
+          strcmp(line.context.tokens[1], "b") == 0, "the context and its labels");
+    sa_batch_line_free(&line);
+    static const struct { const char *line, *message; } bad[] = {
+        {"{\"embeddings\": [[1]], \"mask\": [[2]]}", "mask, row 1, column 1: 2 is not 0 or 1"},
+        {"{\"embeddings\": [[1]], \"mask\": [[1], [0, 1]]}",
+         "mask, row 2: 2 values, expected 1 like row 1"},
+        {"{\"embeddings\": [[1]], \"context\": [[1, \"x\"]]}",
+         "context, row 1, column 2: expected a number"},
+        {"{\"embeddings\": [[1]], \"context_tokens\": [\"a\"]}",
+         "\"context_tokens\" needs \"context\" in the same line"},
+        {"{\"embeddings\": [[1]], \"context\": [[1]], \"context_tokens\": [\"a\", \"b\"]}",
+         "context_tokens has 2 labels but context has 1 rows"},
+        {"{\"embeddings\": [[1]], \"masks\": [[1]]}",
+         "unknown key \"masks\" in the input object (accepted: tokens, embeddings, id, "
+         "mask, context, context_tokens); did you mean \"mask\"?"},
+        {"{\"mask\": null, \"embeddings\": [[1]], \"mask\": [[1]]}",
+         "\"mask\" appears twice in the input object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sa_status st = sa_read_batch_line(&line, bad[i].line, strlen(bad[i].line), &err);
+        CHECK(st == SA_ERR_DATA && strcmp(err.message, bad[i].message) == 0 &&
+              !line.mask && !line.context.data && !line.input.data,
+              "bad part %zu: %s", i, st ? err.message : "read");
+        sa_batch_line_free(&line);
+    }
+    // an input file takes none of a line's keys
+    sa_matrix m;
+    const char *file = "{\"embeddings\": [[1]],\n \"mask\": [[1]]}";
+    CHECK(sa_read_json_matrix(&m, file, strlen(file), &err) == SA_ERR_DATA &&
+          err.line == 2 && err.col == 2 && strcmp(err.message, "unknown key \"mask\" "
+          "in the input object (accepted: tokens, embeddings): \"mask\" is a key "
+          "of batch lines; give run --mask FILE") == 0, "a file's mask: %s", err.message);
 }
 
 static void test_mask(void)
@@ -229,7 +322,17 @@ static void test_torch_convention(void)
         {"{\"Wq\": [[1]], \"Wv\": [[1]]}", "missing Wk (math convention needs Wq, Wk and Wv)"},
         {"{\"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]], \"bq\": [1, 2]}",
          "bq has 2 elements but must have 1 (the columns of Wq)"},
-        {"{\"wq\": [[1]]}", "unknown key \"wq\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight, out_proj.weight, out_proj.bias; or a GPT-2 or BERT checkpoint)"},
+        {"{\"wq\": [[1]]}", "unknown key \"wq\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight, out_proj.weight, out_proj.bias; or a GPT-2 or BERT checkpoint); did you mean \"Wq\"?"},
+        {"{\"Wx\": [[1]]}", "unknown key \"Wx\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight, out_proj.weight, out_proj.bias; or a GPT-2 or BERT checkpoint); did you mean \"Wq\"?"},
+        {"{\"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]], \"Wq\": [[2]]}",
+         "\"Wq\" appears twice in the weights"},
+        {"{\"_c\": 1, \"Wq\": [[1]], \"Wk\": [[1]], \"Wv\": [[1]], \"Wq2\": [[2]]}",
+         "unknown key \"Wq2\" (expected Wq, Wk, Wv, Wo, bq, bk, bv, bo, or torch's in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight, out_proj.weight, out_proj.bias; or a GPT-2 or BERT checkpoint); did you mean \"Wq\"?"},
+        {"[[1, 2]]", "holds embeddings (an array of rows), not weights: give it as "
+         "the INPUT, and weights with -w (see selfattn init)"},
+        {"{\"tokens\": [\"a\"], \"embeddings\": [[1]]}", "holds embeddings (an object "
+         "with \"embeddings\"), not weights: give it as the INPUT, and weights with -w "
+         "(see selfattn init)"},
         {"{\"in_proj_weight\": [[1], [2]]}",
          "in_proj_weight is 2 x 1 but its rows must be 3 blocks (q, k, v) of equal size"},
         {"[1]", "weights must be a JSON object of named matrices"},
@@ -442,6 +545,7 @@ int main(void)
     test_csv();
     test_json();
     test_batch_id();
+    test_batch_parts();
     test_parallel_reading();
     test_mask();
     test_torch_convention();

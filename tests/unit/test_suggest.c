@@ -8,6 +8,7 @@
 #include "check.h"
 #include "cli.h"
 #include "format.h"
+#include "suggest.h"
 
 /* The reference: the optimal string alignment distance by its recursive
  * definition (exponential: short strings only), letters without case. */
@@ -35,15 +36,15 @@ static size_t naive_distance(const char *a, size_t i, const char *b, size_t j)
 
 static void test_distance(void)
 {
-    CHECK(cli_edit_distance("casual", 6, "causal", 6) == 1, "a swap costs 1");
-    CHECK(cli_edit_distance("JSON", 4, "json", 4) == 0, "case is free");
-    CHECK(cli_edit_distance("", 0, "abc", 3) == 3, "from nothing");
-    CHECK(cli_edit_distance("ca", 2, "abc", 3) == 3,
+    CHECK(sa_edit_distance("casual", 6, "causal", 6) == 1, "a swap costs 1");
+    CHECK(sa_edit_distance("JSON", 4, "json", 4) == 0, "case is free");
+    CHECK(sa_edit_distance("", 0, "abc", 3) == 3, "from nothing");
+    CHECK(sa_edit_distance("ca", 2, "abc", 3) == 3,
           "OSA: no edit of a swapped pair (true Damerau would say 2)");
     char long_name[80];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    CHECK(cli_edit_distance(long_name, 79, "a", 1) == (size_t)-1,
+    CHECK(sa_edit_distance(long_name, 79, "a", 1) == (size_t)-1,
           "names past 64 bytes are never close");
 
     /* random words of a small alphabet (so that swaps and repeats happen),
@@ -57,7 +58,7 @@ static void test_distance(void)
             a[i] = (char)("abcABC"[rand() % 6]);
         for (size_t i = 0; i < lb; i++)
             b[i] = (char)("abcABC"[rand() % 6]);
-        size_t got = cli_edit_distance(a, la, b, lb);
+        size_t got = sa_edit_distance(a, la, b, lb);
         size_t want = naive_distance(a, la, b, lb);
         size_t diff = got > want ? got - want : want - got;
         if (diff > worst)
