@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Makes the inputs of `make bench` in the directory given (default
 /tmp/selfattn-bench): NumPy .npy inputs and safetensors weights with torch
-nn.MultiheadAttention names.  Deterministic; needs only Debian's NumPy.
+nn.MultiheadAttention names; for the text workloads, A's input as JSON
+(json.dump, 43 MB) and CSV (np.savetxt, 53 MB), and a JSON Lines file of
+20000 sequences of 16 x 32 (212 MB).  Deterministic; needs only Debian's
+NumPy.
 
     /usr/bin/python3 tests/bench/make_data.py DIR
 """
@@ -37,7 +40,8 @@ def main():
     rng = np.random.default_rng(2026)
     # A: n = 4096, d = 512, 8 heads, full nn.MultiheadAttention
     E = 512
-    np.save(f"{out}/a_x.npy", rng.standard_normal((4096, E)).astype(np.float32))
+    a_x = rng.standard_normal((4096, E)).astype(np.float32)
+    np.save(f"{out}/a_x.npy", a_x)
     bound = 1 / np.sqrt(E)
     write_safetensors(f"{out}/a_w.safetensors", {
         "in_proj_weight": rng.uniform(-bound, bound, (3 * E, E)).astype(np.float32),
@@ -51,6 +55,18 @@ def main():
     bound = 1 / 8
     np.savez(f"{out}/bd_w.npz", **{k: rng.uniform(-bound, bound, (64, 64)).astype(np.float32)
                                   for k in ("Wq", "Wk", "Wv")})
+    # E to H: A's input as text, written as Python writes it
+    with open(f"{out}/a_x.json", "w") as f:
+        json.dump(a_x.tolist(), f)
+    with open(f"{out}/a_x.csv", "w") as f:
+        np.savetxt(f, a_x, delimiter=",")
+    # I and J: 20000 lines of {"id": i, "embeddings": 16 x 32}, from a
+    # generator of their own (A to D's data stay as they were)
+    rng = np.random.default_rng(2027)
+    with open(f"{out}/i_x.jsonl", "w") as f:
+        for i in range(20000):
+            x = rng.standard_normal((16, 32)).astype(np.float32)
+            f.write(json.dumps({"id": i, "embeddings": x.tolist()}) + "\n")
 
 
 if __name__ == "__main__":
