@@ -190,10 +190,17 @@ sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err);
 
 #define SA_MAX_DIMS 8
 
-/* Element types as files store them; all are read as float32. */
+/* Element types as files store them; all are read as float32.  Integers
+ * (.npy only) are read when float32 holds them exactly: at most 2^24 in
+ * magnitude (SA_INTEGER_EXACT_MAX). */
 typedef enum {
-    SA_DTYPE_F32, SA_DTYPE_F64, SA_DTYPE_F16, SA_DTYPE_BF16, SA_DTYPE_BOOL
+    SA_DTYPE_F32, SA_DTYPE_F64, SA_DTYPE_F16, SA_DTYPE_BF16, SA_DTYPE_BOOL,
+    SA_DTYPE_I8, SA_DTYPE_I16, SA_DTYPE_I32, SA_DTYPE_I64,
+    SA_DTYPE_U8, SA_DTYPE_U16, SA_DTYPE_U32, SA_DTYPE_U64
 } sa_dtype;
+
+/* Every integer up to this magnitude is a float32 (and 2^24 + 1 is not). */
+#define SA_INTEGER_EXACT_MAX 16777216  /* 2^24 */
 
 /* One named array.  Binary readers leave the bytes where they are (raw
  * points into the caller's file buffer, which must outlive the tensor) and
@@ -266,12 +273,16 @@ sa_status sa_tensor_set_twin(const char **twin, const sa_tensor_set *set,
 size_t sa_tensor_numel(const sa_tensor *t);
 /* Bytes per element of dtype. */
 size_t sa_dtype_size(sa_dtype dtype);
-/* "F32", "F64", "F16", "BF16", "BOOL". */
+/* "F32", "F64", "F16", "BF16", "BOOL", "I8", "I16", "I32", "I64", "U8",
+ * "U16", "U32", "U64" (safetensors' names). */
 const char *sa_dtype_name(sa_dtype dtype);
 
 /* Returns a new row-major float32 copy of t's elements (the caller frees
  * it) in *out.  Every value must be finite (SA_ERR_DATA naming the tensor
- * and the flat index otherwise). */
+ * and the flat index otherwise), and every integer at most
+ * SA_INTEGER_EXACT_MAX in magnitude (SA_ERR_DATA naming the tensor, the
+ * first such element in row-major order by its index, as NumPy writes it,
+ * "[1, 0, 3]", and its value). */
 sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err);
 
 /* t's raw bytes as float32 if they already are (little-endian float32 on
@@ -289,7 +300,8 @@ sa_status sa_read_npy_array(float **data, size_t *ndim, size_t *shape,
                             const char *text, size_t len, sa_error *err);
 
 /* Parses a NumPy .npy file (format versions 1.0, 2.0, 3.0; dtypes <f4, >f4,
- * <f8, >f8, <f2, >f2, |b1; C or Fortran order; any rank up to SA_MAX_DIMS)
+ * <f8, >f8, <f2, >f2, |b1, and the integers i1, i2, i4, i8, u1, u2, u4, u8
+ * in either byte order; C or Fortran order; any rank up to SA_MAX_DIMS)
  * held in buf[0 .. len).  t->raw points into buf.  Anything else, and a
  * header whose shape needs more bytes than the file has, is SA_ERR_DATA. */
 sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,

@@ -352,7 +352,13 @@ def make_npy():
     write("npy_object.npy", npy_file(
         "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }",
         b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00aq\x01e."))
-    write("npy_int32.npy", npy_array(np.asarray(X, "<f4").astype("<i4")))
+    # integers are read where float32 holds them exactly: |v| <= 2^24
+    big = np.asarray(X, "<f4").astype("<i8")
+    big[1, 2] = 2 ** 24 + 1
+    write("npy_int_range.npy", npy_array(big))
+    big = np.asarray(X, "<f4").astype(">u4") % 4
+    big[2, 3] = 2 ** 32 - 1
+    write("npy_u4_be_range.npy", npy_array(big))
     write("npy_unicode.npy", npy_file(
         "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", b"\0" * 24))
     write("npy_structured.npy", npy_file(
@@ -447,8 +453,10 @@ def make_npz():
     m[0].name = b"W\x00q.npy"
     write("npz_name_nul.npz", zip_archive(m))
     m = weights_members()
-    m[0] = Member("Wq.npy", npy_array(np.asarray(W4["Wq"], "<f4").astype("<i4")))
-    write("npz_member_int32.npz", zip_archive(m))
+    wq = (np.asarray(W4["Wq"], "<f4") * 8).astype("<i4")
+    wq[0, 1] = -2 ** 24 - 1
+    m[0] = Member("Wq.npy", npy_array(wq))
+    write("npz_member_int_range.npz", zip_archive(m))
     nan = np.asarray(W4["Wk"], "<f4")
     nan[0, 3] = np.nan
     m = weights_members()
