@@ -290,6 +290,26 @@ static bool case_matrix(sa_matrix *m, const char *dir, const char *name,
     return ok;
 }
 
+/* Reads the input of a case: dir/name.input.npy, which may be a batch of
+ * sequences (*batch), if there is one, else name.input.json. */
+static bool case_input(sa_matrix *x, size_t *batch, const char *dir,
+                       const char *name)
+{
+    char path[512];
+    size_t len;
+    sa_error err;
+    char *text;
+    *batch = 0;
+    snprintf(path, sizeof path, "%s/%s.input.npy", dir, name);
+    if (sa_read_file(&text, &len, path, &err))
+        return case_matrix(x, dir, name, "input.json");
+    bool ok = sa_read_input_take(x, batch, path, sa_input_members, &text, len,
+                                 &err) == SA_OK;
+    CHECK(ok, "%s: %s", path, err.message);
+    free(text);
+    return ok;
+}
+
 static double spec_number(const cJSON *spec, const char *key, double fallback)
 {
     const cJSON *item = cJSON_GetObjectItem(spec, key);
@@ -319,15 +339,18 @@ static void check_reference_case(const char *dir, const char *name)
     snprintf(path, sizeof path, "%s/%s.expected.json", dir, name);
     cJSON *expected = load_json(path);
     CHECK(spec && expected, "%s: cannot load the case", name);
-    if (!spec || !expected || !case_matrix(&x, dir, name, "input.json"))
+    size_t batch;  // 0, or the sequences of an input.npy of 3 dimensions
+    if (!spec || !expected || !case_input(&x, &batch, dir, name))
         goto done;
+    size_t sequences = batch ? batch : 1;
     size_t heads = (size_t)spec_number(spec, "heads", 1);
     size_t kv_heads = (size_t)spec_number(spec, "kv_heads", (double)heads);
     bool average = spec_flag(spec, "average_heads");
     bool cross = spec_flag(spec, "context");
     if (cross && !case_matrix(&ctx, dir, name, "context.json"))
         goto done;
-    size_t n = x.rows, m = cross ? ctx.rows : n, d_ctx = cross ? ctx.cols : x.cols;
+    size_t n = x.rows / sequences, m = cross ? ctx.rows : n;
+    size_t d_ctx = cross ? ctx.cols : x.cols;
 
     char *text = case_file(dir, name, "weights.json", &len);
     CHECK(text && sa_weights_from_json(&w, text, len, &err) == SA_OK, "%s: %s",
@@ -372,13 +395,17 @@ static void check_reference_case(const char *dir, const char *name)
     cfg.pos_sinusoidal = cJSON_IsString(cJSON_GetObjectItem(spec, "pos"));
     cfg.keep_weights = true;
     sa_result r;
-    if (sa_attention_forward(&r, x.data, n, x.cols, cross ? ctx.data : NULL, m,
-                             d_ctx, &w, &cfg, &err)) {
+    sa_batch all = {.count = batch};
+    if (batch ? sa_attention_forward_batch(&r, x.data, n, x.cols, cross ? ctx.data : NULL,
+                                           m, d_ctx, &all, &w, &cfg, &err)
+              : sa_attention_forward(&r, x.data, n, x.cols, cross ? ctx.data : NULL,
+                                     m, d_ctx, &w, &cfg, &err)) {
         CHECK(false, "%s: %s", name, err.message);
         goto done;
     }
 
-    size_t out_len = n * w.d_out, wlen = average ? n * m : heads * n * m;
+    size_t out_len = sequences * n * w.d_out;
+    size_t wlen = average ? n * m : sequences * heads * n * m;
     double *want = malloc((out_len > wlen ? out_len : wlen) * sizeof *want);
     double max_out, max_w;
     CHECK(flatten(cJSON_GetObjectItem(expected, "output"), want, out_len, 0) == out_len,
