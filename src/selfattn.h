@@ -873,7 +873,8 @@ void sa_saved_result_free(sa_saved_result *r);
 /* Fills maps and panels (at least heads + 1 entries, times B for a batch)
  * with what the report prints as weights: one panel per head printed, then
  * the average; for a batch, those of each sequence in turn, titled
- * "sequence 1, head 1" (both from 1), a row of the SVG each. */
+ * "sequence 1, head 1" (both from 1), each with its sequence's mask, and
+ * a row of the SVG per sequence when a sequence has several panels. */
 void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
                         const sa_report *report);
 
