@@ -20,7 +20,8 @@ static const command_help helps[] = {
      "Compute self-attention (or cross-attention, with --context) on INPUT, an\n"
      "n x d matrix of token embeddings in a file, or - for stdin: JSON ([[...],\n"
      "...] or {\"tokens\": [...], \"embeddings\": [[...], ...]}), CSV or a 2-D .npy\n"
-     "array.  Without --weights the weights are generated from --seed.\n",
+     "array; or a batch, B x n x d in an .npy (or .npz) array: B sequences, each\n"
+     "computed alike.  Without --weights the weights are generated from --seed.\n",
      "Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
      "(causal and window and --mask) -> softmax -> . v\n",
      "the formats, the weights, the JSON output and examples"},

@@ -51,7 +51,9 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch);
 typedef struct {
     const run_options *o;
     pthread_mutex_t lock;     /* guards generating the weights */
-    sa_matrix context;        /* (m, d_ctx) with --context, else empty */
+    sa_matrix context;        /* (m, d_ctx) with --context, else empty;
+                                 (B * m, d_ctx) for a batch of contexts */
+    size_t context_batch;     /* B of a 3-D --context, else 0 */
     sa_weights weights;       /* generated on the first sequence without -w */
     bool have_weights;
     char *mask_text, *bias_text;  /* parsed per sequence: n may change */
@@ -93,6 +95,13 @@ typedef struct {
 sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
                        const sa_batch_line *line, const char **blame,
                        sa_error *err);
+
+/* As run_sequence for a batch of B sequences (batch >= 1), x (B * n, d)
+ * as sa_read_input_take gives it (line NULL); batch 0 is run_sequence.
+ * The report has the batch axis (sa_report.batch). */
+sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
+                        size_t batch, const sa_batch_line *line,
+                        const char **blame, sa_error *err);
 void run_output_free(run_output *out);
 
 /* The query rows that saw no key as one message in buf (size), e.g.
@@ -100,6 +109,12 @@ void run_output_free(run_output *out);
  * and head outputs are zero"; returns buf. */
 const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
                                 bool nan);
+
+/* As run_empty_rows_text for the result of a batch of B sequences (0: one
+ * sequence), whose rows it names [sequence, row]: "query rows [0, 1], [2,
+ * 1] (sequence and row, counting from 0) see no key ...". */
+const char *run_batch_empty_rows_text(char *buf, size_t size,
+                                      const sa_result *r, size_t batch, bool nan);
 
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,

@@ -30,7 +30,8 @@ int run_session_open(run_session *s, run_options *o)
     if (o->context) {
         if ((code = read_text(&text, &len, o->context)))
             return code;
-        if (sa_read_matrix_take(&s->context, o->context, &text, len, &err))
+        if (sa_read_input_take(&s->context, &s->context_batch, o->context,
+                               sa_context_members, &text, len, &err))
             code = cli_fail(o->context, &err);
         free(text);
         if (code)
@@ -127,20 +128,25 @@ static double available_bytes(void)
 }
 
 /* The memory guard: printing weights (and steps) materialises H (n, m)
- * matrices (twice with steps); fail at once, rather than be killed later,
- * when they cannot fit. */
-static sa_status check_memory(size_t heads, size_t n, size_t m, bool steps,
-                              sa_error *err)
+ * matrices (twice with steps) for each of the sequences (1 without a
+ * batch); fail at once, rather than be killed later, when they cannot
+ * fit. */
+static sa_status check_memory(size_t batch, size_t heads, size_t n, size_t m,
+                              bool steps, sa_error *err)
 {
-    double need = (steps ? 2.0 : 1.0) * (double)heads * (double)n * (double)m * 4.0;
+    double need = (steps ? 2.0 : 1.0) * (double)(batch ? batch : 1) *
+                  (double)heads * (double)n * (double)m * 4.0;
     double have = available_bytes();
     if (need <= 0.9 * have)
         return SA_OK;
+    char sequences[48] = "";
+    if (batch)
+        snprintf(sequences, sizeof sequences, "%zu sequences of ", batch);
     return sa_fail(err, SA_ERR_DATA, 0, 0, "printing %s needs %.1f GiB for "
-                   "%zu x %zu x %zu matrices but only %.1f GiB of memory are "
+                   "%s%zu x %zu x %zu matrices but only %.1f GiB of memory are "
                    "available; drop weights%s from --print to stream the "
                    "attention in O(n) memory", steps ? "weights and steps" : "weights",
-                   need / 1073741824.0, heads, n, m, have / 1073741824.0,
+                   need / 1073741824.0, sequences, heads, n, m, have / 1073741824.0,
                    steps ? " and steps" : "");
 }
 
@@ -188,16 +194,20 @@ static sa_status line_mask(run_output *out, const sa_batch_line *line,
     return SA_OK;
 }
 
-/* The mask and bias for n queries and m keys, and the memory guard. */
+/* The mask (one for all, or *per_sequence) and bias for a batch of B
+ * sequences (0: one; line: a batch line's, with its own mask) of n
+ * queries and m keys, and the memory guard. */
 static sa_status sequence_masks(run_output *out, bool *per_head,
-                                const run_session *s, const sa_batch_line *line,
+                                bool *per_sequence, const run_session *s,
+                                size_t batch, const sa_batch_line *line,
                                 size_t n, size_t m, const char **blame,
                                 sa_error *err)
 {
     const run_options *o = s->o;
     sa_status status;
-    if (o->mask && (status = sa_read_mask(&out->mask, n, m, o->mask,
-                                          s->mask_text, s->mask_len, err))) {
+    if (o->mask && (status = sa_read_batch_mask(&out->mask, per_sequence, batch,
+                                                n, m, o->mask, s->mask_text,
+                                                s->mask_len, err))) {
         *blame = o->mask;
         return status;
     }
@@ -213,13 +223,14 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
     // a picture's size is known before anything is computed
     double panels = (o->print_weights ? (o->head ? 1.0 : (double)o->heads) : 0.0) +
                     (o->average_heads ? 1.0 : 0.0);
-    double cells = panels * (double)n * (double)m;
+    double cells = panels * (double)(batch ? batch : 1) * (double)n * (double)m;
     if (o->format == OUT_SVG && cells > SA_SVG_MAX_CELLS)
         return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f svg would draw %.0f cells, "
                        "more than an SVG can hold (%d): use --average-heads, "
-                       "fewer tokens, or -f npy", cells, SA_SVG_MAX_CELLS);
+                       "fewer %s, or -f npy", cells, SA_SVG_MAX_CELLS,
+                       batch ? "sequences or tokens" : "tokens");
     if (o->print_weights || o->print_steps || o->average_heads)
-        return check_memory(o->heads, n, m, o->print_steps, err);
+        return check_memory(batch, o->heads, n, m, o->print_steps, err);
     return SA_OK;
 }
 
@@ -250,18 +261,19 @@ static sa_config sequence_config(const run_options *o, const run_output *out,
     return c;
 }
 
-/* What the writers need to describe the run (keys: the input x, the
- * context file or the line's context). */
+/* What the writers need to describe the run of n queries over m keys
+ * (per sequence; keys: the input x, the context file or the line's
+ * context). */
 static sa_report sequence_report(const run_session *s, const run_output *out,
                                  const sa_matrix *x, const sa_matrix *keys,
-                                 const sa_batch_line *line)
+                                 const sa_batch_line *line, size_t n, size_t m)
 {
     const run_options *o = s->o;
     const sa_weights *w = &s->weights;
     bool checkpoint = w->convention == SA_CONVENTION_GPT2 ||
                       w->convention == SA_CONVENTION_BERT;
     return (sa_report){
-        .n = x->rows, .m = keys->rows, .d_model = x->cols, .d_context = keys->cols,
+        .n = n, .m = m, .d_model = x->cols, .d_context = keys->cols,
         .heads = o->heads, .kv_heads = o->kv_heads, .d_head = w->d_proj / o->heads,
         .d_out = w->d_out, .config = &out->config,
         .context_name = keys == x ? NULL : keys == &s->context
@@ -282,26 +294,66 @@ static sa_report sequence_report(const run_session *s, const run_output *out,
     };
 }
 
-sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
-                       const sa_batch_line *line, const char **blame,
-                       sa_error *err)
+/* The batches of the input (batch, 0 for one sequence) and of the
+ * context must agree: a context per sequence needs as many sequences. */
+static sa_status check_batches(const run_session *s, size_t batch,
+                               const char **blame, sa_error *err)
+{
+    size_t contexts = s->context_batch;
+    if (!contexts || contexts == batch)
+        return SA_OK;
+    *blame = s->o->context;
+    if (!batch)
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "the context has %zu sequences "
+                       "(a 3-D array) but the input is one: give an input of "
+                       "%zu sequences (%zu x n x d), or a 2-D context",
+                       contexts, contexts, contexts);
+    return sa_fail(err, SA_ERR_DATA, 0, 0, "the context has %zu sequences but "
+                   "the input %zu: give one context per sequence, or one 2-D "
+                   "context for all", contexts, batch);
+}
+
+/* The attention of x over keys (x itself in self-attention): one
+ * sequence, or a batch of B (mask per sequence or for all). */
+static sa_status attend(run_output *out, const run_session *s, const sa_matrix *x,
+                        const sa_matrix *keys, size_t batch, size_t n, size_t m,
+                        bool per_sequence, sa_error *err)
+{
+    const float *ctx = keys != x ? keys->data : NULL;
+    if (!batch)
+        return sa_attention_forward(&out->result, x->data, n, x->cols, ctx, m,
+                                    keys->cols, &s->weights, &out->config, err);
+    sa_batch b = {.count = batch, .context_per_sequence = s->context_batch > 0,
+                  .masks = per_sequence ? out->mask : NULL};
+    return sa_attention_forward_batch(&out->result, x->data, n, x->cols, ctx, m,
+                                      keys->cols, &b, &s->weights, &out->config,
+                                      err);
+}
+
+sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
+                        size_t batch, const sa_batch_line *line,
+                        const char **blame, sa_error *err)
 {
     const run_options *o = s->o;
     const sa_matrix *keys = line && line->context.data ? &line->context
                             : o->context ? &s->context : x;
-    size_t n = x->rows, m = keys->rows;
-    bool per_head = false;
+    size_t sequences = batch ? batch : 1, n = x->rows / sequences;
+    size_t m = keys != x ? keys->rows / (s->context_batch && keys == &s->context
+                                         ? s->context_batch : 1) : n;
+    bool per_head = false, per_sequence = false;
     sa_status status;
 
     memset(out, 0, sizeof *out);
     *blame = NULL;
-    if (keys != x && o->causal)  // only a line's context gets here
+    if (keys != x && keys != &s->context && o->causal)  // a line's context
         return sa_fail(err, SA_ERR_DATA, 0, 0, "--causal is for self-attention: "
                        "the line's \"context\" has no common order with its "
                        "queries");
-    if ((status = sequence_weights(s, x, keys->cols, blame, err)))
+    if ((status = check_batches(s, batch, blame, err)) ||
+        (status = sequence_weights(s, x, keys->cols, blame, err)))
         return status;
-    if ((status = sequence_masks(out, &per_head, s, line, n, m, blame, err)))
+    if ((status = sequence_masks(out, &per_head, &per_sequence, s, batch, line,
+                                 n, m, blame, err)))
         goto fail;
     size_t dh = s->weights.d_proj / o->heads;
     if (o->rope && dh % 2 != 0) {
@@ -310,19 +362,23 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         goto fail;
     }
     out->config = sequence_config(o, out, per_head);
-    if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
-                                       keys != x ? keys->data : NULL, m,
-                                       keys->cols, &s->weights, &out->config, err)))
+    if (per_sequence)  // each sequence's own, given to the batch
+        out->config.mask = NULL;
+    if ((status = attend(out, s, x, keys, batch, n, m, per_sequence, err)))
         goto fail;
     if (o->average_heads) {
-        out->average = malloc(n * m * sizeof *out->average);
+        out->average = malloc(sequences * n * m * sizeof *out->average);
         if (!out->average) {
             status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
             goto fail;
         }
-        sa_average_heads(out->average, out->result.weights, o->heads, n, m);
+        for (size_t b = 0; b < sequences; b++)
+            sa_average_heads(out->average + b * n * m, out->result.weights +
+                             b * o->heads * n * m, o->heads, n, m);
     }
-    out->report = sequence_report(s, out, x, keys, line);
+    out->report = sequence_report(s, out, x, keys, line, n, m);
+    out->report.batch = batch;
+    out->report.masks = per_sequence ? out->mask : NULL;
     memcpy(out->report.from_weights, o->from_weights, sizeof o->from_weights);
     return SA_OK;
 fail:
@@ -330,22 +386,41 @@ fail:
     return status;
 }
 
-const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
-                                bool nan)
+sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
+                       const sa_batch_line *line, const char **blame,
+                       sa_error *err)
+{
+    return run_sequences(out, s, x, 0, line, blame, err);
+}
+
+const char *run_batch_empty_rows_text(char *buf, size_t size,
+                                      const sa_result *r, size_t batch, bool nan)
 {
     char list[160] = "";
     size_t used = 0, shown = 0;
-    for (; shown < r->n_empty_rows && used < sizeof list - 24; shown++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%zu",
-                                 shown ? ", " : "", r->empty_rows[shown]);
+    for (; shown < r->n_empty_rows && used < sizeof list - 48; shown++) {
+        size_t row = r->empty_rows[shown];
+        used += (size_t)(batch ? snprintf(list + used, sizeof list - used,
+                                          "%s[%zu, %zu]", shown ? ", " : "",
+                                          row / r->n, row % r->n)
+                               : snprintf(list + used, sizeof list - used, "%s%zu",
+                                          shown ? ", " : "", row));
+    }
     if (shown < r->n_empty_rows)
         snprintf(list + used, sizeof list - used, " and %zu more",
                  r->n_empty_rows - shown);
     bool many = r->n_empty_rows > 1;
-    snprintf(buf, size, "query row%s %s (counting from 0) see%s no key after "
+    snprintf(buf, size, "query row%s %s (%scounting from 0) see%s no key after "
              "masking; %s weights and head outputs are %s", many ? "s" : "",
-             list, many ? "" : "s", many ? "their" : "its", nan ? "NaN" : "zero");
+             list, batch ? "sequence and row, " : "", many ? "" : "s",
+             many ? "their" : "its", nan ? "NaN" : "zero");
     return buf;
+}
+
+const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
+                                bool nan)
+{
+    return run_batch_empty_rows_text(buf, size, r, 0, nan);
 }
 
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
@@ -359,7 +434,8 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
     case OUT_SVG:
     case OUT_HEATMAP: {
         sa_heatmaps maps;
-        sa_panel *panels = calloc(rep->heads + 1, sizeof *panels);
+        sa_panel *panels = calloc((rep->batch ? rep->batch : 1) * (rep->heads + 1),
+                                  sizeof *panels);
         if (!panels)
             return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         sa_report_heatmaps(&maps, panels, rep);

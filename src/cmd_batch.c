@@ -393,6 +393,12 @@ int cmd_batch(int argc, char **argv)
         return code;
     if ((code = run_session_open(&s, &o)))
         goto done;
+    if (s.context_batch) {  // each line is one sequence
+        code = cli_error(EX_DATAERR, "%s: the context has %zu sequences (a 3-D "
+                         "array); batch takes a 2-D context, for every line",
+                         cli_display_name(o.context), s.context_batch);
+        goto done;
+    }
     cli_output dest;
     if ((code = cli_output_open(&dest, o.output)))
         goto done;

@@ -55,7 +55,7 @@ static void fill_panels(sa_panel *panels, size_t count, size_t first,
 {
     size_t nm = res->rows * res->cols;
     for (size_t k = 0; k < count; k++) {
-        panels[k] = (sa_panel){"", res->rows, res->cols, res->data + (first + k) * nm};
+        panels[k] = (sa_panel){"", res->rows, res->cols, res->data + (first + k) * nm, NULL};
         if (res->averaged)
             snprintf(panels[k].title, sizeof panels[k].title,
                      "average of %zu heads", res->config_heads);
@@ -187,7 +187,7 @@ int cmd_plot(int argc, char **argv)
     if (!(code = plot_mask(&mask, &o, &res))) {
         sa_heatmaps maps = {panels, count, res.what, res.row_labels,
                             res.col_labels, res.causal, res.window, mask,
-                            o.limits};
+                            o.limits, 0};
         code = draw(&maps, &o);
     }
     free(mask);

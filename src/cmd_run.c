@@ -1,5 +1,6 @@
-/* cmd_run.c — `selfattn run`: one sequence from INPUT, one report.  All
- * the math is in the library; the session loads the other files. */
+/* cmd_run.c — `selfattn run`: one sequence from INPUT, or a batch of them
+ * (a 3-D NumPy array), one report.  All the math is in the library; the
+ * session loads the other files. */
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -51,21 +52,22 @@ int cmd_run(int argc, char **argv)
 
     if ((code = run_session_open(&s, &o)))
         goto done;
+    size_t batch;  // a 3-D NumPy input (B, n, d) is B sequences
     if (cli_read_file(&text, &len, o.input, &err) ||
-        sa_read_matrix_take(&x, o.input, &text, len, &err)) {
+        sa_read_input_take(&x, &batch, o.input, sa_input_members, &text, len, &err)) {
         code = cli_fail(o.input, &err);
         goto done;
     }
     free(text);  // if still ours, now: the attention's buffers can take its pages
     text = NULL;
     double read_done = sa_seconds();
-    if (run_sequence(&out, &s, &x, NULL, &blame, &err)) {
+    if (run_sequences(&out, &s, &x, batch, NULL, &blame, &err)) {
         code = cli_fail(blame, &err);
         goto done;
     }
     if (out.result.n_empty_rows)
-        cli_warn("%s", run_empty_rows_text(empty, sizeof empty, &out.result,
-                                           o.masked_rows_nan));
+        cli_warn("%s", run_batch_empty_rows_text(empty, sizeof empty, &out.result,
+                                                 batch, o.masked_rows_nan));
 
     double computed = sa_seconds();
     cli_output dest;

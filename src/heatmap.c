@@ -1,6 +1,7 @@
 /* heatmap.c — what every picture shares: the viridis colour map, which
  * cells are masked, the colour scale and its legend's numbers, the
- * nearest xterm colour, and heatmaps from a report. */
+ * nearest xterm colour, and heatmaps from a report (a batch's sequence
+ * after sequence). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -77,7 +78,8 @@ bool sa_heatmap_masked(const sa_heatmaps *maps, const sa_panel *p, size_t i,
         return true;
     if (sa_key_hidden(maps->causal, maps->window, i, j))
         return true;
-    return maps->mask && !maps->mask[i * p->cols + j];
+    const unsigned char *mask = p->mask ? p->mask : maps->mask;
+    return mask && !mask[i * p->cols + j];
 }
 
 /* Makes the empty range [lo, hi] (lo >= hi) one wide: up from lo, or
@@ -176,11 +178,34 @@ void sa_heatmap_label(char *buf, size_t size, char *const *labels, size_t i)
         snprintf(buf, size, "%zu", i);
 }
 
+/* Fills panels from k on with what the one-sequence report r prints as
+ * weights, sequence (from 1) in their titles unless 0, mask (or NULL) as
+ * their own; returns the next k. */
+static size_t sequence_panels(sa_panel *panels, size_t k, const sa_report *r,
+                              size_t sequence, const unsigned char *mask)
+{
+    const sa_result *res = r->result;
+    size_t n = res->n, m = res->m, first, count;
+    char in[32] = "";
+    if (sequence)
+        snprintf(in, sizeof in, "sequence %zu, ", sequence);
+    sa_report_heads(&first, &count, r);
+    for (size_t h = first; r->print_weights && h < first + count; h++, k++) {
+        panels[k] = (sa_panel){"", n, m, res->weights + h * n * m, mask};
+        snprintf(panels[k].title, sizeof panels[k].title, "%shead %zu", in, h + 1);
+    }
+    if (r->average_heads) {
+        panels[k] = (sa_panel){"", n, m, r->average, mask};
+        snprintf(panels[k].title, sizeof panels[k].title, "%saverage of %zu heads",
+                 in, res->heads);
+        k++;
+    }
+    return k;
+}
+
 void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
                         const sa_report *r)
 {
-    const sa_result *res = r->result;
-    size_t n = res->n, m = res->m;
     memset(maps, 0, sizeof *maps);
     maps->panels = panels;
     maps->caption = "weights";
@@ -190,17 +215,14 @@ void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
     maps->window = r->config->window;
     maps->mask = r->config->mask;
     maps->limits = r->limits;
-    size_t first, count, k = 0;
-    sa_report_heads(&first, &count, r);
-    for (size_t h = first; r->print_weights && h < first + count; h++, k++) {
-        panels[k] = (sa_panel){"", n, m, res->weights + h * n * m};
-        snprintf(panels[k].title, sizeof panels[k].title, "head %zu", h + 1);
-    }
-    if (r->average_heads) {
-        panels[k] = (sa_panel){"", n, m, r->average};
-        snprintf(panels[k].title, sizeof panels[k].title, "average of %zu heads",
-                 res->heads);
-        k++;
+    size_t k = 0, sequences = sa_report_sequences(r);
+    for (size_t s = 0; s < sequences; s++) {
+        sa_sequence_view v;
+        sa_report_sequence(&v, r, s);
+        k = sequence_panels(panels, k, &v.report, r->batch ? s + 1 : 0,
+                            r->masks ? v.config.mask : NULL);
     }
     maps->count = k;
+    // a batch's sequences one to a row, when each has several panels
+    maps->columns = r->batch && k / sequences > 1 ? k / sequences : 0;
 }

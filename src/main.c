@@ -18,7 +18,7 @@ const char cli_usage[] =
 "\n"
 "INPUT is an n x d matrix of token embeddings, a file or - for stdin: JSON\n"
 "([[...], ...] or {\"tokens\": [...], \"embeddings\": [[...], ...]}), CSV or\n"
-"a 2-D .npy array.\n"
+"a 2-D .npy array; a B x n x d .npy (or .npz) array is B sequences.\n"
 "\n"
 "Each command's options: selfattn COMMAND --help (or selfattn help COMMAND).\n"
 "\n"

@@ -1,5 +1,6 @@
-/* read_npy.c — NumPy .npy files: versions 1.0, 2.0 and 3.0 (f2, f4, f8 in
- * either byte order, b1; C or Fortran order).
+/* read_npy.c — NumPy .npy files: versions 1.0, 2.0 and 3.0 (f2, f4, f8 and
+ * the integers i1 to i8, u1 to u8 in either byte order, b1; C or Fortran
+ * order).
  * The header is a Python dict literal such as
  *   {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), } */
 #include <ctype.h>
@@ -50,18 +51,23 @@ static sa_status parse_descr(sa_tensor *t, const char *h, size_t header_len,
     static const struct { const char *code; sa_dtype dtype; } codes[] = {
         {"f4", SA_DTYPE_F32}, {"f8", SA_DTYPE_F64}, {"f2", SA_DTYPE_F16},
         {"b1", SA_DTYPE_BOOL},
+        {"i1", SA_DTYPE_I8}, {"i2", SA_DTYPE_I16}, {"i4", SA_DTYPE_I32},
+        {"i8", SA_DTYPE_I64}, {"u1", SA_DTYPE_U8}, {"u2", SA_DTYPE_U16},
+        {"u4", SA_DTYPE_U32}, {"u8", SA_DTYPE_U64},
     };
+    const size_t known = sizeof codes / sizeof codes[0];
     size_t k = 0;
-    while (k < 4 && strcmp(type + (n ? 1 : 0), codes[k].code) != 0)
+    while (k < known && strcmp(type + (n ? 1 : 0), codes[k].code) != 0)
         k++;
-    if (k == 4)
+    if (k == known)
         return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s' "
-                       "(selfattn reads <f4, <f8, <f2, big-endian ones and |b1)",
-                       type);
+                       "(selfattn reads floats f2, f4, f8, integers i1 to i8 "
+                       "and u1 to u8, and bool |b1)", type);
     t->dtype = codes[k].dtype;
     char order = type[0];
+    // '|' (no byte order) is for one-byte types only
     if (!order || !strchr("<>=|", order) ||
-        (order == '|' && t->dtype != SA_DTYPE_BOOL))
+        (order == '|' && sa_dtype_size(t->dtype) != 1))
         return sa_fail(err, SA_ERR_DATA, 0, 0, "unsupported .npy dtype '%s'", type);
     t->big_endian = order == '>';
     return SA_OK;

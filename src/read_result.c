@@ -230,6 +230,12 @@ sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
                          "config.heads is %zu", head, H);
         goto done;
     }
+    if (config_size(config, "batch")) {
+        status = sa_fail(err, SA_ERR_DATA, 0, 0, "the result of a batch of %zu "
+                         "sequences: plot draws one sequence's; run -f svg or "
+                         "-f heatmap draws a batch", config_size(config, "batch"));
+        goto done;
+    }
     if ((status = choose_source(&source, r, root, config, what, err)))
         goto done;
     r->heads = r->averaged || head ? 1 : H;

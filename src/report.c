@@ -1,4 +1,5 @@
-/* report.c — listing a report's matrices as titled blocks. */
+/* report.c — listing a report's matrices as titled blocks, and the
+ * sequences of a batch report one at a time. */
 #include "format.h"
 #include "report.h"
 
@@ -45,10 +46,45 @@ static void weights_line(sa_buffer *out, const sa_report *r)
     sa_buffer_putc(out, '\n');
 }
 
+size_t sa_report_sequences(const sa_report *r)
+{
+    return r->batch ? r->batch : 1;
+}
+
+void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b)
+{
+    const sa_result *all = r->result;
+    size_t n = all->n, m = all->m, H = all->heads, dh = all->d_head;
+    v->report = *r;
+    v->result = *all;
+    v->config = *r->config;
+    if (r->batch) {
+        // each array's slot b, where it is kept
+        sa_result *one = &v->result;
+        one->output = all->output ? all->output + b * n * all->d_out : NULL;
+        one->weights = all->weights ? all->weights + b * H * n * m : NULL;
+        one->scores = all->scores ? all->scores + b * H * n * m : NULL;
+        one->q = all->q ? all->q + b * H * n * dh : NULL;
+        one->k = all->k ? all->k + b * H * m * dh : NULL;
+        one->v = all->v ? all->v + b * H * m * dh : NULL;
+        one->empty_rows = NULL;
+        one->n_empty_rows = 0;
+        v->report.average = r->average ? r->average + b * n * m : NULL;
+        if (r->masks)
+            v->config.mask = r->masks + b * n * m;
+    }
+    v->report.batch = 0;
+    v->report.masks = NULL;
+    v->report.result = &v->result;
+    v->report.config = &v->config;
+}
+
 void sa_report_summary(sa_buffer *out, const sa_report *r)
 {
     const sa_config *c = r->config;
     char num[32];
+    if (r->batch)
+        sa_buffer_printf(out, "batch = %zu, ", r->batch);
     sa_buffer_printf(out, "n = %zu", r->n);
     if (r->context_name) {
         sa_buffer_printf(out, ", m = %zu (context ", r->m);

@@ -15,6 +15,22 @@ typedef struct {
     bool key_rows;        /* rows are keys (K, V): label them with key tokens */
 } sa_block;
 
+/* One sequence of a report, to write as the report of one sequence: its
+ * report (batch 0), whose result and config point into the batch's arrays
+ * and masks.  It points into itself: fill it in place, do not copy it. */
+typedef struct {
+    sa_report report;
+    sa_result result;
+    sa_config config;
+} sa_sequence_view;
+
+/* The sequences of r: its batch, or 1 without a batch. */
+size_t sa_report_sequences(const sa_report *r);
+
+/* Fills v with sequence b (from 0) of r; for a report without a batch, b
+ * 0 is a copy of r. */
+void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b);
+
 /* The most blocks a report can have: output, H weights, the average, 5 H
  * steps. */
 size_t sa_report_max_blocks(const sa_report *r);
@@ -36,8 +52,8 @@ size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
 char *const *sa_report_key_labels(const sa_report *r);
 
 /* Writes the options in force as one human line, e.g. "n = 3, d_model = 4,
- * heads = 1, d_head = 3, d_out = 3, scale = 1, causal", and where the
- * weights came from as another: "weights: generated, seed 0", or the file
+ * heads = 1, d_head = 3, d_out = 3, scale = 1, causal" (after "batch = B, "
+ * for a batch), and where the weights came from as another: "weights: generated, seed 0", or the file
  * and what it set, "weights: w.json; from its config: heads, kv_heads". */
 void sa_report_summary(sa_buffer *out, const sa_report *r);
 

@@ -162,6 +162,25 @@ sa_status sa_read_matrix(sa_matrix *m, const char *name, const char *text,
 sa_status sa_read_matrix_take(sa_matrix *m, const char *name, char **text,
                               size_t len, sa_error *err);
 
+/* The member names an .npz input is looked for under when it holds more
+ * than one array: the input (x, then input) and a context (context). */
+extern const char *const sa_input_members[];   /* {"x", "input", NULL} */
+extern const char *const sa_context_members[]; /* {"context", NULL} */
+
+/* Reads an input that may be a batch of sequences of one shape, as NumPy
+ * holds them: as sa_read_matrix_take, and also a 3-D .npy array
+ * (B, n, d), or an .npz archive's array, 2-D or 3-D: its only one, or else
+ * the one called by the first of members (NULL-terminated; see
+ * sa_input_members) that it holds, exactly one of them.  A 3-D array
+ * becomes m with rows B * n, sequence b in rows [b n, (b + 1) n), and
+ * *batch = B; a matrix sets *batch to 0.  Another rank, an archive without
+ * such a member or with two of members, and the errors of the readers are
+ * SA_ERR_DATA.  A 3-D .npy of native float32 is taken without a copy, as
+ * sa_read_matrix_take takes a 2-D one. */
+sa_status sa_read_input_take(sa_matrix *m, size_t *batch, const char *name,
+                             const char *const *members, char **text,
+                             size_t len, sa_error *err);
+
 /* Parses rows of numbers: JSON [[...], ...] (true and false as 1 and 0 if
  * allow_bool; what names the matrix in messages), CSV or a 2-D .npy
  * (sa_read_matrix).  Contract as sa_read_json_matrix. */
@@ -176,6 +195,16 @@ sa_status sa_read_values(sa_matrix *m, bool allow_bool, const char *what,
 sa_status sa_read_mask(unsigned char **mask, size_t n, size_t m,
                        const char *name, const char *text, size_t len,
                        sa_error *err);
+
+/* As sa_read_mask for a batch of B sequences (batch >= 1), or one
+ * sequence (batch 0): an (n, m) mask shared by every sequence
+ * (*per_sequence false), or with a batch a 3-D .npy (B, n, m), one mask
+ * per sequence (*per_sequence true; mask is then (B, n, m)).  A 3-D mask
+ * of another shape, or without a batch, is SA_ERR_DATA naming both
+ * shapes; a value other than 0 or 1 names its index ("[1, 0, 3]"). */
+sa_status sa_read_batch_mask(unsigned char **mask, bool *per_sequence,
+                             size_t batch, size_t n, size_t m, const char *name,
+                             const char *text, size_t len, sa_error *err);
 
 /* Parses an additive score bias: an (n, m) matrix for all heads (JSON, CSV
  * or .npy) or, in JSON or .npy, (H, n, m), one matrix per head.  bias is
@@ -216,10 +245,17 @@ sa_status sa_read_fd(char **text, size_t *len, int fd, sa_error *err);
 
 #define SA_MAX_DIMS 8
 
-/* Element types as files store them; all are read as float32. */
+/* Element types as files store them; all are read as float32.  Integers
+ * (.npy only) are read when float32 holds them exactly: at most 2^24 in
+ * magnitude (SA_INTEGER_EXACT_MAX). */
 typedef enum {
-    SA_DTYPE_F32, SA_DTYPE_F64, SA_DTYPE_F16, SA_DTYPE_BF16, SA_DTYPE_BOOL
+    SA_DTYPE_F32, SA_DTYPE_F64, SA_DTYPE_F16, SA_DTYPE_BF16, SA_DTYPE_BOOL,
+    SA_DTYPE_I8, SA_DTYPE_I16, SA_DTYPE_I32, SA_DTYPE_I64,
+    SA_DTYPE_U8, SA_DTYPE_U16, SA_DTYPE_U32, SA_DTYPE_U64
 } sa_dtype;
+
+/* Every integer up to this magnitude is a float32 (and 2^24 + 1 is not). */
+#define SA_INTEGER_EXACT_MAX 16777216  /* 2^24 */
 
 /* One named array.  Binary readers leave the bytes where they are (raw
  * points into the caller's file buffer, which must outlive the tensor) and
@@ -292,12 +328,16 @@ sa_status sa_tensor_set_twin(const char **twin, const sa_tensor_set *set,
 size_t sa_tensor_numel(const sa_tensor *t);
 /* Bytes per element of dtype. */
 size_t sa_dtype_size(sa_dtype dtype);
-/* "F32", "F64", "F16", "BF16", "BOOL". */
+/* "F32", "F64", "F16", "BF16", "BOOL", "I8", "I16", "I32", "I64", "U8",
+ * "U16", "U32", "U64" (safetensors' names). */
 const char *sa_dtype_name(sa_dtype dtype);
 
 /* Returns a new row-major float32 copy of t's elements (the caller frees
  * it) in *out.  Every value must be finite (SA_ERR_DATA naming the tensor
- * and the flat index otherwise). */
+ * and the flat index otherwise), and every integer at most
+ * SA_INTEGER_EXACT_MAX in magnitude (SA_ERR_DATA naming the tensor, the
+ * first such element in row-major order by its index, as NumPy writes it,
+ * "[1, 0, 3]", and its value). */
 sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err);
 
 /* t's raw bytes as float32 if they already are (little-endian float32 on
@@ -315,7 +355,8 @@ sa_status sa_read_npy_array(float **data, size_t *ndim, size_t *shape,
                             const char *text, size_t len, sa_error *err);
 
 /* Parses a NumPy .npy file (format versions 1.0, 2.0, 3.0; dtypes <f4, >f4,
- * <f8, >f8, <f2, >f2, |b1; C or Fortran order; any rank up to SA_MAX_DIMS)
+ * <f8, >f8, <f2, >f2, |b1, and the integers i1, i2, i4, i8, u1, u2, u4, u8
+ * in either byte order; C or Fortran order; any rank up to SA_MAX_DIMS)
  * held in buf[0 .. len).  t->raw points into buf.  Anything else, and a
  * header whose shape needs more bytes than the file has, is SA_ERR_DATA. */
 sa_status sa_read_npy(sa_tensor *t, const unsigned char *buf, size_t len,
@@ -608,6 +649,37 @@ sa_status sa_attention_forward(sa_result *result, const float *x, size_t n,
 
 void sa_result_free(sa_result *result);
 
+/* How the sequences of a batch share their keys and masks. */
+typedef struct {
+    size_t count;               /* B >= 1 sequences */
+    bool context_per_sequence;  /* ctx is (B, m, d_ctx), a context per
+                                   sequence; else (m, d_ctx) for all */
+    const unsigned char *masks; /* (B, n, m) a mask per sequence, or NULL:
+                                   cfg->mask for all */
+} sa_batch;
+
+/* Attention for a batch of B sequences of n queries each, x (B, n, d):
+ * sequence b is x[b] (n, d) over the keys ctx[b] with a context per
+ * sequence, ctx (m, d_ctx) shared, or itself (ctx NULL), with masks[b] in
+ * place of cfg->mask when masks is given; each is computed as
+ * sa_attention_forward computes one sequence alone, with the same weights
+ * and cfg.  result gets a leading batch axis on every array: output
+ * (B, n, d_out), weights and scores (B, H, n, m), q (B, H, n, dh), k and v
+ * (B, H, m, dh); n and m are those of one sequence; empty_rows lists
+ * b * n + i for query i of sequence b, ascending; flops add up, and the
+ * wall time is split between projecting and attending as the sequences'
+ * times are.  cfg->threads go over sequences first (min(threads, B) at
+ * once, one at a time each), the rest to each sequence's own.  The memory
+ * of the B results and of the passes running at once is checked first
+ * (SA_ERR_NOMEM past the machine's, with the need).  The first sequence
+ * that fails, by index, fails the batch: its status, and its message
+ * after "sequence b (counting from 0): ".  On failure result is zeroed. */
+sa_status sa_attention_forward_batch(sa_result *result, const float *x,
+                                     size_t n, size_t d, const float *ctx,
+                                     size_t m, size_t d_ctx, const sa_batch *batch,
+                                     const sa_weights *w, const sa_config *cfg,
+                                     sa_error *err);
+
 /* The vector kernels in use, for the softmax rows on both paths and for
  * the streaming path's tile products where the head width is a multiple of
  * 16: "avx512", "avx2" or "generic" (plain loops, and cblas_sgemm per
@@ -699,13 +771,22 @@ typedef struct {
                                   1), or 0: of every head */
     sa_source from_weights[SA_SET_COUNT]; /* the settings the weights file
                                   gave (and the command line did not) */
+    size_t batch;              /* B >= 1: result (sa_attention_forward_batch)
+                                  and average hold B sequences, and every
+                                  matrix printed gains a leading batch axis;
+                                  0: one sequence */
+    const unsigned char *masks;/* (B, n, m) each sequence's mask when they
+                                  differ (sa_batch.masks), or NULL */
 } sa_report;
 
 /* Writes the report as one JSON document (keys: config, tokens,
  * key_tokens, output, weights, average_weights, steps; weights and each
  * step are (H, n, m)-shaped, (1, n, m) with head; masked scores and NaN
  * are null), as aligned tables for people, or
- * as CSV blocks each preceded by a "# name" line.  Numbers in JSON and CSV
+ * as CSV blocks each preceded by a "# name" line.  A batch report's arrays
+ * have a leading batch axis in JSON (config.batch is B, null without a
+ * batch), its tables come under a "sequence b" heading each (from 1), and
+ * its CSV rows start with their sequence (from 0).  Numbers in JSON and CSV
  * use the shortest form that reads back as the same float32.  Return
  * SA_ERR_IO if the stream reports a write error, SA_ERR_NOMEM if scratch
  * memory runs out. */
@@ -725,7 +806,7 @@ sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
 /* Writes the report's printed items as NumPy arrays: exactly one in an .npy
  * file (SA_ERR_USAGE otherwise), or all in an .npz archive named output,
  * weights ((H, n, m), or (1, n, m) with head), average_weights ((n, m)),
- * Q, K, V, scores, softmax. */
+ * Q, K, V, scores, softmax; each with a leading axis of B for a batch. */
 sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
 
@@ -736,6 +817,8 @@ typedef struct {
     char title[64];
     size_t rows, cols;
     const float *data;   /* (rows, cols); non-finite values are masked */
+    const unsigned char *mask; /* (rows, cols) this panel's 0 = masked, or
+                                  NULL: the heatmaps' mask */
 } sa_panel;
 
 /* Heatmaps drawn side by side with one colour scale. */
@@ -749,6 +832,8 @@ typedef struct {
     long window;                /* >= 0: cells with |i - j| > window masked */
     const unsigned char *mask;  /* (rows, cols) 0 = masked, or NULL */
     sa_color_limits limits;     /* fixed ends of the colour scale, if any */
+    size_t columns;             /* SVG panels per row (a batch's sequence
+                                   per row), or 0: a square grid */
 } sa_heatmaps;
 
 /* Writes the panels as one self-contained SVG image: a grid of panels with
@@ -807,14 +892,18 @@ typedef struct {
  * config says average_heads), "scores" or "softmax" (the last two from
  * "steps"; NULL: weights if printed, else the average, else the softmax
  * step).  A result whose config.head is N holds that head only.  Anything
- * missing or of the wrong shape is SA_ERR_DATA saying what to print.  On
- * failure r is zeroed. */
+ * missing or of the wrong shape is SA_ERR_DATA saying what to print, and so
+ * is the result of a batch (config.batch, a number).  On failure r is
+ * zeroed. */
 sa_status sa_read_result(sa_saved_result *r, const char *text, size_t len,
                          const char *what, sa_error *err);
 void sa_saved_result_free(sa_saved_result *r);
 
-/* Fills maps and panels (at least heads + 1 entries) with what the report
- * prints as weights: one panel per head printed, then the average. */
+/* Fills maps and panels (at least heads + 1 entries, times B for a batch)
+ * with what the report prints as weights: one panel per head printed, then
+ * the average; for a batch, those of each sequence in turn, titled
+ * "sequence 1, head 1" (both from 1), each with its sequence's mask, and
+ * a row of the SVG per sequence when a sequence has several panels. */
 void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
                         const sa_report *report);
 

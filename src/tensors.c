@@ -1,6 +1,8 @@
 /* tensors.c — named arrays: the set type, element types, and conversion
- * to float32 from whatever the file stores. */
+ * to float32 from whatever the file stores (integers only where float32
+ * holds them exactly). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,18 +72,26 @@ size_t sa_tensor_numel(const sa_tensor *t)
 size_t sa_dtype_size(sa_dtype dtype)
 {
     switch (dtype) {
-    case SA_DTYPE_F64: return 8;
-    case SA_DTYPE_F32: return 4;
-    case SA_DTYPE_F16: case SA_DTYPE_BF16: return 2;
-    case SA_DTYPE_BOOL: return 1;
+    case SA_DTYPE_F64: case SA_DTYPE_I64: case SA_DTYPE_U64: return 8;
+    case SA_DTYPE_F32: case SA_DTYPE_I32: case SA_DTYPE_U32: return 4;
+    case SA_DTYPE_F16: case SA_DTYPE_BF16: case SA_DTYPE_I16: case SA_DTYPE_U16:
+        return 2;
+    case SA_DTYPE_BOOL: case SA_DTYPE_I8: case SA_DTYPE_U8: return 1;
     }
     return 1;
 }
 
 const char *sa_dtype_name(sa_dtype dtype)
 {
-    static const char *const names[] = {"F32", "F64", "F16", "BF16", "BOOL"};
+    static const char *const names[] = {"F32", "F64", "F16", "BF16", "BOOL",
+                                        "I8", "I16", "I32", "I64",
+                                        "U8", "U16", "U32", "U64"};
     return names[dtype];
+}
+
+static bool dtype_is_integer(sa_dtype dtype)
+{
+    return dtype >= SA_DTYPE_I8 && dtype <= SA_DTYPE_U64;
 }
 
 /* IEEE half precision bits to float. */
@@ -137,8 +147,85 @@ static float raw_element(const sa_tensor *t, size_t i)
     }
     case SA_DTYPE_BOOL:
         return b[0] ? 1.0f : 0.0f;
+    case SA_DTYPE_I8: case SA_DTYPE_I16: case SA_DTYPE_I32: case SA_DTYPE_I64:
+    case SA_DTYPE_U8: case SA_DTYPE_U16: case SA_DTYPE_U32: case SA_DTYPE_U64:
+        break;  // integers are integer_element's, which checks them
     }
     return 0.0f;
+}
+
+/* Element i (in storage order) of t's raw bytes, of an integer dtype, into
+ * *f when float32 holds it exactly (at most SA_INTEGER_EXACT_MAX in
+ * magnitude): true; otherwise false, with its decimal text in text (at
+ * least 24 bytes). */
+static bool integer_element(float *f, char *text, const sa_tensor *t, size_t i)
+{
+    size_t size = sa_dtype_size(t->dtype);
+    uint64_t u = 0;
+    for (size_t k = 0; k < size; k++)  // to a little-endian value
+        u |= (uint64_t)t->raw[i * size + (t->big_endian ? size - 1 - k : k)] << (8 * k);
+    bool is_signed = t->dtype <= SA_DTYPE_I64;
+    if (is_signed && size < 8 && (u >> (8 * size - 1)) & 1)
+        u |= ~(uint64_t)0 << (8 * size);  // sign extension
+    int64_t v = (int64_t)u;
+    bool exact = is_signed ? v >= -SA_INTEGER_EXACT_MAX && v <= SA_INTEGER_EXACT_MAX
+                           : u <= SA_INTEGER_EXACT_MAX;
+    if (exact)
+        *f = is_signed ? (float)v : (float)u;
+    else if (is_signed)
+        snprintf(text, 24, "%lld", (long long)v);
+    else
+        snprintf(text, 24, "%llu", (unsigned long long)u);
+    return exact;
+}
+
+/* "[1, 0, 3]": the row-major index flat of t's shape, as NumPy writes it. */
+static void format_index(char *buf, size_t size, const sa_tensor *t, size_t flat)
+{
+    size_t idx[SA_MAX_DIMS], used = 0;
+    for (size_t k = t->ndim; k-- > 0;) {
+        idx[k] = t->shape[k] ? flat % t->shape[k] : 0;
+        flat = t->shape[k] ? flat / t->shape[k] : 0;
+    }
+    used += (size_t)snprintf(buf, size, "[");
+    for (size_t k = 0; k < t->ndim && used < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%zu", k ? ", " : "", idx[k]);
+    if (used < size)
+        snprintf(buf + used, size - used, "]");
+}
+
+/* f (row-major) = t's n integers, each exact in float32; otherwise
+ * SA_ERR_DATA naming the first that is not, in row-major order. */
+static sa_status integers_to_floats(float *f, const sa_tensor *t, size_t n,
+                                    sa_error *err)
+{
+    bool fortran = t->fortran_order && t->ndim >= 2;
+    size_t idx[SA_MAX_DIMS] = {0}, bad = SIZE_MAX;
+    char value[24], text[24];
+    for (size_t i = 0; i < n; i++) {
+        size_t flat = i;
+        if (fortran) {  // storage index i: its first index varies fastest
+            flat = 0;
+            for (size_t k = 0; k < t->ndim; k++)
+                flat = flat * t->shape[k] + idx[k];
+            for (size_t k = 0; k < t->ndim && ++idx[k] == t->shape[k]; k++)
+                idx[k] = 0;
+        }
+        if (!integer_element(&f[flat], text, t, i) && flat < bad) {
+            bad = flat;
+            memcpy(value, text, sizeof value);
+            if (!fortran)
+                break;  // row-major: the first found is the first
+        }
+    }
+    if (bad == SIZE_MAX)
+        return SA_OK;
+    char index[SA_MAX_DIMS * 24];
+    format_index(index, sizeof index, t, bad);
+    return sa_fail(err, SA_ERR_DATA, 0, 0, "%s, element %s (counting from 0): "
+                   "the integer %s has no exact float32; integers must be at "
+                   "most 2^24 = %d in magnitude", t->name, index, value,
+                   SA_INTEGER_EXACT_MAX);
 }
 
 /* True if t's raw bytes are float32 as this machine stores them, in
@@ -169,6 +256,12 @@ sa_status sa_tensor_floats(float **out, const sa_tensor *t, sa_error *err)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", t->name);
     if (t->data) {
         memcpy(f, t->data, n * sizeof *f);
+    } else if (dtype_is_integer(t->dtype)) {
+        sa_status status = integers_to_floats(f, t, n, err);
+        if (status) {
+            free(f);
+            return status;
+        }
     } else if (raw_is_native_f32(t)) {
         memcpy(f, t->raw, n * sizeof *f);  /* already what we want */
     } else if (!t->fortran_order || t->ndim < 2) {

@@ -1,6 +1,8 @@
 /* write_csv.c — a report as CSV blocks for plotting tools: each matrix is
  * preceded by a "# name" line and followed by two blank lines (gnuplot's
- * `index` separator); masked scores are written as -inf, NaN as nan. */
+ * `index` separator); masked scores are written as -inf, NaN as nan.  A
+ * batch's block holds the matrix of every sequence in turn, each row
+ * after its sequence: the first column is the batch axis. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -20,30 +22,52 @@ static void write_labels(sa_buffer *b, const char *key, char *const *labels,
     }
 }
 
+/* Writes the rows of block k of each sequence of r, each row after its
+ * sequence (from 0) for a batch. */
+static void write_rows(sa_buffer *b, const sa_report *r, sa_block *blocks,
+                       size_t k)
+{
+    for (size_t s = 0; s < sa_report_sequences(r); s++) {
+        sa_sequence_view v;
+        sa_report_sequence(&v, r, s);
+        sa_report_blocks(blocks, &v.report, false);
+        const sa_block *blk = &blocks[k];
+        for (size_t i = 0; i < blk->rows; i++) {
+            if (r->batch)
+                sa_buffer_printf(b, "%zu,", s);
+            for (size_t j = 0; j < blk->cols; j++) {
+                float v_ij = blk->data[i * blk->cols + j];
+                sa_buffer_float(b, v_ij, isnan(v_ij) ? "nan" : "-inf");
+                sa_buffer_putc(b, j + 1 < blk->cols ? ',' : '\n');
+            }
+        }
+    }
+}
+
 sa_status sa_write_csv(FILE *out, const sa_report *r, sa_error *err)
 {
-    sa_block *blocks = malloc(sa_report_max_blocks(r) * sizeof *blocks);
+    sa_block *blocks = malloc(2 * sa_report_max_blocks(r) * sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-    size_t count = sa_report_blocks(blocks, r, false);
+    sa_block *titles = blocks + sa_report_max_blocks(r);
+    sa_sequence_view first;
+    sa_report_sequence(&first, r, 0);
+    size_t count = sa_report_blocks(titles, &first.report, false);
     sa_buffer b;
     sa_buffer_init(&b, out);
     write_labels(&b, "tokens", r->tokens, r->n);
     if (r->context_name)
         write_labels(&b, "key_tokens", r->key_tokens, r->m);
+    if (r->batch)
+        sa_buffer_printf(&b, "# batch: %zu sequences; each row starts with its "
+                         "sequence, from 0\n", r->batch);
     for (size_t k = 0; k < count; k++) {
-        const sa_block *blk = &blocks[k];
         if (k > 0)
             sa_buffer_puts(&b, "\n\n");
         sa_buffer_puts(&b, "# ");
-        sa_block_title(&b, r, blk, "x");
+        sa_block_title(&b, r, &titles[k], "x");
         sa_buffer_putc(&b, '\n');
-        for (size_t i = 0; i < blk->rows; i++)
-            for (size_t j = 0; j < blk->cols; j++) {
-                float v = blk->data[i * blk->cols + j];
-                sa_buffer_float(&b, v, isnan(v) ? "nan" : "-inf");
-                sa_buffer_putc(&b, j + 1 < blk->cols ? ',' : '\n');
-            }
+        write_rows(&b, r, blocks, k);
     }
     free(blocks);
     return sa_buffer_close(&b, err);

@@ -1,7 +1,7 @@
 /* write_json.c — a report as one JSON document for jq and scripts, pretty
  * (one matrix row per line) or compact (one line, for JSON Lines),
- * formatted into a buffer (buffer.h).
- * Legend: n = queries, m = keys, H = heads, dh = head width. */
+ * formatted into a buffer (buffer.h); a batch's arrays gain a leading axis.
+ * Legend: B = sequences, n = queries, m = keys, H = heads, dh = head width. */
 #include <math.h>
 #include <string.h>
 
@@ -110,8 +110,13 @@ static void write_config(doc *d, const sa_report *r)
         {"kv_heads", r->kv_heads}, {"d_head", r->d_head}, {"d_out", r->d_out},
     };
     sa_buffer_putc(b, '{');
+    key(d, 2, true, "batch");
+    if (r->batch)
+        sa_buffer_printf(b, "%zu", r->batch);
+    else
+        sa_buffer_puts(b, "null");
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        key(d, 2, i == 0, sizes[i].name);
+        key(d, 2, false, sizes[i].name);
         sa_buffer_printf(b, "%zu", sizes[i].value);
     }
     write_options(d, c, r->d_head);
@@ -177,43 +182,87 @@ static void write_labels(doc *d, const char *name, char *const *labels,
     sa_buffer_putc(d->b, ']');
 }
 
-/* The printed matrices: output, weights and steps. */
-static void write_matrices(doc *d, const sa_report *r)
+/* The arrays a report prints, in the order of the document. */
+typedef enum {
+    ITEM_OUTPUT, ITEM_WEIGHTS, ITEM_AVERAGE, ITEM_Q, ITEM_K, ITEM_V,
+    ITEM_SCORES, ITEM_SOFTMAX
+} item;
+
+/* Writes item of the one-sequence report r at indent: a matrix, or one
+ * per head printed. */
+static void write_value(doc *d, const sa_report *r, item it, int indent)
 {
     const sa_result *res = r->result;
     size_t n = res->n, m = res->m, dh = res->d_head, first, H;
-    sa_buffer *b = d->b;
-    int indent = d->compact ? -1 : 2;
     sa_report_heads(&first, &H, r);
+    const struct { const float *data; size_t heads, rows, cols; } items[] = {
+        [ITEM_OUTPUT] = {res->output, 0, n, res->d_out},
+        [ITEM_WEIGHTS] = {res->weights ? res->weights + first * n * m : NULL, H, n, m},
+        [ITEM_AVERAGE] = {r->average, 0, n, m},
+        [ITEM_Q] = {res->q ? res->q + first * n * dh : NULL, H, n, dh},
+        [ITEM_K] = {res->k ? res->k + first * m * dh : NULL, H, m, dh},
+        [ITEM_V] = {res->v ? res->v + first * m * dh : NULL, H, m, dh},
+        [ITEM_SCORES] = {res->scores ? res->scores + first * n * m : NULL, H, n, m},
+        [ITEM_SOFTMAX] = {res->weights ? res->weights + first * n * m : NULL, H, n, m},
+    };
+    if (items[it].heads)
+        write_heads(d, items[it].data, items[it].heads, items[it].rows,
+                    items[it].cols, indent);
+    else
+        sa_buffer_json_rows(d->b, items[it].data, items[it].rows, items[it].cols,
+                            d->compact ? -1 : indent);
+}
+
+/* Writes item at indent: its value, or for a batch an array of each
+ * sequence's. */
+static void write_item(doc *d, const sa_report *r, item it, int indent)
+{
+    if (!r->batch) {
+        write_value(d, r, it, indent);
+        return;
+    }
+    sa_buffer_putc(d->b, '[');
+    for (size_t s = 0; s < r->batch; s++) {
+        sa_sequence_view v;
+        sa_report_sequence(&v, r, s);
+        if (!d->compact)
+            sa_buffer_printf(d->b, "\n%*s", indent + 2, "");
+        write_value(d, &v.report, it, indent + 2);
+        if (s + 1 < r->batch)
+            sa_buffer_putc(d->b, ',');
+    }
+    if (!d->compact)
+        sa_buffer_printf(d->b, "\n%*s", indent, "");
+    sa_buffer_putc(d->b, ']');
+}
+
+/* The printed matrices: output, weights and steps. */
+static void write_matrices(doc *d, const sa_report *r)
+{
     if (r->print_output) {
         key(d, 1, false, "output");
-        sa_buffer_json_rows(b, res->output, n, res->d_out, indent);
+        write_item(d, r, ITEM_OUTPUT, 2);
     }
     if (r->print_weights) {
         key(d, 1, false, "weights");
-        write_heads(d, res->weights + first * n * m, H, n, m, 2);
+        write_item(d, r, ITEM_WEIGHTS, 2);
     }
     if (r->average_heads) {
         key(d, 1, false, "average_weights");
-        sa_buffer_json_rows(b, r->average, n, m, indent);
+        write_item(d, r, ITEM_AVERAGE, 2);
     }
     if (!r->print_steps)
         return;
-    const struct { const char *name; const float *data; size_t rows, cols; } steps[] = {
-        {"Q", res->q, n, dh}, {"K", res->k, m, dh}, {"V", res->v, m, dh},
-        {"scores", res->scores, n, m}, {"softmax", res->weights, n, m},
-    };
+    static const char *const steps[] = {"Q", "K", "V", "scores", "softmax"};
     key(d, 1, false, "steps");
-    sa_buffer_putc(b, '{');
+    sa_buffer_putc(d->b, '{');
     for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
-        size_t size = steps[s].rows * steps[s].cols;
-        key(d, 2, s == 0, steps[s].name);
-        write_heads(d, steps[s].data + first * size, H, steps[s].rows,
-                    steps[s].cols, 4);
+        key(d, 2, s == 0, steps[s]);
+        write_item(d, r, (item)(ITEM_Q + s), 4);
     }
     if (!d->compact)
-        sa_buffer_puts(b, "\n  ");
-    sa_buffer_putc(b, '}');
+        sa_buffer_puts(d->b, "\n  ");
+    sa_buffer_putc(d->b, '}');
 }
 
 /* The document: line and id (raw JSON text) first when line > 0. */

@@ -1,9 +1,10 @@
 /* write_npz.c — NumPy .npz archives (zip files of stored NAME.npy
  * members, which numpy.load reads), and a report as NumPy arrays: one
  * array in an .npy file, or every printed item in an .npz archive under
- * its name (output, weights, average_weights, Q, K, V, scores, softmax).
- * Masked scores are -inf, NaN rows NaN.
- * Legend: n = queries, m = keys, H = heads, dh = head width. */
+ * its name (output, weights, average_weights, Q, K, V, scores, softmax),
+ * with a leading axis of B for a batch.  Masked scores are -inf, NaN rows
+ * NaN.
+ * Legend: B = sequences, n = queries, m = keys, H = heads, dh = head width. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -129,18 +130,73 @@ static size_t report_arrays(sa_npz_entry *e, const sa_report *r)
     return k;
 }
 
-sa_status sa_write_npy_report(FILE *out, const sa_report *r, sa_error *err)
+/* The numbers of an array of shape. */
+static size_t numel(const sa_npz_entry *e)
+{
+    size_t count = 1;
+    for (size_t i = 0; i < e->ndim; i++)
+        count *= e->shape[i];
+    return count;
+}
+
+/* Fills e with r's printed items and returns their count in *count: for a
+ * batch, with a leading axis of B, the sequences' arrays side by side.
+ * The batch's arrays hold them so unless --head picks heads out of them:
+ * those are gathered into owned[k] (the caller frees every owned[k]). */
+static sa_status items(sa_npz_entry *e, size_t *count, float **owned,
+                       const sa_report *r, sa_error *err)
+{
+    sa_sequence_view v;
+    sa_npz_entry one[8];
+    sa_report_sequence(&v, r, 0);
+    *count = report_arrays(e, &v.report);
+    for (size_t k = 0; r->batch && k < *count; k++) {
+        size_t part = numel(&e[k]), B = r->batch;
+        memmove(e[k].shape + 1, e[k].shape, e[k].ndim * sizeof e[k].shape[0]);
+        e[k].shape[0] = B;
+        e[k].ndim++;
+        sa_report_sequence(&v, r, B - 1);
+        report_arrays(one, &v.report);
+        if (one[k].data == e[k].data + (B - 1) * part)
+            continue;  // in place: (B, ...) already
+        if (!(owned[k] = malloc(B * part * sizeof(float))))
+            return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+        for (size_t b = 0; b < B; b++) {
+            sa_report_sequence(&v, r, b);
+            report_arrays(one, &v.report);
+            memcpy(owned[k] + b * part, one[k].data, part * sizeof(float));
+        }
+        e[k].data = owned[k];
+    }
+    return SA_OK;
+}
+
+/* Writes r's items as one .npy (one_array) or an .npz archive. */
+static sa_status write_items(FILE *out, const sa_report *r, bool one_array,
+                             sa_error *err)
 {
     sa_npz_entry e[8];
-    if (report_arrays(e, r) != 1)
-        return sa_fail(err, SA_ERR_USAGE, 0, 0, "an .npy file holds one "
-                       "array: print one of output, weights or the average, "
-                       "or use npz");
-    return sa_write_npy(out, e[0].data, e[0].ndim, e[0].shape, err);
+    float *owned[8] = {NULL};
+    size_t count;
+    sa_status status = items(e, &count, owned, r, err);
+    if (!status && one_array && count != 1)
+        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "an .npy file holds one "
+                         "array: print one of output, weights or the average, "
+                         "or use npz");
+    if (!status)
+        status = one_array ? sa_write_npy(out, e[0].data, e[0].ndim, e[0].shape, err)
+                           : sa_write_npz(out, e, count, err);
+    for (size_t k = 0; k < 8; k++)
+        free(owned[k]);
+    return status;
+}
+
+sa_status sa_write_npy_report(FILE *out, const sa_report *r, sa_error *err)
+{
+    return write_items(out, r, true, err);
 }
 
 sa_status sa_write_npz_report(FILE *out, const sa_report *r, sa_error *err)
 {
-    sa_npz_entry e[8];
-    return sa_write_npz(out, e, report_arrays(e, r), err);
+    return write_items(out, r, false, err);
 }

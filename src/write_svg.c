@@ -81,8 +81,9 @@ static void plan(layout *g, const sa_heatmaps *maps)
         g->pw = fmax(g->pw, g->left + text_width(title, 13, true) + 12);
     }
     g->ph = g->top + (double)rows * g->cell + 16;
-    g->grid = 1;
-    while (g->grid * g->grid < maps->count)
+    // panels per row: maps->columns, or the smallest square that holds them
+    g->grid = maps->columns ? maps->columns : 1;
+    while (!maps->columns && g->grid * g->grid < maps->count)
         g->grid++;
     size_t grid_rows = (maps->count + g->grid - 1) / g->grid;
     g->legend_x = (double)g->grid * g->pw + 10;

@@ -1,6 +1,6 @@
 /* write_table.c — a report as aligned, titled tables for people, in the
- * order of the computation (steps per head, weights, output), formatted
- * into a buffer (buffer.h). */
+ * order of the computation (steps per head, weights, output), a batch's
+ * under a heading per sequence, formatted into a buffer (buffer.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,14 +123,21 @@ sa_status sa_write_table(FILE *fp, const sa_report *r, sa_error *err)
     sa_block *blocks = malloc(sa_report_max_blocks(r) * sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-    size_t count = sa_report_blocks(blocks, r, true);
     sa_buffer out;
     sa_buffer_init(&out, fp);
     sa_report_summary(&out, r);
     sa_status status = SA_OK;
-    for (size_t k = 0; k < count && !status; k++) {
-        sa_buffer_putc(&out, '\n');
-        status = write_block(&out, r, &blocks[k], err);
+    for (size_t s = 0; s < sa_report_sequences(r) && !status; s++) {
+        sa_sequence_view v;  // the report itself without a batch
+        sa_report_sequence(&v, r, s);
+        if (r->batch)  // each sequence's blocks under its heading
+            sa_buffer_printf(&out, "\n%ssequence %zu%s\n", r->color ? "\x1b[1m" : "",
+                             s + 1, r->color ? "\x1b[0m" : "");
+        size_t count = sa_report_blocks(blocks, &v.report, true);
+        for (size_t k = 0; k < count && !status; k++) {
+            sa_buffer_putc(&out, '\n');
+            status = write_block(&out, &v.report, &blocks[k], err);
+        }
     }
     free(blocks);
     sa_error closing;

@@ -353,7 +353,13 @@ def make_npy():
     write("npy_object.npy", npy_file(
         "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }",
         b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00aq\x01e."))
-    write("npy_int32.npy", npy_array(np.asarray(X, "<f4").astype("<i4")))
+    # integers are read where float32 holds them exactly: |v| <= 2^24
+    big = np.asarray(X, "<f4").astype("<i8")
+    big[1, 2] = 2 ** 24 + 1
+    write("npy_int_range.npy", npy_array(big))
+    big = np.asarray(X, "<f4").astype(">u4") % 4
+    big[2, 3] = 2 ** 32 - 1
+    write("npy_u4_be_range.npy", npy_array(big))
     write("npy_unicode.npy", npy_file(
         "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", b"\0" * 24))
     write("npy_structured.npy", npy_file(
@@ -372,7 +378,10 @@ def make_npy():
         "(100000000000000000000, 1), }", b"\0" * 16))
     write("npy_short_data.npy", good[:-20])
     write("npy_1d.npy", npy_array(f4(X[0])))
-    write("npy_3d.npy", npy_array(f4([X, X])))
+    write("npy_3d.npy", npy_array(f4([X, X])))  # a batch of 2: good as an input
+    write("npy_4d.npy", npy_array(f4([[X, X]])))
+    # 1000 sequences of 32 tokens: more cells than an SVG may have (int8: small)
+    write("npy_batch_cells.npy", npy_array(np.zeros((1000, 32, 1), "|i1")))
     write("npy_9d.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': "
         "(1, 1, 1, 1, 1, 1, 1, 1, 1), }", b"\0" * 4))
@@ -448,8 +457,10 @@ def make_npz():
     m[0].name = b"W\x00q.npy"
     write("npz_name_nul.npz", zip_archive(m))
     m = weights_members()
-    m[0] = Member("Wq.npy", npy_array(np.asarray(W4["Wq"], "<f4").astype("<i4")))
-    write("npz_member_int32.npz", zip_archive(m))
+    wq = (np.asarray(W4["Wq"], "<f4") * 8).astype("<i4")
+    wq[0, 1] = -2 ** 24 - 1
+    m[0] = Member("Wq.npy", npy_array(wq))
+    write("npz_member_int_range.npz", zip_archive(m))
     nan = np.asarray(W4["Wk"], "<f4")
     nan[0, 3] = np.nan
     m = weights_members()
@@ -467,7 +478,12 @@ def make_npz():
         m = weights_members(method=8)
         m[0] = Member("Wq.npy", npy_file(header, b"", pad=False), 8)
         write("npz_npy_cut_after_%s.npz" % key, zip_archive(m))
-    write("npz_input.npz", zip_archive([Member("x.npy", npy_array(f4(X)))]))
+    # inputs: the only array, or x (or input); not two of those, not 4-D
+    write("npz_input.npz", zip_archive([Member("a.npy", npy_array(f4(X))),
+                                        Member("b.npy", npy_array(f4(X)))]))
+    write("npz_input_twice.npz", zip_archive([Member("x.npy", npy_array(f4(X))),
+                                              Member("input.npy", npy_array(f4(X)))]))
+    write("npz_input_4d.npz", zip_archive([Member("x.npy", npy_array(f4([[X]])))]))
     m = weights_members()
     m[0] = Member("Wq.npy", npy_file(
         "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }", b""))
@@ -609,6 +625,13 @@ def make_mask_bias_context():
     write("bias_4d.npy", npy_array(np.zeros((2, 1, 3, 3), "<f4")))
     write("bias_3d_wrong_heads.npy", npy_array(np.zeros((3, 3, 3), "<f4")))
     write("bias_1e39.json", js([[0, 0, 0], [0, 1e39, 0], [0, 0, 0]]))
+    # for the batch of 2 in npy_3d.npy: a context and masks of 3 sequences
+    write("ctx_batch3.npy", npy_array(f4([mat(2, 4)] * 3)))
+    m = np.tril(np.ones((3, 3), "<f4"))
+    write("mask_batch3.npy", npy_array(np.stack([m, m, m])))
+    m2 = np.stack([m, m])
+    m2[1, 0, 2] = 2
+    write("mask_batch_value.npy", npy_array(m2))
     write("ctx_width3.json", js(mat(2, 3)))
     write("ctx_width4.json", js(mat(2, 4)))
     write("ctx_ragged.json", "[[1, 2, 3, 4],\n [5, 6]]\n")
@@ -653,6 +676,7 @@ def make_plot():
           js({"config": {"n": 100000, "m": 100000, "heads": 100000},
               "weights": [[[0.5]]]}))
     write("plot_truncated.json", js({"config": cfg, "weights": [w1]})[:40])
+    write("plot_batch.json", js({"config": dict(cfg, batch=2), "weights": [[w1], [w1]]}))
 
 
 def make_batch():

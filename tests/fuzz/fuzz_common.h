@@ -159,6 +159,30 @@ static inline void fuzz_check_matrix(sa_status status, const sa_matrix *m,
             FUZZ_CHECK(m->tokens[i] != NULL && strlen(m->tokens[i]) < SIZE_MAX);
 }
 
+/* sa_read_input_take on a copy of data[0 .. size) named name: a matrix
+ * (batch 0) or B sequences of equal rows, and *text taken (NULL) or left
+ * as it was. */
+static inline void fuzz_check_input_take(const uint8_t *data, size_t size,
+                                         const char *name)
+{
+    char *text = (char *)fuzz_bytes(data, size), *before = text;
+    sa_matrix m;
+    size_t batch = 7;
+    sa_error err;
+    fuzz_reset_error(&err);
+    fuzz_heap_begin();
+    sa_status st = sa_read_input_take(&m, &batch, name, sa_input_members, &text,
+                                      size, &err);
+    fuzz_heap_check(size);
+    fuzz_check_matrix(st, &m, &err);
+    FUZZ_CHECK(st ? batch == 0 : batch == 0 || (m.rows % batch == 0 && m.rows >= batch));
+    FUZZ_CHECK(text == before || (text == NULL && !st && m.data == (float *)(void *)before));
+    if (text)
+        FUZZ_CHECK(memcmp(text, data, size) == 0 || st == SA_OK);
+    sa_matrix_free(&m);
+    free(text);
+}
+
 /* Weights that sa_weights_from_tensors accepted must be self-consistent. */
 static inline void fuzz_check_weights(const sa_weights *w)
 {

@@ -1,5 +1,6 @@
 /* fuzz_npy.c — sa_read_npy and sa_tensor_floats on a NumPy .npy file, and
- * sa_read_matrix / sa_read_npy_array on the same bytes as "x.npy".  The
+ * sa_read_matrix / sa_read_npy_array / sa_read_input_take (a batch of 3
+ * dimensions) on the same bytes as "x.npy".  The
  * bytes are given without a NUL after them: a binary reader must stay
  * within len. */
 #include "fuzz_common.h"
@@ -54,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(arr == NULL);
     }
     free(arr);
+    /* as a run input: a matrix, or a batch of 3 dimensions */
+    fuzz_check_input_take(data, size, "x.npy");
     free(buf);
     return 0;
 }

@@ -116,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sa_tensor_set_free(&set);
     sa_tensor_set_free(&set);  /* safe twice */
+    /* as a run input: its only array, or x or input, 2-D or 3-D */
+    fuzz_check_input_take(data, size, "x.npz");
     free(buf);
     return 0;
 }

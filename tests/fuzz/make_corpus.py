@@ -121,6 +121,16 @@ add("npy", "eight_dims", npy("<f4", (1,) * 8, f32([7])))
 add("npy", "nine_dims", npy("<f4", (1,) * 9, f32([7])))
 add("npy", "big_f8", npy(">f8", (2, 1), struct.pack(">2d", 1e300, -2.0)))
 add("npy", "header_at_end", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'")
+# integers (exact in float32 up to 2^24) and batches of 3 dimensions
+add("npy", "i1", npy("|i1", (2, 3), bytes([1, 255, 127, 128, 0, 3])))
+add("npy", "u2_be", npy(">u2", (2, 2), struct.pack(">4H", 1, 2, 65535, 0)))
+add("npy", "i4_range", npy("<i4", (1, 3), struct.pack("<3i", 16777216, -16777217, 5)))
+add("npy", "u8_fortran", npy("<u8", (2, 2), struct.pack("<4Q", 1, 2**64 - 1, 3, 2**25),
+                             fortran=True))
+add("npy", "i8_be_3d", npy(">i8", (2, 1, 2), struct.pack(">4q", -1, 2, -(2**63), 4)))
+add("npy", "batch_f4", npy("<f4", (2, 3, 2), f32(range(12))))
+add("npy", "batch_f2_fortran", npy("<f2", (2, 2, 2), struct.pack("<8e", *range(8)),
+                                   fortran=True))
 
 # ---- npz -------------------------------------------------------------------
 for p in sorted(glob.glob("tests/formats/*.npz")):
@@ -145,6 +155,12 @@ add("npz", "bert_f2", zip_file([
     for l in (0, 1) for part in ("query", "key", "value")]))
 add("npz", "empty_archive", zip_file([]))
 add("npz", "bool_member", zip_file([("m.npy", npy("|b1", (1, 2), b"\x01\x00"))]))
+# inputs: a batch under x, integers under input, one 2-D array of any name
+add("npz", "input_x_batch", zip_file([("x.npy", npy("<f4", (2, 2, 3), f32(range(12)))),
+                                      ("mask.npy", npy("|u1", (2, 2, 2), bytes(8)))]))
+add("npz", "input_ints", zip_file([("input.npy", npy("<i2", (2, 2), struct.pack("<4h", 1, -2, 3, 4))),
+                                   ("other.npy", eye)], True))
+add("npz", "input_only", zip_file([("arr_0.npy", eye)]))
 
 # ---- safetensors -----------------------------------------------------------
 for p in sorted(glob.glob("tests/formats/*.safetensors")):
@@ -240,6 +256,9 @@ add("mask_bias", "bias_3d_json_heads2", bytes([1, 1, 1, 0]) + b"[[[1,2],[3,4]],[
 add("mask_bias", "bom_guess_json", bytes([0, 1, 0, 3]) + "\ufeff [[true, false]]".encode())
 add("mask_bias", "csv_bias", bytes([1, 1, 0, 1]) + b"-1e3,0\n0,-inf\n")
 add("mask_bias", "bias_npy_3d", bytes([0, 1, 1, 2]) + npy("<f4", (2, 1, 2), f32([1, 2, 3, 4])))
+# a mask per sequence of a batch (B = heads byte + 1), of integers
+add("mask_bias", "batch_mask_u1", bytes([1, 1, 1, 2]) + npy("|u1", (2, 2, 2), bytes([1, 0, 1, 1, 1, 1, 0, 1])))
+add("mask_bias", "batch_mask_bad", bytes([1, 1, 2, 2]) + npy("<i8", (3, 2, 2), struct.pack("<12q", *([1] * 11 + [2]))))
 
 # ---- result: saved results of `selfattn run` -----------------------------------
 runs = {

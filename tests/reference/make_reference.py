@@ -54,7 +54,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from fixture_io import f32, json_file, tolist  # noqa: E402
+from fixture_io import f32, json_file, npy_file, npy_header, tolist  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES_DIR = os.path.join(HERE, "cases")
@@ -403,6 +403,53 @@ def numpy_case(name, seed, n, d, H, dh, d_out=None, Wo=True, bqkv=True,
     SUMMARY.append((name, n, d, H, dh, d_out, "numpy"))
 
 
+def write_npy(path, a):
+    a = np.ascontiguousarray(a, dtype="<f4")
+    with open(path, "wb") as fh:
+        fh.write(npy_file(npy_header("<f4", a.shape), a.tobytes()))
+    WRITTEN.append(os.path.basename(path))
+
+
+def batch_case(name, seed, B, n, d, H, causal=False, desc=""):
+    """A batch: B sequences of n tokens, NAME.input.npy (B x n x d), run as
+    B sequences with the same weights (math convention, Wo and every bias,
+    P = d_out = d).  Expected: output B x n x d, weights B x H x n x n, from
+    the NumPy implementation sequence by sequence, cross-checked against
+    nn.MultiheadAttention run on the whole batch at once."""
+    rng = np.random.default_rng(seed)
+    X = f32(rng.standard_normal((B, n, d)))
+    a = 1.0 / math.sqrt(d)
+    w = {k: f32(rng.uniform(-a, a, (d, d))) for k in ("Wq", "Wk", "Wv", "Wo")}
+    w.update({k: f32(rng.uniform(-a, a, d)) for k in ("bq", "bk", "bv", "bo")})
+    outs, weights = zip(*(numpy_attention(X[b], H=H, causal=causal, **w)
+                          for b in range(B)))
+    out, wts = np.stack(outs), np.stack(weights)
+    for b in range(B):
+        sanity(name, out[b], wts[b], allowed_matrix(n, causal, None), False)
+
+    # torch takes the batch whole: (B, n, E) with batch_first
+    sd, E = math_to_padded_torch(w, d, H, None)
+    assert E == d
+    mha = torch.nn.MultiheadAttention(E, H, dropout=0.0, batch_first=True).double()
+    mha.load_state_dict({k: torch.tensor(v) for k, v in sd.items()})
+    mha.eval()
+    attn_mask = ~torch.tensor(allowed_matrix(n, causal, None)) if causal else None
+    x = torch.tensor(np.asarray(X, dtype=np.float64))
+    with torch.enable_grad():  # the standard path, as torch_mha
+        t_out, t_w = mha(x, x, x, need_weights=True, attn_mask=attn_mask,
+                         average_attn_weights=False)
+    check(name, "torch(batch) vs numpy output", t_out.detach().numpy(), out)
+    check(name, "torch(batch) vs numpy weights", t_w.detach().numpy(), wts)
+
+    write_npy(os.path.join(CASES_DIR, name + ".input.npy"), X)
+    order = ["Wq", "Wk", "Wv", "Wo", "bq", "bk", "bv", "bo"]
+    write_json(os.path.join(CASES_DIR, name + ".weights.json"),
+               {k: tolist(w[k]) for k in order})
+    write_case(name, "numpy", H, causal, None, None, False, desc)
+    write_expected(name, out, wts)
+    SUMMARY.append((name, n, d, H, d // H, d, "numpy"))
+
+
 def random_mask(rng, n, density=0.6, diag=True):
     m = (rng.random((n, n)) < density).astype(np.int64)
     if diag:
@@ -489,6 +536,9 @@ def build_all():
                                    [1, 1, 0]],
                             "Wv": [[0, 2, 0], [0, 3, 0], [1, 0, 3],
                                    [1, 1, 0]]}})
+    batch_case("numpy_batch_causal", 213, 3, 4, 8, 2, causal=True,
+               desc="a batch of 3 sequences (input.npy, 3 x 4 x 8), two "
+                    "heads, causal: output 3 x 4 x 8, weights 3 x 2 x 4 x 4")
 
 
 def main():
@@ -496,7 +546,7 @@ def main():
     build_all()
     # Remove stale fixtures from earlier versions of this script.
     for fn in sorted(os.listdir(CASES_DIR)):
-        if fn.endswith(".json") and fn not in WRITTEN:
+        if fn.endswith((".json", ".npy")) and fn not in WRITTEN:
             os.remove(os.path.join(CASES_DIR, fn))
             print("removed stale %s" % fn)
     print("%-22s %3s %3s %2s %3s %5s  %s"

@@ -290,6 +290,26 @@ static bool case_matrix(sa_matrix *m, const char *dir, const char *name,
     return ok;
 }
 
+/* Reads the input of a case: dir/name.input.npy, which may be a batch of
+ * sequences (*batch), if there is one, else name.input.json. */
+static bool case_input(sa_matrix *x, size_t *batch, const char *dir,
+                       const char *name)
+{
+    char path[512];
+    size_t len;
+    sa_error err;
+    char *text;
+    *batch = 0;
+    snprintf(path, sizeof path, "%s/%s.input.npy", dir, name);
+    if (sa_read_file(&text, &len, path, &err))
+        return case_matrix(x, dir, name, "input.json");
+    bool ok = sa_read_input_take(x, batch, path, sa_input_members, &text, len,
+                                 &err) == SA_OK;
+    CHECK(ok, "%s: %s", path, err.message);
+    free(text);
+    return ok;
+}
+
 static double spec_number(const cJSON *spec, const char *key, double fallback)
 {
     const cJSON *item = cJSON_GetObjectItem(spec, key);
@@ -319,15 +339,18 @@ static void check_reference_case(const char *dir, const char *name)
     snprintf(path, sizeof path, "%s/%s.expected.json", dir, name);
     cJSON *expected = load_json(path);
     CHECK(spec && expected, "%s: cannot load the case", name);
-    if (!spec || !expected || !case_matrix(&x, dir, name, "input.json"))
+    size_t batch;  // 0, or the sequences of an input.npy of 3 dimensions
+    if (!spec || !expected || !case_input(&x, &batch, dir, name))
         goto done;
+    size_t sequences = batch ? batch : 1;
     size_t heads = (size_t)spec_number(spec, "heads", 1);
     size_t kv_heads = (size_t)spec_number(spec, "kv_heads", (double)heads);
     bool average = spec_flag(spec, "average_heads");
     bool cross = spec_flag(spec, "context");
     if (cross && !case_matrix(&ctx, dir, name, "context.json"))
         goto done;
-    size_t n = x.rows, m = cross ? ctx.rows : n, d_ctx = cross ? ctx.cols : x.cols;
+    size_t n = x.rows / sequences, m = cross ? ctx.rows : n;
+    size_t d_ctx = cross ? ctx.cols : x.cols;
 
     char *text = case_file(dir, name, "weights.json", &len);
     CHECK(text && sa_weights_from_json(&w, text, len, &err) == SA_OK, "%s: %s",
@@ -372,13 +395,17 @@ static void check_reference_case(const char *dir, const char *name)
     cfg.pos_sinusoidal = cJSON_IsString(cJSON_GetObjectItem(spec, "pos"));
     cfg.keep_weights = true;
     sa_result r;
-    if (sa_attention_forward(&r, x.data, n, x.cols, cross ? ctx.data : NULL, m,
-                             d_ctx, &w, &cfg, &err)) {
+    sa_batch all = {.count = batch};
+    if (batch ? sa_attention_forward_batch(&r, x.data, n, x.cols, cross ? ctx.data : NULL,
+                                           m, d_ctx, &all, &w, &cfg, &err)
+              : sa_attention_forward(&r, x.data, n, x.cols, cross ? ctx.data : NULL,
+                                     m, d_ctx, &w, &cfg, &err)) {
         CHECK(false, "%s: %s", name, err.message);
         goto done;
     }
 
-    size_t out_len = n * w.d_out, wlen = average ? n * m : heads * n * m;
+    size_t out_len = sequences * n * w.d_out;
+    size_t wlen = average ? n * m : sequences * heads * n * m;
     double *want = malloc((out_len > wlen ? out_len : wlen) * sizeof *want);
     double max_out, max_w;
     CHECK(flatten(cJSON_GetObjectItem(expected, "output"), want, out_len, 0) == out_len,
@@ -613,6 +640,83 @@ static void test_row_fallback(void)
     }
 }
 
+/* sa_attention_forward_batch: each sequence of a batch (a context and a
+ * mask per sequence, or shared) equals the naive reference of that
+ * sequence alone, on the streaming and the dense path, with one thread and
+ * with threads over sequences; empty rows are listed as b * n + i; the
+ * first sequence that fails names itself. */
+static void test_batch(void)
+{
+    enum { B = 5, N = 6, M = 7, D = 8, DC = 5, H = 2, DH = 3 };
+    sa_rng rng;
+    sa_rng_seed(&rng, 99);
+    sa_weights w = {.d_model = D, .d_kv_in = DC, .d_proj = H * DH, .d_kv = H * DH,
+                    .d_out = D};
+    w.wq = random_array(&rng, D * H * DH, 0.35f);
+    w.wk = random_array(&rng, DC * H * DH, 0.45f);
+    w.wv = random_array(&rng, DC * H * DH, 0.45f);
+    w.wo = random_array(&rng, H * DH * D, 0.4f);
+    float *x = random_array(&rng, B * N * D, 1.0f);
+    float *ctx = random_array(&rng, B * M * DC, 1.0f);
+    unsigned char masks[B * N * M];
+    for (size_t k = 0; k < B * N * M; k++)
+        masks[k] = sa_rng_uniform(&rng) < 0.7f;
+    memset(masks + (2 * N + 4) * M, 0, M);  // sequence 2, query 4 sees nothing
+    for (int variant = 0; variant < 4; variant++) {
+        bool dense = variant & 1, shared = variant & 2;
+        sa_config cfg = sa_config_default();
+        cfg.heads = H;
+        cfg.keep_steps = dense;
+        cfg.threads = variant == 1 ? 1 : 3;
+        cfg.mask = shared ? masks : NULL;
+        sa_batch batch = {B, !shared, shared ? NULL : masks};
+        sa_result r;
+        sa_error err;
+        CHECK(sa_attention_forward_batch(&r, x, N, D, ctx, M, DC, &batch, &w, &cfg,
+                                         &err) == SA_OK,
+              "batch %d: %s", variant, err.message);
+        CHECK(r.n == N && r.m == M && r.heads == H && (r.weights != NULL) == dense,
+              "batch %d: shapes", variant);
+        double worst = 0, max_abs;
+        for (size_t b = 0; b < B; b++) {
+            sa_config one = cfg;
+            one.mask = masks + (shared ? 0 : b * N * M);
+            double out[N * D], weights[H * N * M], scores[H * N * M];
+            naive_attention(out, weights, scores, x + b * N * D, N, D,
+                            ctx + (shared ? 0 : b * M * DC), M, DC, &w, &one);
+            worst = fmax(worst, naive_worst(r.output + b * N * D, out, N * D,
+                                            RTOL, ATOL, &max_abs));
+            if (dense)
+                worst = fmax(worst, naive_worst(r.weights + b * H * N * M, weights,
+                                                H * N * M, RTOL, ATOL, &max_abs));
+        }
+        CHECK(worst <= 1, "batch %d: a sequence differs from the reference "
+              "alone (worst %.3g of the tolerance)", variant, worst);
+        bool empty = shared ? r.n_empty_rows == 0
+                            : r.n_empty_rows == 1 && r.empty_rows[0] == 2 * N + 4;
+        CHECK(empty, "batch %d: empty rows %zu", variant, r.n_empty_rows);
+        sa_result_free(&r);
+    }
+    // sequences 3 and 1 overflow (Q = 8 x 3e38 x 0.5): the batch fails naming 1
+    for (size_t k = 0; k < N * D; k++)
+        x[3 * N * D + k] = x[1 * N * D + k] = 3e38f;
+    for (size_t k = 0; k < D * H * DH; k++)
+        w.wq[k] = 0.5f;
+    sa_config cfg = sa_config_default();
+    cfg.heads = H;
+    cfg.threads = 2;
+    sa_batch batch = {B, true, NULL};
+    sa_result r;
+    sa_error err;
+    CHECK(sa_attention_forward_batch(&r, x, N, D, ctx, M, DC, &batch, &w, &cfg,
+                                     &err) == SA_ERR_DATA && r.output == NULL &&
+          strncmp(err.message, "sequence 1 (counting from 0): the projections "
+                  "overflow", 44) == 0, "batch overflow: %s", err.message);
+    free(x);
+    free(ctx);
+    sa_weights_free(&w);
+}
+
 int main(void)
 {
     check_kernels_from_env();
@@ -625,5 +729,6 @@ int main(void)
     test_default_scale();
     test_overflow_is_an_error();
     test_row_fallback();
+    test_batch();
     return check_summary("test_attention");
 }

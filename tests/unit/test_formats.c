@@ -61,8 +61,9 @@ static void test_npy(void)
     free(f);
 
     struct { const char *dict; const char *message; } bad[] = {
-        {"{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }\n",
-         "unsupported .npy dtype '<i4' (selfattn reads <f4, <f8, <f2, big-endian ones and |b1)"},
+        {"{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }\n",
+         "unsupported .npy dtype '<c8' (selfattn reads floats f2, f4, f8, "
+         "integers i1 to i8 and u1 to u8, and bool |b1)"},
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 1000000000), }\n",
          "the .npy header announces 1000000000000000000 elements of 4 bytes but the file holds only 4 bytes of data"},
         {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }\n",

@@ -539,6 +539,166 @@ static void test_matrix_take(void)
     free(text);
 }
 
+/* A v1 .npy of shape (rank 1 to 3) with count integers of size bytes each,
+ * in descr's byte order ('>' big-endian) and memory order. */
+static char *npy_integers(size_t *len, const char *descr, const char *fortran,
+                          const char *shape, const int64_t *values, size_t count)
+{
+    char header[128];
+    size_t size = (size_t)(descr[2] - '0');
+    int h = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': %s, "
+                     "'shape': %s, }", descr, fortran, shape);
+    while ((10 + h + 1) % 64)
+        header[h++] = ' ';
+    header[h++] = '\n';
+    *len = 10 + (size_t)h + count * size;
+    char *buf = malloc(*len + 1);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (char)(h & 0xff);
+    buf[9] = (char)(h >> 8);
+    memcpy(buf + 10, header, (size_t)h);
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; k < size; k++) {  // two's complement, cut to size
+            unsigned byte = (unsigned)((uint64_t)values[i] >> (8 * k)) & 0xff;
+            buf[10 + h + i * size + (descr[0] == '>' ? size - 1 - k : k)] = (char)byte;
+        }
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* Reads an integer .npy through sa_read_npy and sa_tensor_floats: SA_OK
+ * and *f, or the status with err. */
+static sa_status read_integers(float **f, const char *text, size_t len,
+                               sa_error *err)
+{
+    sa_tensor t;
+    *f = NULL;
+    sa_status status = sa_read_npy(&t, (const unsigned char *)text, len, err);
+    if (status)
+        return status;
+    t.name = (char *)"a";
+    return sa_tensor_floats(f, &t, err);
+}
+
+/* Integer .npy arrays: every dtype and byte order, read as exact float32
+ * up to 2^24 in magnitude, refused beyond with the first such element in
+ * row-major order (also when stored in Fortran order). */
+static void test_npy_integers(void)
+{
+    static const char *const dtypes[] = {
+        "|i1", "<i2", ">i2", "<i4", ">i4", "<i8", ">i8",
+        "|u1", "<u2", ">u2", "<u4", ">u4", "<u8", ">u8",
+    };
+    const int64_t small[6] = {0, 1, 2, 7, 100, 127};
+    for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
+        size_t len;
+        char *text = npy_integers(&len, dtypes[d], "False", "(2, 3)", small, 6);
+        float *f;
+        sa_error err;
+        bool same = read_integers(&f, text, len, &err) == SA_OK;
+        for (size_t i = 0; same && i < 6; i++)
+            same = f[i] == (float)small[i];
+        CHECK(same, "%s: 0 to 127 read as themselves (%s)", dtypes[d],
+              same ? "" : err.message);
+        free(f);
+        free(text);
+    }
+    // the bounds: +-2^24 are exact, one more is not
+    static const struct { const char *descr; int64_t v; const char *text; } edges[] = {
+        {"<i4", 16777216, NULL}, {"<i4", -16777216, NULL},
+        {"<i4", 16777217, "16777217"}, {">i4", -16777217, "-16777217"},
+        {"<u4", 16777216, NULL}, {"<u4", 16777217, "16777217"},
+        {"<i2", -32768, NULL}, {"|i1", -128, NULL}, {"|u1", 255, NULL},
+        {"<i8", INT64_MIN, "-9223372036854775808"},
+        {">u8", -1, "18446744073709551615"},  // 2^64 - 1
+        {"<u2", 65535, NULL},
+    };
+    for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) {
+        int64_t values[4] = {1, 2, 3, edges[e].v};
+        size_t len;
+        char *text = npy_integers(&len, edges[e].descr, "False", "(2, 2)", values, 4);
+        float *f;
+        sa_error err;
+        sa_status status = read_integers(&f, text, len, &err);
+        if (!edges[e].text) {
+            double want = edges[e].descr[1] == 'u' ? (double)(uint64_t)edges[e].v
+                                                   : (double)edges[e].v;
+            CHECK(status == SA_OK && f[3] == (float)want, "%s %lld: read", edges[e].descr,
+                  (long long)edges[e].v);
+        } else {
+            char want[256];
+            snprintf(want, sizeof want, "a, element [1, 1] (counting from 0): the "
+                     "integer %s has no exact float32; integers must be at most "
+                     "2^24 = 16777216 in magnitude", edges[e].text);
+            CHECK(status == SA_ERR_DATA && f == NULL && strcmp(err.message, want) == 0,
+                  "%s %s: '%s'", edges[e].descr, edges[e].text,
+                  status ? err.message : "accepted");
+        }
+        free(f);
+        free(text);
+    }
+    // Fortran order: storage order (0,0) (1,0) (0,1) (1,1) (0,2) (1,2); the
+    // bad values at [1, 0] (stored second) and [0, 2]: [0, 2] comes first
+    const int64_t stored[6] = {1, 1 << 25, 2, 3, -(1 << 26), 4};
+    size_t len;
+    char *text = npy_integers(&len, "<i4", "True", "(2, 3)", stored, 6);
+    float *f;
+    sa_error err;
+    CHECK(read_integers(&f, text, len, &err) == SA_ERR_DATA &&
+          strstr(err.message, "element [0, 2] (counting from 0): the integer -67108864 "),
+          "Fortran order: %s", err.message);
+    free(f);
+    free(text);
+    // through the readers of inputs and masks
+    const int64_t mask[6] = {1, 0, 1, 1, 1, 0};
+    text = npy_integers(&len, "|u1", "False", "(2, 3)", mask, 6);
+    unsigned char *bytes;
+    CHECK(sa_read_mask(&bytes, 2, 3, "m.npy", text, len, &err) == SA_OK &&
+          bytes[0] == 1 && bytes[1] == 0 && bytes[5] == 0, "u1 mask: %s", err.message);
+    free(bytes);
+    sa_matrix m;
+    CHECK(sa_read_matrix(&m, "x.npy", text, len, &err) == SA_OK && m.rows == 2 &&
+          m.cols == 3 && m.data[3] == 1.0f, "u1 input: %s", err.message);
+    sa_matrix_free(&m);
+    free(text);
+}
+
+/* sa_read_input_take: a 3-D .npy is a batch (taken without a copy when
+ * native float32), an .npz gives its only array or the one called x; other
+ * ranks and archives without such an array are refused. */
+static void test_batch_input(void)
+{
+    const int64_t values[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    sa_matrix m;
+    sa_error err;
+    size_t batch, len;
+    char *text = npy_integers(&len, ">i2", "False", "(3, 2, 2)", values, 12);
+    CHECK(sa_read_input_take(&m, &batch, "x.npy", sa_input_members, &text, len,
+                             &err) == SA_OK && batch == 3 && m.rows == 6 &&
+          m.cols == 2 && m.data[11] == 12.0f && text, "3-D i2: %s", err.message);
+    sa_matrix_free(&m);
+    free(text);
+    text = npy_integers(&len, "<i4", "True", "(3, 2, 2)", values, 12);
+    // Fortran (3, 2, 2): element [b, i, j] is stored at b + 3 i + 6 j
+    CHECK(sa_read_input_take(&m, &batch, "x.npy", sa_input_members, &text, len,
+                             &err) == SA_OK && batch == 3 && m.data[1] == 7.0f &&
+          m.data[4] == 2.0f, "3-D Fortran: %s", err.message);
+    sa_matrix_free(&m);
+    free(text);
+    text = npy_integers(&len, "<i4", "False", "(1, 3, 2, 2)", values, 12);
+    CHECK(sa_read_input_take(&m, &batch, "x.npy", sa_input_members, &text, len,
+                             &err) == SA_ERR_DATA && !m.data &&
+          strcmp(err.message, "a 4-dimensional .npy array; expected 2 dimensions "
+                 "(rows x columns) or 3 (sequences x rows x columns)") == 0,
+          "4-D: %s", err.message);
+    free(text);
+    text = npy_2x3(&len, "<f4", "False");
+    CHECK(sa_read_input_take(&m, &batch, "x.npy", sa_input_members, &text, len,
+                             &err) == SA_OK && batch == 0 && m.rows == 2 && !text,
+          "2-D: %s", err.message);
+    sa_matrix_free(&m);
+}
+
 int main(void)
 {
     check_kernels_from_env();
@@ -554,5 +714,7 @@ int main(void)
     test_format_float();
     test_text_position();
     test_matrix_take();
+    test_npy_integers();
+    test_batch_input();
     return check_summary("test_readers");
 }
