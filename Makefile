@@ -92,7 +92,7 @@ VERSION := $(shell sed -n 's/^\#define SA_VERSION "\(.*\)"$$/\1/p' src/selfattn.
 SONAME = libselfattn.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB = libselfattn.so.$(VERSION)
 PIC_OBJ = $(LIB_C:.c=.pic.o) $(LIB_CXX:.cc=.pic.o)
-UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
+UNIT_TESTS = tests/unit/test_attention tests/unit/test_grad tests/unit/test_kernels tests/unit/test_readers \
 	tests/unit/test_numbers tests/unit/test_limits \
 	tests/unit/test_formats tests/unit/test_pictures
 TEST_TOOLS = tests/tools/jsoncmp
