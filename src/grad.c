@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "grad_internal.h"
 
 void sa_grads_free(sa_grads *g)
@@ -24,12 +25,15 @@ void sa_grads_free(sa_grads *g)
     memset(g, 0, sizeof *g);
 }
 
-/* The arrays of one backward pass that are not the result's. */
+/* The arrays of one backward pass that are not the result's.  Memory a
+ * process has not used before is slow to touch (alloc.c): dQ goes where
+ * the heads' outputs were once read, and dY of all ones is not made when
+ * Wo turns it into dO at once. */
 typedef struct {
-    float *block;      /* one allocation: the arrays below */
-    float *dy;         /* (n, d_out) dY, when all ones; else the caller's */
-    float *d_o;        /* (n, P) dO = dY Wo^T, or dY itself without Wo */
-    float *dq;         /* (n, P) */
+    float *block;      /* one allocation: the arrays below but dq */
+    float *d_o;        /* (n, P) dO = dY Wo^T, or dY itself (ones) without
+                        * Wo; NULL for a given dY without Wo */
+    float *dq;         /* (n, P) over the forward's concat */
     float *dk, *dv;    /* (m, Pkv) */
     float *delta;      /* (H, n) */
 } scratch;
@@ -40,7 +44,9 @@ static float *array(size_t len, bool want, bool *ok)
 {
     if (!want)
         return NULL;
-    float *a = calloc(len ? len : 1, sizeof *a);
+    float *a = sa_alloc_large((len ? len : 1) * sizeof *a);
+    if (a)
+        memset(a, 0, (len ? len : 1) * sizeof *a);
     *ok &= a != NULL;
     return a;
 }
@@ -81,34 +87,30 @@ static sa_status grads_new(sa_grads *g, const sa_pass *p, const sa_weights *w,
 }
 
 /* The scratch of the pass, after checking that it and the result fit. */
-static sa_status scratch_new(scratch *s, const sa_pass *p, size_t d_out,
-                             bool ones, bool wo, size_t d, size_t d_ctx,
-                             sa_error *err)
+static sa_status scratch_new(scratch *s, const sa_pass *p, bool ones, bool wo,
+                             size_t d, size_t d_ctx, sa_error *err)
 {
     size_t n = p->n, m = p->m, P = p->P, Pkv = p->Pkv, H = p->H;
-    size_t dy = ones ? n * d_out : 0, d_o = wo ? n * P : 0;
+    size_t d_o = wo || ones ? n * P : 0;
     double nm = (double)n * (double)m;
     double result = (double)n * d + (double)m * d_ctx +
                     (p->cfg->bias ? (p->cfg->bias_per_head ? H : 1) * nm : 0) +
                     (p->cfg->keep_grad_steps ? 2.0 * H * nm : 0);
-    double floats = (double)dy + d_o + n * P + 2.0 * m * Pkv + H * n + result;
+    double floats = (double)d_o + 2.0 * m * Pkv + H * n + result;
     char what[96];
     snprintf(what, sizeof what, "the gradients of %zu x %zu attention", n, m);
     sa_status status = sa_check_need(floats * sizeof(float), what, err);
     if (status)
         return status;
     memset(s, 0, sizeof *s);
-    s->block = sa_alloc_large((dy + d_o + n * P + 2 * m * Pkv + H * n) * sizeof(float));
+    s->block = sa_alloc_large((d_o + 2 * m * Pkv + H * n) * sizeof(float));
     if (!s->block)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for %s", what);
-    s->dy = s->block;
-    s->d_o = s->dy + dy;
-    s->dq = s->d_o + d_o;
-    s->dk = s->dq + n * P;
+    s->d_o = d_o ? s->block : NULL;
+    s->dk = s->block + d_o;
     s->dv = s->dk + m * Pkv;
     s->delta = s->dv + m * Pkv;
-    for (size_t i = 0; i < dy; i++)
-        s->dy[i] = 1.0f;
+    s->dq = p->concat;  // read by then (output_backward, deltas)
     return SA_OK;
 }
 
@@ -133,13 +135,52 @@ static void column_sums(float *out, const float *a, size_t rows, size_t cols)
     free(sum);
 }
 
+/* The output projection backward for dY of all ones: dWo (P, d_out) has
+ * concat's column sums in every column, dbo is n, and every row of dO
+ * (n, P) has Wo's row sums (ones without Wo); L is the outputs' sum. */
+static const float *output_backward_ones(sa_grads *g, scratch *s,
+                                         const float *output,
+                                         const float *concat, const sa_pass *p,
+                                         const sa_weights *w)
+{
+    size_t n = p->n, P = p->P, d_out = w->d_out;
+    double loss = 0.0;
+    for (size_t i = 0; i < n * d_out; i++)
+        loss += output[i];
+    g->loss = loss;
+    for (size_t c = 0; w->bo && c < d_out; c++)
+        g->dw.bo[c] = (float)n;
+    float *row = s->d_o;  // dO's first row, then copied down
+    if (w->wo) {
+        column_sums(row, concat, n, P);
+        for (size_t q = 0; q < P; q++)
+            for (size_t c = 0; c < d_out; c++)
+                g->dw.wo[q * d_out + c] = row[q];
+        for (size_t q = 0; q < P; q++) {
+            double sum = 0.0;
+            for (size_t c = 0; c < d_out; c++)
+                sum += w->wo[q * d_out + c];
+            row[q] = (float)sum;
+        }
+    } else {
+        for (size_t q = 0; q < P; q++)
+            row[q] = 1.0f;
+    }
+    for (size_t i = 1; i < n; i++)
+        memcpy(s->d_o + i * P, row, P * sizeof *row);
+    return s->d_o;
+}
+
 /* The output projection backward: dWo (P, d_out) = concat^T dY, dbo =
- * colsum dY, dO (n, P) = dY Wo^T (dY itself without Wo); and L. */
+ * colsum dY, dO (n, P) = dY Wo^T (dY itself without Wo); and L.  dy NULL
+ * means all ones. */
 static const float *output_backward(sa_grads *g, scratch *s, const float *dy,
                                     const float *output, const float *concat,
                                     const sa_pass *p, const sa_weights *w)
 {
     size_t n = p->n, P = p->P, d_out = w->d_out, t = p->cfg->threads;
+    if (!dy)
+        return output_backward_ones(g, s, output, concat, p, w);
     double loss = 0.0;
     for (size_t i = 0; i < n * d_out; i++)
         loss += (double)dy[i] * output[i];
@@ -355,9 +396,9 @@ sa_status sa_attention_grad(sa_result *r, sa_grads *g, const float *dy,
     double start = sa_seconds();
     if (!ctx)
         d_ctx = d;
-    if ((status = scratch_new(&s, &p, w->d_out, !dy, w->wo != NULL, d, d_ctx, err)) ||
+    if ((status = scratch_new(&s, &p, !dy, w->wo != NULL, d, d_ctx, err)) ||
         (status = grads_new(g, &p, w, d, d_ctx, ctx != NULL, err)) ||
-        (status = backward(g, &s, r, &b, &p, dy ? dy : s.dy, x, ctx, w, err)))
+        (status = backward(g, &s, r, &b, &p, dy, x, ctx, w, err)))
         goto fail;
     g->seconds_backward = sa_seconds() - start;
     free(s.block);

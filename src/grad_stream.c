@@ -11,15 +11,19 @@
  * keys' rows of dK, dV and its columns of the bias's gradient, so no two
  * threads write the same number; dQ is a sum over key tiles, which each
  * thread adds into a (n, P) array of its own (thread 0 into dq itself),
- * summed in the threads' order at the end.  Thread t takes items t, t + T,
- * t + 2T, ... (T threads), so the same T gives the same bits.  The tile
- * products are single-threaded cblas_sgemm calls.
+ * summed in the threads' order at the end.  When the kv heads share out
+ * evenly over the threads (and no bias shared by the heads adds them up),
+ * an item is a kv head instead, all its tiles of keys, and owns its heads'
+ * columns of dQ too.  Thread t takes items t, t + T, t + 2T, ... (T
+ * threads), so the same T gives the same bits.  The tile products are
+ * single-threaded cblas_sgemm calls.
  * Legend as in grad_internal.h; Bq = TILE_Q, Bk = TILE_K. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "grad_internal.h"
 
 #define TILE_Q 128
@@ -29,6 +33,7 @@
 typedef struct {
     const sa_backward *bw;
     size_t first, step, items;  /* items first, first + step, ... < items */
+    bool by_group;         /* items are kv heads, else tiles of keys */
     float *dq;             /* (n, P) this thread's dQ: bw->dq for thread 0 */
     float *s;              /* (Bq, Bk) scores, then weights P */
     float *ds;             /* (Bq, Bk) dP, then dS, then dR */
@@ -119,30 +124,45 @@ static void tile_backward(worker *w, size_t h, size_t g, size_t i0,
                 w->ds, TILE_K, qh, (int)P, 1.0f, dk, (int)Pkv);
 }
 
-/* Item `item`: the keys [j0, j0 + cols) against every query, every head. */
-static void key_tile(worker *w, size_t item)
+/* Keys [j0, j0 + cols) of kv head g against every query of each of its
+ * heads, in order: the group's heads add into its dK and dV. */
+static void kv_tile(worker *w, size_t g, size_t j0, size_t cols)
 {
     const sa_pass *p = w->bw->p;
-    size_t j0 = item * TILE_K, cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
+    size_t per_group = p->H / p->G, dh = p->dh;
     for (size_t j = j0; j < j0 + cols; j++) {
-        memset(w->bw->dk + j * p->Pkv, 0, p->Pkv * sizeof(float));
-        memset(w->bw->dv + j * p->Pkv, 0, p->Pkv * sizeof(float));
+        memset(w->bw->dk + j * p->Pkv + g * dh, 0, dh * sizeof(float));
+        memset(w->bw->dv + j * p->Pkv + g * dh, 0, dh * sizeof(float));
     }
-    // heads in order: a group's heads add into its kv head's dK and dV, all
-    // heads into a shared bias's gradient
-    for (size_t h = 0; h < p->H; h++)
+    for (size_t h = g * per_group; h < (g + 1) * per_group; h++)
         for (size_t i0 = 0; i0 < p->n; i0 += TILE_Q) {
             size_t rows = p->n - i0 < TILE_Q ? p->n - i0 : TILE_Q;
             if (sa_tile_may_be_visible(i0, i0 + rows, j0, j0 + cols, p->cfg))
-                tile_backward(w, h, sa_kv_head(p, h), i0, rows, j0, cols);
+                tile_backward(w, h, g, i0, rows, j0, cols);
         }
+}
+
+/* Work item `item`: a tile of keys for every kv head (heads in order, as
+ * a shared bias's gradient adds them up), or with by_group, every tile of
+ * keys of kv head `item` (whose heads' columns of dQ are its own). */
+static void work_item(worker *w, size_t item)
+{
+    const sa_pass *p = w->bw->p;
+    size_t tiles = (p->m + TILE_K - 1) / TILE_K;
+    for (size_t t = 0; t < (w->by_group ? tiles : 1); t++) {
+        size_t j0 = (w->by_group ? t : item) * TILE_K;
+        size_t cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
+        for (size_t g = 0; g < p->G; g++)
+            if (!w->by_group || g == item)
+                kv_tile(w, g, j0, cols);
+    }
 }
 
 static void *work(void *arg)
 {
     worker *w = arg;
     for (size_t item = w->first; item < w->items; item += w->step)
-        key_tile(w, item);
+        work_item(w, item);
     return NULL;
 }
 
@@ -164,26 +184,39 @@ static void run_workers(worker *workers, size_t count)
     }
 }
 
-sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
-                             sa_error *err)
+/* The number of threads for sa_backward_stream, and how it shares work. */
+static size_t plan(bool *by_group, size_t *items, const sa_pass *p,
+                   size_t threads)
 {
-    const sa_pass *p = bw->p;
-    size_t items = (p->m + TILE_K - 1) / TILE_K, nP = p->n * p->P;
     // as the forward pass: a thread per million multiply-adds or so
     double madds = (double)p->n * (double)p->m * (double)p->dh * (double)p->H;
     if (threads > madds / 1e6)
         threads = (size_t)(madds / 1e6);
     if (threads > 64)
         threads = 64;
-    if (threads > items)
-        threads = items;
     if (threads == 0)
         threads = 1;
+    // kv heads as items, when they share out evenly, need no dQ per thread;
+    // a bias shared by the heads makes heads add into the same numbers
+    bool shared_bias = p->cfg->bias && !p->cfg->bias_per_head;
+    *by_group = threads > 1 && p->G % threads == 0 && !shared_bias;
+    *items = *by_group ? p->G : (p->m + TILE_K - 1) / TILE_K;
+    return threads < *items ? threads : *items;
+}
+
+sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
+                             sa_error *err)
+{
+    const sa_pass *p = bw->p;
+    size_t items, nP = p->n * p->P;
+    bool by_group;
+    threads = plan(&by_group, &items, p, threads);
     size_t tile = TILE_Q * TILE_K, per_thread = 3 * tile;
+    size_t more = threads > 1 && !by_group ? (threads - 1) * nP : 0;
     float *scratch = malloc(threads * per_thread * sizeof(float));
-    float *dq_more = threads > 1 ? calloc((threads - 1) * nP, sizeof(float)) : NULL;
+    float *dq_more = more ? sa_alloc_large(more * sizeof(float)) : NULL;
     worker *workers = calloc(threads, sizeof *workers);
-    if (!scratch || (threads > 1 && !dq_more) || !workers) {
+    if (!scratch || (more && !dq_more) || !workers) {
         free(scratch);
         free(dq_more);
         free(workers);
@@ -191,11 +224,13 @@ sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
                        "gradients' tiles");
     }
     memset(bw->dq, 0, nP * sizeof(float));
+    if (more)
+        memset(dq_more, 0, more * sizeof(float));
     for (size_t t = 0; t < threads; t++) {
         float *base = scratch + t * per_thread;
         workers[t] = (worker){.bw = bw, .first = t, .step = threads,
-                              .items = items,
-                              .dq = t == 0 ? bw->dq : dq_more + (t - 1) * nP,
+                              .items = items, .by_group = by_group,
+                              .dq = t == 0 || by_group ? bw->dq : dq_more + (t - 1) * nP,
                               .s = base, .ds = base + tile, .raw = base + 2 * tile};
     }
     // tiles are small: one BLAS thread per tile, our threads across tiles
@@ -206,7 +241,7 @@ sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
     if (blas_threads != 1)
         openblas_set_num_threads(blas_threads);
     // dQ = the threads' parts, added in their order
-    for (size_t t = 1; t < threads; t++)
+    for (size_t t = 1; more && t < threads; t++)
         for (size_t i = 0; i < nP; i++)
             bw->dq[i] += dq_more[(t - 1) * nP + i];
     free(scratch);

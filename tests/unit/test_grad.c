@@ -264,6 +264,7 @@ static const grad_case cases[] = {
     {1, 4, 1, 4, 0, false, false, false, false, 0, .m = 0},
     {3, 4, 1, 3, 0, false, false, false, false, 1.0f, .m = 0, .ones = true},
     {5, 8, 2, 4, 8, true, true, false, false, 0, .m = 0},
+    {9, 8, 2, 4, 6, true, true, true, false, 0, .m = 0, .ones = true},
     {7, 6, 3, 5, 4, true, true, true, false, 0, .m = 0},
     {9, 12, 4, 3, 0, false, true, false, true, 0, .m = 0},
     {17, 16, 2, 8, 16, true, false, true, true, 0, .m = 0},
@@ -273,6 +274,11 @@ static const grad_case cases[] = {
     {300, 32, 2, 16, 32, true, true, true, false, 0, .m = 0},
     {260, 16, 1, 16, 16, true, true, false, false, 0, .m = 0, .window = 41},
     {200, 16, 2, 8, 16, true, true, false, false, 0, .m = 290, .d_ctx = 12},
+    /* several threads: over tiles of keys (one head; a bias the heads
+     * share), and over kv heads */
+    {600, 16, 1, 16, 16, true, true, true, false, 0, .m = 0},
+    {400, 32, 2, 16, 32, true, true, false, true, 0, .m = 0, .bias = 1},
+    {400, 24, 3, 8, 24, true, true, false, false, 0, .m = 0, .bias = 2},
     /* cross-attention, GQA, positions, scores modifiers, alone */
     {6, 8, 2, 4, 8, true, true, false, false, 0, .m = 9, .d_ctx = 5},
     {8, 16, 4, 4, 16, true, true, false, false, 0, .kv_heads = 2},
