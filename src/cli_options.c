@@ -7,9 +7,10 @@
 
 #include "cli.h"
 
-#define RUNS (CLI_RUN | CLI_BATCH)
-#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT)
-#define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT)
+/* grad takes every option of run and batch, and their readers' --max-input */
+#define RUNS (CLI_RUN | CLI_BATCH | CLI_GRAD)
+#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT | CLI_GRAD)
+#define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT | CLI_GRAD)
 
 static const cli_option options[] = {
     /* what to compute with */
@@ -41,18 +42,19 @@ static const cli_option options[] = {
     {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps"},
     {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "the weights averaged over heads"},
     {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1)"},
-    {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights, or scores or softmax from steps"},
+    {"what", 0, OPT_WHAT, "W", CLI_PLOT | CLI_GRAD, "weights, or scores or softmax from steps"},
     {"format", 'f', 'f', "FMT", ALL, "the output format"},
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically"},
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9"},
     {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto, always or never"},
-    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale starts at X"},
-    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale ends at X"},
+    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT | CLI_GRAD, "pictures: the colour scale starts at X"},
+    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT | CLI_GRAD, "pictures: the colour scale ends at X"},
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},
-    {"stats", 0, OPT_STATS, NULL, CLI_RUN, "time, GFLOP/s and peak memory on standard error"},
+    {"stats", 0, OPT_STATS, NULL, CLI_RUN | CLI_GRAD, "time, GFLOP/s and peak memory on standard error"},
     {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel"},
     {"quiet", 0, OPT_QUIET, NULL, CLI_BATCH, "no progress line on a terminal"},
     {"max-input", 0, OPT_MAX_INPUT, "SIZE", READS, "refuse a text input or batch line larger than SIZE (default 1G)"},
+    {"dy", 0, OPT_DY, "FILE", CLI_GRAD, "the upstream gradient dY, n x d_out (default all ones)"},
     {"help", 'h', 'h', NULL, ALL, "print the help and exit"},
 };
 
@@ -86,7 +88,7 @@ static void getopt_tables(struct option *longs, char *shorts, unsigned command)
 }
 
 static const char *const command_names[] = {"run", "batch", "init", "inspect",
-                                            "plot", "completion"};
+                                            "plot", "completion", "grad"};
 
 /* The name of command, one CLI_ bit. */
 static const char *command_name(unsigned command)

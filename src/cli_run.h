@@ -33,6 +33,12 @@ typedef struct {
     /* batch only */
     size_t jobs;
     bool quiet;
+    /* grad only */
+    unsigned command;                 /* CLI_RUN, CLI_BATCH or CLI_GRAD */
+    const char *dy;                   /* --dy FILE, or NULL: all ones */
+    bool print_grads, print_grad_steps;
+    const char *what;                 /* --what dS or dP: what the pictures
+                                         draw (NULL: dS) */
 } run_options;
 
 /* Threads when -t is absent: OPENBLAS_NUM_THREADS if set, else the cores. */
@@ -41,6 +47,17 @@ size_t run_default_threads(void);
 /* Fills o from argv for `run` (batch false) or `batch`; returns 0, -1 for
  * --help, or an exit code after printing the usage error. */
 int run_parse_options(run_options *o, int argc, char **argv, bool batch);
+
+/* The same for command, one of CLI_RUN, CLI_BATCH and CLI_GRAD (whose
+ * checks are grad_check_options's). */
+int run_parse_command(run_options *o, int argc, char **argv, unsigned command);
+
+/* grad's own checks of o, after its options were read (cmd_grad.c):
+ * returns 0 or EX_USAGE after the message. */
+int grad_check_options(run_options *o);
+
+/* run and grad: one INPUT, one report (cmd_run.c). */
+int run_main(int argc, char **argv, unsigned command);
 
 /* The files of a run, loaded once. */
 typedef struct {
@@ -51,6 +68,8 @@ typedef struct {
     bool have_weights;
     char *mask_text, *bias_text;  /* parsed per sequence: n may change */
     size_t mask_len, bias_len;
+    char *dy_text;            /* grad's --dy, parsed for the sequence */
+    size_t dy_len;
 } run_session;
 
 /* Reads the context, weights, mask and bias files.  Returns 0 or an exit
@@ -65,6 +84,11 @@ typedef struct {
     sa_report report;
     unsigned char *mask;
     float *bias, *average;
+    /* grad */
+    sa_grads grads;
+    sa_tensor_set grad_tensors;   /* the weights' gradients by file name */
+    sa_matrix dy;                 /* --dy's matrix, or empty: all ones */
+    float *grad_average;          /* (n, m) the drawn dS or dP averaged */
 } run_output;
 
 /* Computes attention for x with the session's files and fills out (free
@@ -73,6 +97,13 @@ typedef struct {
 sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
                        const char **blame, sa_error *err);
 void run_output_free(run_output *out);
+
+/* What run_sequence does for `grad` once the config is made (cmd_grad.c):
+ * dY from --dy (n x d_out), the forward and backward passes, the weights'
+ * gradients by file name and, for an averaged picture, the average. */
+sa_status grad_sequence(run_output *out, run_session *s, const sa_matrix *x,
+                        const sa_matrix *keys, const char **blame,
+                        sa_error *err);
 
 /* The query rows that saw no key as one message in buf (size), e.g.
  * "query row 1 (counting from 0) sees no key after masking; its weights
@@ -83,5 +114,9 @@ const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
                     sa_error *err);
+
+/* grad's run_write: the pictures are of dS or dP (cmd_grad.c). */
+sa_status grad_write(FILE *fp, const run_options *o, const run_output *out,
+                     sa_error *err);
 
 #endif

@@ -9,7 +9,9 @@
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
 {
+    bool grad = o->command == CLI_GRAD;
     o->print_output = o->print_weights = o->print_steps = false;
+    o->print_grads = o->print_grad_steps = false;
     const char *p = arg;
     for (;;) {
         size_t len = strcspn(p, ",");
@@ -19,9 +21,13 @@ static bool parse_print(run_options *o, const char *arg)
             o->print_weights = true;
         else if (len == 5 && strncmp(p, "steps", len) == 0)
             o->print_steps = true;
+        else if (grad && len == 5 && strncmp(p, "grads", len) == 0)
+            o->print_grads = true;
+        else if (grad && len == 10 && strncmp(p, "grad_steps", len) == 0)
+            o->print_grad_steps = true;
         else {
             cli_usage_error("--print: '%.*s' is not one of output, weights, "
-                            "steps", (int)len, p);
+                            "steps%s", (int)len, p, grad ? ", grads, grad_steps" : "");
             return false;
         }
         if (p[len] == '\0')
@@ -141,6 +147,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
 {
     static const char *const formats[] = {"json", "table", "csv", "npy", "npz",
                                           "svg", "heatmap", NULL};
+    static const char *const grad_pictures[] = {"dS", "dP", NULL};
     int choice;
     switch (c) {
     case 'p':
@@ -160,6 +167,12 @@ static bool take_output_option(run_options *o, int c, const char *arg)
     case OPT_STATS: o->stats = true; return true;
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
     case OPT_QUIET: o->quiet = true; return true;
+    case OPT_DY: o->dy = arg; return true;
+    case OPT_WHAT:  // grad's: what its pictures draw
+        if (!parse_choice(&choice, "--what", arg, grad_pictures))
+            return false;
+        o->what = grad_pictures[choice];
+        return true;
     }
     return false;
 }
@@ -174,7 +187,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
-    case OPT_VMIN: case OPT_VMAX:
+    case OPT_VMIN: case OPT_VMAX: case OPT_DY: case OPT_WHAT:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -193,17 +206,24 @@ size_t run_default_threads(void)
 
 int run_parse_options(run_options *o, int argc, char **argv, bool batch)
 {
-    const char *cmd = batch ? "batch" : "run";
+    return run_parse_command(o, argc, argv, batch ? CLI_BATCH : CLI_RUN);
+}
+
+int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
+{
+    bool batch = command == CLI_BATCH, grad = command == CLI_GRAD;
+    const char *cmd = batch ? "batch" : grad ? "grad" : "run";
     memset(o, 0, sizeof *o);
+    o->command = command;
     o->layer = -1;
     o->jobs = 1;
     o->heads = 1;
     o->window = -1;
     o->rope_base = 10000.0f;
     o->print_output = true;
+    o->print_grads = grad;  // grad prints output,grads by default
     o->digits = 4;
-    int code = cli_parse_command(argc, argv, batch ? CLI_BATCH : CLI_RUN,
-                                 take_option, o);
+    int code = cli_parse_command(argc, argv, command, take_option, o);
     if (code)
         return code;
     if (optind == argc)
@@ -212,6 +232,8 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
         return cli_usage_error("%s: one INPUT expected, got '%s' too", cmd,
                                argv[optind + 1]);
     o->input = argv[optind];
+    if (grad && (code = grad_check_options(o)))
+        return code;
     if (batch && o->format != OUT_JSON)
         return cli_usage_error("batch writes JSON Lines: --format json only");
     if (o->format == OUT_NPY && o->print_steps)
@@ -224,11 +246,12 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
     bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
-    if (picture && !o->print_given) {
+    bool weights_picture = picture && !grad;  // grad's draw its steps
+    if (weights_picture && !o->print_given) {
         o->print_output = false;  /* pictures draw the weights */
         o->print_weights = true;
     }
-    if (picture && (!o->print_weights || o->print_output || o->print_steps))
+    if (weights_picture && (!o->print_weights || o->print_output || o->print_steps))
         return cli_usage_error("--format %s draws the weights: --print weights "
                                "(or leave --print out)",
                                o->format == OUT_SVG ? "svg" : "heatmap");
@@ -240,13 +263,14 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
                                o->limits.has_min ? "--vmin" : "--vmax");
     if ((code = cli_check_limits(&o->limits)))
         return code;
-    if (o->average_heads && !o->print_weights)
+    if (o->average_heads && !o->print_weights && !(grad && picture))
         return cli_usage_error("--average-heads averages the weights: add "
                                "weights to --print");
     if (o->context && o->causal)
         return cli_usage_error("--causal is for self-attention: queries and "
                                "context keys have no common order");
-    const char *files[] = {o->input, o->weights, o->context, o->mask, o->bias};
+    const char *files[] = {o->input, o->weights, o->context, o->mask, o->bias,
+                           o->dy};
     int from_stdin = 0;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         from_stdin += files[i] && strcmp(files[i], "-") == 0;

@@ -57,6 +57,8 @@ int run_session_open(run_session *s, const run_options *o)
         return code;
     if (o->bias && (code = read_text(&s->bias_text, &s->bias_len, o->bias)))
         return code;
+    if (o->dy && (code = read_text(&s->dy_text, &s->dy_len, o->dy)))
+        return code;
     return 0;
 }
 
@@ -66,6 +68,7 @@ void run_session_close(run_session *s)
     sa_weights_free(&s->weights);
     free(s->mask_text);
     free(s->bias_text);
+    free(s->dy_text);
     if (s->o)
         pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof *s);
@@ -77,6 +80,10 @@ void run_output_free(run_output *out)
     free(out->mask);
     free(out->bias);
     free(out->average);
+    sa_grads_free(&out->grads);
+    sa_tensor_set_free(&out->grad_tensors);
+    sa_matrix_free(&out->dy);
+    free(out->grad_average);
     memset(out, 0, sizeof *out);
 }
 
@@ -119,21 +126,32 @@ static double available_bytes(void)
 }
 
 /* The memory guard: printing weights (and steps) materialises H (n, m)
- * matrices (twice with steps); fail at once, rather than be killed later,
- * when they cannot fit. */
-static sa_status check_memory(size_t heads, size_t n, size_t m, bool steps,
+ * matrices (twice with steps, and grad's grad_steps two more, with three
+ * of scratch); fail at once, rather than be killed later, when they cannot
+ * fit. */
+static sa_status check_memory(const run_options *o, size_t n, size_t m,
                               sa_error *err)
 {
-    double need = (steps ? 2.0 : 1.0) * (double)heads * (double)n * (double)m * 4.0;
+    bool steps = o->print_steps, grad_steps = o->print_grad_steps;
+    double nm = (double)n * (double)m;
+    double need = ((steps ? 2.0 : o->print_weights ? 1.0 : 0.0) +
+                   (grad_steps ? 3.0 : 0.0)) * (double)o->heads * nm * 4.0 +
+                  (o->command == CLI_GRAD ? 3.0 * nm * 4.0 : 0.0);
     double have = available_bytes();
     if (need <= 0.9 * have)
         return SA_OK;
+    char what[48];  // "weights", "weights and steps", "weights, steps and grad_steps"
+    snprintf(what, sizeof what, "%s%s%s", steps ? "weights and steps" :
+             o->print_weights ? "weights" : "", (steps || o->print_weights) &&
+             grad_steps ? " and " : "", grad_steps ? "grad_steps" : "");
+    if (steps && grad_steps)
+        snprintf(what, sizeof what, "weights, steps and grad_steps");
     return sa_fail(err, SA_ERR_DATA, 0, 0, "printing %s needs %.1f GiB for "
                    "%zu x %zu x %zu matrices but only %.1f GiB of memory are "
-                   "available; drop weights%s from --print to stream the "
-                   "attention in O(n) memory", steps ? "weights and steps" : "weights",
-                   need / 1073741824.0, heads, n, m, have / 1073741824.0,
-                   steps ? " and steps" : "");
+                   "available; drop %s from --print to stream the "
+                   "attention in O(n) memory", what,
+                   need / 1073741824.0, o->heads, n, m, have / 1073741824.0,
+                   what);
 }
 
 /* The weights for x with keys of width d_ctx: generated on first use,
@@ -182,8 +200,8 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
         return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f svg would draw %.0f cells, "
                        "more than an SVG can hold (%d): use --average-heads, "
                        "fewer tokens, or -f npy", cells, SA_SVG_MAX_CELLS);
-    if (o->print_weights || o->print_steps)
-        return check_memory(o->heads, n, m, o->print_steps, err);
+    if (o->print_weights || o->print_steps || o->print_grad_steps)
+        return check_memory(o, n, m, err);
     return SA_OK;
 }
 
@@ -210,6 +228,7 @@ static sa_config sequence_config(const run_options *o, const run_output *out,
     c.pos_sinusoidal = o->pos_sinusoidal;
     c.keep_weights = o->print_weights;
     c.keep_steps = o->print_steps;
+    c.keep_grad_steps = o->print_grad_steps;
     c.threads = o->jobs > 1 ? 1 : o->threads;
     return c;
 }
@@ -238,6 +257,10 @@ static sa_report sequence_report(const run_session *s, const run_output *out,
         .print_steps = o->print_steps, .average_heads = o->average_heads,
         .digits = (int)o->digits, .limits = o->limits, .result = &out->result,
         .average = out->average,
+        .grads = o->command == CLI_GRAD ? &out->grads : NULL,
+        .grad_tensors = &out->grad_tensors,
+        .dy_name = o->dy ? cli_display_name(o->dy) : NULL,
+        .print_grads = o->print_grads, .print_grad_steps = o->print_grad_steps,
     };
 }
 
@@ -263,9 +286,13 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
         goto fail;
     }
     out->config = sequence_config(o, out, per_head);
-    if ((status = sa_attention_forward(&out->result, x->data, n, x->cols,
-                                       o->context ? keys->data : NULL, m,
-                                       keys->cols, &s->weights, &out->config, err)))
+    if (o->command == CLI_GRAD)
+        status = grad_sequence(out, s, x, keys, blame, err);
+    else
+        status = sa_attention_forward(&out->result, x->data, n, x->cols,
+                                      o->context ? keys->data : NULL, m,
+                                      keys->cols, &s->weights, &out->config, err);
+    if (status)
         goto fail;
     if (o->average_heads) {
         out->average = malloc(n * m * sizeof *out->average);

@@ -8,6 +8,7 @@
 
 const char cli_usage[] =
 "Usage: selfattn run [OPTIONS] INPUT       compute attention on INPUT\n"
+"       selfattn grad [OPTIONS] INPUT      and its gradients (the backward pass)\n"
 "       selfattn batch [OPTIONS] FILE|-    one sequence per JSON line\n"
 "       selfattn init --d-model D [OPTIONS] write generated weights as JSON\n"
 "       selfattn inspect [-f json|table] FILE   what a file holds\n"
@@ -70,6 +71,15 @@ const char cli_usage[] =
 "      --jobs N         run N lines in parallel (default 1); order is kept\n"
 "      --quiet          no progress line on a terminal\n"
 "\n"
+"Options of grad: those of run, and\n"
+"      --dy FILE        the upstream gradient dY, n x d_out (JSON, CSV or .npy):\n"
+"                       the gradients are those of L = sum of dY .* output\n"
+"                       (default all ones: L = the sum of the outputs)\n"
+"  -p, --print LIST     output, weights, steps, grads (the gradients of the\n"
+"                       input, context, bias and weights) and grad_steps (dO, dV,\n"
+"                       dP, dS, dQ, dK of each head); default output,grads\n"
+"      --what W         svg and heatmap draw dS (default) or dP of each head\n"
+"\n"
 "Options of inspect:\n"
 "  -f, --format FMT     json (default) or table\n"
 "      --max-input SIZE as for run\n"
@@ -123,10 +133,11 @@ int main(int argc, char **argv)
     if (sa_kernels_use(getenv("SELFATTN_KERNELS"), &err))
         return cli_error(EX_USAGE, "SELFATTN_KERNELS: %s", err.message);
     if (argc < 2)
-        return cli_usage_error("missing command (run, batch, init, inspect, plot or completion)");
+        return cli_usage_error("missing command (run, grad, batch, init, inspect, plot or completion)");
     static const struct { const char *name; int (*run)(int, char **); } commands[] = {
         {"run", cmd_run}, {"batch", cmd_batch}, {"init", cmd_init},
         {"inspect", cmd_inspect}, {"plot", cmd_plot}, {"completion", cmd_completion},
+        {"grad", cmd_grad},
     };
     const char *cmd = argv[1];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -141,5 +152,5 @@ int main(int argc, char **argv)
     }
     if (cmd[0] == '-')
         return cli_usage_error("unknown option '%s'", cmd);
-    return cli_usage_error("unknown command '%s' (run, batch, init, inspect, plot or completion)", cmd);
+    return cli_usage_error("unknown command '%s' (run, grad, batch, init, inspect, plot or completion)", cmd);
 }

@@ -13,6 +13,10 @@ typedef struct {
     const float *data;    /* (rows, cols) */
     bool key_columns;     /* columns are keys: label them with key tokens */
     bool key_rows;        /* rows are keys (K, V): label them with key tokens */
+    bool index_rows;      /* rows are numbered, not labelled (a weight's
+                             gradient) */
+    const char *suffix;   /* after the name in the title (".grad"), or NULL */
+    bool vector;          /* one row, a vector: the title says (cols) */
 } sa_block;
 
 /* The most blocks a report can have: output, H weights, 5 H steps. */

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "format.h"
+#include "grad_report.h"
 
 static void put16(FILE *out, uint32_t v)
 {
@@ -138,6 +139,11 @@ sa_status sa_write_npy_report(FILE *out, const sa_report *r, sa_error *err)
 
 sa_status sa_write_npz_report(FILE *out, const sa_report *r, sa_error *err)
 {
-    sa_npz_entry e[7];
-    return sa_write_npz(out, e, report_arrays(e, r), err);
+    sa_npz_entry *e = malloc((7 + sa_report_grad_max_arrays(r)) * sizeof *e);
+    if (!e)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    size_t count = sa_report_grad_arrays(e, report_arrays(e, r), r);
+    sa_status status = sa_write_npz(out, e, count, err);
+    free(e);
+    return status;
 }

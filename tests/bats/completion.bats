@@ -41,7 +41,7 @@ help_options() {
 
 @test "completion bash: subcommands" {
     run complete_words ""
-    assert_output "$(printf '%s\n' --help --version batch completion init inspect plot run | sort)"
+    assert_output "$(printf '%s\n' --help --version batch completion grad init inspect plot run | sort)"
     run complete_words p
     assert_output "plot"
     run complete_words i
@@ -114,6 +114,23 @@ help_options() {
     run diff <({ help_options run | grep -vxE -- "--(stats|vmin|vmax)"; printf '%s\n' --help --jobs --quiet; } | sort) \
              <(complete_words batch --)
     assert_success
+}
+
+@test "completion bash: grad takes run's options, --dy and --what, and its own --print items" {
+    # those of run (--stats, --vmin, --vmax included) and of "Options of grad"
+    run diff <({ help_options run; help_options grad; echo --help; } | sort -u) \
+             <(complete_words grad --)
+    assert_success
+    run complete_words grad --print ""
+    assert_output $'grad_steps\ngrads\noutput\nsteps\nweights'
+    run complete_words grad -p output,g
+    assert_output $'output,grad_steps\noutput,grads'
+    run complete_words grad --what ""
+    assert_output $'dP\ndS'
+    cd "$T"
+    touch dy.json
+    run complete_words grad --dy d
+    assert_output "dy.json"
 }
 
 @test "every long option of --help appears in the bash and zsh scripts" {

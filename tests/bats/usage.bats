@@ -68,5 +68,5 @@ load ../helpers
 
 @test "no arguments: 64, asks for a command" {
     run --separate-stderr selfattn
-    assert_usage_error "missing command (run, batch, init, inspect, plot or completion)"
+    assert_usage_error "missing command (run, grad, batch, init, inspect, plot or completion)"
 }
