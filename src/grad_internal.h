@@ -29,11 +29,12 @@ typedef struct {
  * on cfg->threads threads.  SA_ERR_NOMEM if scratch memory runs out. */
 sa_status sa_backward_dense(const sa_backward *bw, sa_error *err);
 
-/* The streaming path (FlashAttention-2's backward): each thread owns tiles
- * of keys, recomputes their weights against every tile of queries from
- * p->lse and accumulates dK and dV of its keys and its own dQ; the threads'
- * dQ are summed in order.  Work is given out by a fixed rule, so the same
- * threads give the same bits.  Memory O(threads * n * P). */
+/* The streaming path (FlashAttention-2's backward): a unit of work owns
+ * tiles of keys (or a kv head), recomputes their weights against every
+ * tile of queries from p->lse and accumulates dK and dV of its keys and its
+ * own dQ; the units' dQ are summed in order.  Which thread takes a unit
+ * changes nothing, so the same threads give the same bits.  Memory
+ * O(threads * n * P). */
 sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
                              sa_error *err);
 

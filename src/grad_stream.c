@@ -9,17 +9,21 @@
  *   dQ_h += scale dR K_g,  dK_g += scale dR^T Q_h
  * with delta_h = rowsum(dO_h .* O_h) (= rowsum(dP .* P)).  An item owns its
  * keys' rows of dK, dV and its columns of the bias's gradient, so no two
- * threads write the same number; dQ is a sum over key tiles, which each
- * thread adds into a (n, P) array of its own (thread 0 into dq itself),
- * summed in the threads' order at the end.  When the kv heads share out
- * evenly over the threads (and no bias shared by the heads adds them up),
- * an item is a kv head instead, all its tiles of keys, and owns its heads'
- * columns of dQ too.  Thread t takes items t, t + T, t + 2T, ... (T
- * threads), so the same T gives the same bits.  The tile products are
+ * threads write the same number.  dQ is a sum over tiles of keys: the
+ * tiles are cut into chunks of consecutive tiles, a fixed number for the
+ * number of threads T (4T, or as many as there are tiles), each adding into
+ * a (n, P) array of its own (the first into dq itself), summed in the
+ * chunks' order at the end.  When the kv heads share out evenly over the
+ * threads (and no bias shared by the heads adds them up), a unit of work is
+ * a kv head instead, all its tiles of keys, and owns its heads' columns of
+ * dQ.  Threads take the units as they come free (a busy core slows one
+ * thread only), and a unit's numbers do not depend on which thread takes
+ * it, so the same T gives the same bits.  The tile products are
  * single-threaded cblas_sgemm calls.
  * Legend as in grad_internal.h; Bq = TILE_Q, Bk = TILE_K. */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +33,20 @@
 #define TILE_Q 128
 #define TILE_K 128
 
+/* How the work is cut into units. */
+typedef struct {
+    size_t units;          /* kv heads, or chunks of tiles of keys */
+    bool by_group;         /* units are kv heads */
+    size_t per_chunk;      /* tiles of keys per chunk */
+    float *dq_more;        /* (units - 1, n, P) the chunks' dQ but the first's */
+} plan;
+
 /* One thread's work and scratch. */
 typedef struct {
     const sa_backward *bw;
-    size_t first, step, items;  /* items first, first + step, ... < items */
-    bool by_group;         /* items are kv heads, else tiles of keys */
-    float *dq;             /* (n, P) this thread's dQ: bw->dq for thread 0 */
+    const plan *plan;
+    atomic_size_t *next;   /* the next unit to take */
+    float *dq;             /* (n, P) the current unit's dQ */
     float *s;              /* (Bq, Bk) scores, then weights P */
     float *ds;             /* (Bq, Bk) dP, then dS, then dR */
     float *raw;            /* (Bq, Bk) raw scores, with a softcap */
@@ -64,10 +76,11 @@ static void scores_backward(worker *w, size_t rows, size_t cols, size_t i0,
     const sa_config *cfg = p->cfg;
     const float *delta = bw->delta + h * p->n + i0;
     for (size_t r = 0; r < rows; r++) {
-        float *ds = w->ds + r * TILE_K;
-        const float *pr = w->s + r * TILE_K;
+        float *restrict ds = w->ds + r * TILE_K;
+        const float *restrict pr = w->s + r * TILE_K;
+        const float dr = delta[r];
         for (size_t c = 0; c < cols; c++)
-            ds[c] = pr[c] * (ds[c] - delta[r]);
+            ds[c] = pr[c] * (ds[c] - dr);
     }
     if (bw->dbias) {  // keys [j0, j0 + cols) are this item's alone
         float *db = bw->dbias + (cfg->bias_per_head ? h * p->n * p->m : 0);
@@ -142,18 +155,23 @@ static void kv_tile(worker *w, size_t g, size_t j0, size_t cols)
         }
 }
 
-/* Work item `item`: a tile of keys for every kv head (heads in order, as
- * a shared bias's gradient adds them up), or with by_group, every tile of
- * keys of kv head `item` (whose heads' columns of dQ are its own). */
-static void work_item(worker *w, size_t item)
+/* Unit u: kv head u's every tile of keys, or chunk u's tiles of keys for
+ * every kv head (heads in order, as a shared bias's gradient adds them
+ * up), into the unit's own dQ. */
+static void work_unit(worker *w, size_t u)
 {
     const sa_pass *p = w->bw->p;
-    size_t tiles = (p->m + TILE_K - 1) / TILE_K;
-    for (size_t t = 0; t < (w->by_group ? tiles : 1); t++) {
-        size_t j0 = (w->by_group ? t : item) * TILE_K;
-        size_t cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
+    const plan *pl = w->plan;
+    size_t tiles = (p->m + TILE_K - 1) / TILE_K, first = 0, last = tiles;
+    if (!pl->by_group) {
+        first = u * pl->per_chunk;
+        last = first + pl->per_chunk < tiles ? first + pl->per_chunk : tiles;
+    }
+    w->dq = pl->by_group || u == 0 ? w->bw->dq : pl->dq_more + (u - 1) * p->n * p->P;
+    for (size_t t = first; t < last; t++) {
+        size_t j0 = t * TILE_K, cols = p->m - j0 < TILE_K ? p->m - j0 : TILE_K;
         for (size_t g = 0; g < p->G; g++)
-            if (!w->by_group || g == item)
+            if (!pl->by_group || g == u)
                 kv_tile(w, g, j0, cols);
     }
 }
@@ -161,32 +179,30 @@ static void work_item(worker *w, size_t item)
 static void *work(void *arg)
 {
     worker *w = arg;
-    for (size_t item = w->first; item < w->items; item += w->step)
-        work_item(w, item);
-    return NULL;
-}
-
-/* Runs workers[0 .. count) on threads, the first on this one; a thread
- * that cannot start has its items done here afterwards, with its own dq,
- * so the result is the same. */
-static void run_workers(worker *workers, size_t count)
-{
-    pthread_t ids[64];
-    bool started[64] = {false};
-    for (size_t t = 1; t < count; t++)
-        started[t] = pthread_create(&ids[t], NULL, work, &workers[t]) == 0;
-    work(&workers[0]);
-    for (size_t t = 1; t < count; t++) {
-        if (started[t])
-            pthread_join(ids[t], NULL);
-        else
-            work(&workers[t]);
+    for (;;) {
+        size_t u = atomic_fetch_add(w->next, 1);
+        if (u >= w->plan->units)
+            return NULL;
+        work_unit(w, u);
     }
 }
 
-/* The number of threads for sa_backward_stream, and how it shares work. */
-static size_t plan(bool *by_group, size_t *items, const sa_pass *p,
-                   size_t threads)
+/* Runs workers[0 .. count) on threads, the first on this one; fewer
+ * threads if some cannot start (the others take more units). */
+static void run_workers(worker *workers, size_t count)
+{
+    pthread_t ids[64];
+    size_t started = 1;
+    for (size_t t = 1; t < count; t++, started++)
+        if (pthread_create(&ids[t], NULL, work, &workers[t]) != 0)
+            break;
+    work(&workers[0]);
+    for (size_t t = 1; t < started; t++)
+        pthread_join(ids[t], NULL);
+}
+
+/* The number of threads for sa_backward_stream, and its units of work. */
+static size_t make_plan(plan *pl, const sa_pass *p, size_t threads)
 {
     // as the forward pass: a thread per million multiply-adds or so
     double madds = (double)p->n * (double)p->m * (double)p->dh * (double)p->H;
@@ -196,42 +212,49 @@ static size_t plan(bool *by_group, size_t *items, const sa_pass *p,
         threads = 64;
     if (threads == 0)
         threads = 1;
-    // kv heads as items, when they share out evenly, need no dQ per thread;
+    // kv heads as units, when they share out evenly, need no dQ per chunk;
     // a bias shared by the heads makes heads add into the same numbers
+    size_t tiles = (p->m + TILE_K - 1) / TILE_K;
     bool shared_bias = p->cfg->bias && !p->cfg->bias_per_head;
-    *by_group = threads > 1 && p->G % threads == 0 && !shared_bias;
-    *items = *by_group ? p->G : (p->m + TILE_K - 1) / TILE_K;
-    return threads < *items ? threads : *items;
+    memset(pl, 0, sizeof *pl);
+    pl->by_group = threads > 1 && p->G % threads == 0 && !shared_bias;
+    if (pl->by_group) {
+        pl->units = p->G;
+    } else {
+        size_t chunks = threads > 1 ? 4 * threads : 1;
+        pl->per_chunk = (tiles + chunks - 1) / chunks;
+        pl->units = (tiles + pl->per_chunk - 1) / pl->per_chunk;
+    }
+    return threads < pl->units ? threads : pl->units;
 }
 
 sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
                              sa_error *err)
 {
     const sa_pass *p = bw->p;
-    size_t items, nP = p->n * p->P;
-    bool by_group;
-    threads = plan(&by_group, &items, p, threads);
+    size_t nP = p->n * p->P;
+    plan pl;
+    threads = make_plan(&pl, p, threads);
     size_t tile = TILE_Q * TILE_K, per_thread = 3 * tile;
-    size_t more = threads > 1 && !by_group ? (threads - 1) * nP : 0;
+    size_t more = pl.by_group ? 0 : (pl.units - 1) * nP;
     float *scratch = malloc(threads * per_thread * sizeof(float));
-    float *dq_more = more ? sa_alloc_large(more * sizeof(float)) : NULL;
+    pl.dq_more = more ? sa_alloc_large(more * sizeof(float)) : NULL;
     worker *workers = calloc(threads, sizeof *workers);
-    if (!scratch || (more && !dq_more) || !workers) {
+    if (!scratch || (more && !pl.dq_more) || !workers) {
         free(scratch);
-        free(dq_more);
+        free(pl.dq_more);
         free(workers);
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for the "
                        "gradients' tiles");
     }
     memset(bw->dq, 0, nP * sizeof(float));
     if (more)
-        memset(dq_more, 0, more * sizeof(float));
+        memset(pl.dq_more, 0, more * sizeof(float));
+    atomic_size_t next = 0;
     for (size_t t = 0; t < threads; t++) {
         float *base = scratch + t * per_thread;
-        workers[t] = (worker){.bw = bw, .first = t, .step = threads,
-                              .items = items, .by_group = by_group,
-                              .dq = t == 0 || by_group ? bw->dq : dq_more + (t - 1) * nP,
-                              .s = base, .ds = base + tile, .raw = base + 2 * tile};
+        workers[t] = (worker){.bw = bw, .plan = &pl, .next = &next, .s = base,
+                              .ds = base + tile, .raw = base + 2 * tile};
     }
     // tiles are small: one BLAS thread per tile, our threads across tiles
     int blas_threads = openblas_get_num_threads();
@@ -240,12 +263,12 @@ sa_status sa_backward_stream(const sa_backward *bw, size_t threads,
     run_workers(workers, threads);
     if (blas_threads != 1)
         openblas_set_num_threads(blas_threads);
-    // dQ = the threads' parts, added in their order
-    for (size_t t = 1; more && t < threads; t++)
+    // dQ = the chunks' parts, added in their order
+    for (size_t u = 1; more && u < pl.units; u++)
         for (size_t i = 0; i < nP; i++)
-            bw->dq[i] += dq_more[(t - 1) * nP + i];
+            bw->dq[i] += pl.dq_more[(u - 1) * nP + i];
     free(scratch);
-    free(dq_more);
+    free(pl.dq_more);
     free(workers);
     return SA_OK;
 }
