@@ -242,9 +242,14 @@ fuzz-smoke:
 	tests/fuzz/run.sh 3
 
 # a benchmark, not a test: selfattn against NumPy and torch (when
-# installed) on the same data; see docs/performance.md
+# installed) on the same data, then the gradients' targets, whose torch
+# side needs python3-torch (BENCH_PACKAGES); see docs/performance.md
+BENCH_PACKAGES = python3-torch
+
 bench: test-deps selfattn tests/bench/sgemm_peak
+	$(call install,$(BENCH_PACKAGES))
 	/usr/bin/python3 tests/bench/bench.py
+	/usr/bin/python3 tests/bench/bench_grad.py
 
 tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
