@@ -92,7 +92,7 @@ VERSION := $(shell sed -n 's/^\#define SA_VERSION "\(.*\)"$$/\1/p' src/selfattn.
 SONAME = libselfattn.so.$(firstword $(subst ., ,$(VERSION)))
 SHLIB = libselfattn.so.$(VERSION)
 PIC_OBJ = $(LIB_C:.c=.pic.o) $(LIB_CXX:.cc=.pic.o)
-UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_readers \
+UNIT_TESTS = tests/unit/test_attention tests/unit/test_grad tests/unit/test_kernels tests/unit/test_readers \
 	tests/unit/test_numbers tests/unit/test_limits \
 	tests/unit/test_formats tests/unit/test_pictures \
 	tests/unit/test_suggest
@@ -250,9 +250,14 @@ fuzz-smoke:
 	tests/fuzz/run.sh 3
 
 # a benchmark, not a test: selfattn against NumPy and torch (when
-# installed) on the same data; see docs/performance.md
+# installed) on the same data, then the gradients' targets, whose torch
+# side needs python3-torch (BENCH_PACKAGES); see docs/performance.md
+BENCH_PACKAGES = python3-torch
+
 bench: test-deps selfattn tests/bench/sgemm_peak
+	$(call install,$(BENCH_PACKAGES))
 	/usr/bin/python3 tests/bench/bench.py
+	/usr/bin/python3 tests/bench/bench_grad.py
 
 tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)

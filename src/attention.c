@@ -160,15 +160,34 @@ static sa_status project_inputs(sa_buffers *b, const sa_pass *p,
     return SA_OK;
 }
 
-sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
-                               size_t d, const float *ctx, size_t m,
-                               size_t d_ctx, const sa_weights *w,
-                               const sa_config *cfg, sa_error *err)
+/* K and V back from the blocked layout the streaming path may leave them
+ * in, for the backward pass. */
+static sa_status unblock(sa_pass *p, size_t m, sa_error *err)
 {
-    sa_buffers b;
+    float *tmp = malloc(SA_BLOCK * p->Pkv * sizeof *tmp);
+    if (!tmp)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    size_t m16 = (m + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
+    sa_unblock_keys(p->k, m16, p->Pkv, tmp);
+    sa_unblock_values(p->v, m16, p->Pkv, tmp);
+    p->blocked = false;
+    free(tmp);
+    return SA_OK;
+}
+
+/* The pass of sa_attention_forward into b, *pass and *resolved, which the
+ * caller frees (b, and r on failure); with backward, b keeps what the
+ * backward pass reads (sa_buffers_new). */
+static sa_status forward(sa_result *r, sa_buffers *b, sa_pass *pass,
+                         sa_config *resolved, bool backward, const float *x,
+                         size_t n, size_t d, const float *ctx, size_t m,
+                         size_t d_ctx, const sa_weights *w,
+                         const sa_config *cfg, sa_error *err)
+{
     sa_status status;
 
     memset(r, 0, sizeof *r);
+    memset(b, 0, sizeof *b);
     if ((status = sa_config_check(cfg, err)))
         return status;
     const size_t H = cfg->heads, G = cfg->kv_heads ? cfg->kv_heads : H;
@@ -180,7 +199,8 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
         d_ctx = d;
     }
     if ((status = check_shapes(n, d, m, d_ctx, w, cfg, err)) ||
-        (status = sa_buffers_new(&b, r, n, m, d, P, Pkv, w->d_out, cfg, err)))
+        (status = sa_buffers_new(b, r, n, m, d, P, Pkv, w->d_out, cfg,
+                                 backward, err)))
         return status;
     r->n = n;
     r->m = m;
@@ -188,42 +208,65 @@ sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
     r->d_head = dh;
     r->d_out = w->d_out;
     // the pass sees the scale the scores use (0 in cfg: 1/sqrt(dh))
-    sa_config resolved = *cfg;
-    resolved.scale = sa_config_scale(cfg, dh);
-    sa_pass pass = {&resolved, n, m, H, G, dh, P, Pkv, b.q, b.k, b.v, false,
-                    b.slopes, b.concat, b.empty};
+    *resolved = *cfg;
+    resolved->scale = sa_config_scale(cfg, dh);
+    *pass = (sa_pass){resolved, n, m, H, G, dh, P, Pkv, b->q, b->k, b->v,
+                      false, b->slopes, b->concat, b->empty, b->lse};
     double start = sa_seconds();
 
     // positions, Q (n, P), K and V (m, Pkv), RoPE
-    if ((status = project_inputs(&b, &pass, x, ctx, d, d_ctx, w, err)))
-        goto fail;
-    sa_alibi_slopes(b.slopes, H);
+    if ((status = project_inputs(b, pass, x, ctx, d, d_ctx, w, err)))
+        return status;
+    sa_alibi_slopes(b->slopes, H);
     double projected = sa_seconds();
 
     // per head h, kv head g: O_h (n, dh) = softmax(scores(Q_h, K_g)) V_g,
     // into columns [h*dh, (h+1)*dh) of concat (n, P)
-    status = cfg->keep_weights || cfg->keep_steps
-                 ? sa_attend_dense(r->weights, r->scores, &pass, err)
-                 : sa_attend_stream(&pass, threads, err);
-    if (status)
-        goto fail;
+    status = sa_config_dense(cfg) ? sa_attend_dense(r->weights, r->scores, pass, err)
+                                  : sa_attend_stream(pass, threads, err);
+    if (status || (backward && pass->blocked && (status = unblock(pass, m, err))))
+        return status;
     if (cfg->keep_steps)
-        keep_steps(r, &pass);
+        keep_steps(r, pass);
     double attended = sa_seconds();
 
     // output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo
-    output_projection(r, &b, w, n, P, threads);
+    output_projection(r, b, w, n, P, threads);
     r->seconds_project = (projected - start) + (sa_seconds() - attended);
     r->seconds_attend = attended - projected;
     r->flops = 2.0 * ((double)n * d * P + 2.0 * m * d_ctx * Pkv +
                       (w->wo ? (double)n * P * w->d_out : 0.0) +
                       2.0 * (double)H * n * m * dh);
-    if ((status = finish(r, b.empty, cfg, err)))
-        goto fail;
+    return finish(r, b->empty, cfg, err);
+}
+
+sa_status sa_attention_forward(sa_result *r, const float *x, size_t n,
+                               size_t d, const float *ctx, size_t m,
+                               size_t d_ctx, const sa_weights *w,
+                               const sa_config *cfg, sa_error *err)
+{
+    sa_buffers b;
+    sa_pass pass;
+    sa_config resolved;
+    sa_status status = forward(r, &b, &pass, &resolved, false, x, n, d, ctx,
+                               m, d_ctx, w, cfg, err);
     sa_buffers_free(&b);
-    return SA_OK;
-fail:
-    sa_buffers_free(&b);
-    sa_result_free(r);
+    if (status)
+        sa_result_free(r);
+    return status;
+}
+
+sa_status sa_forward_saving(sa_result *r, sa_buffers *b, sa_pass *pass,
+                            sa_config *resolved, const float *x, size_t n,
+                            size_t d, const float *ctx, size_t m, size_t d_ctx,
+                            const sa_weights *w, const sa_config *cfg,
+                            sa_error *err)
+{
+    sa_status status = forward(r, b, pass, resolved, true, x, n, d, ctx, m,
+                               d_ctx, w, cfg, err);
+    if (status) {
+        sa_buffers_free(b);
+        sa_result_free(r);
+    }
     return status;
 }

@@ -28,17 +28,18 @@ void sa_buffers_free(sa_buffers *b)
     free(b->x_pos);
     free(b->slopes);
     free(b->empty);
+    free(b->lse);
     memset(b, 0, sizeof *b);
 }
 
 sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
                          size_t d, size_t P, size_t Pkv, size_t d_out,
-                         const sa_config *cfg, sa_error *err)
+                         const sa_config *cfg, bool backward, sa_error *err)
 {
     const size_t H = cfg->heads, dh = P / H, nm = n * m;
-    const bool keep_all = cfg->keep_weights || cfg->keep_steps;
+    const bool keep_all = sa_config_dense(cfg);
     size_t m16 = (m + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
-    size_t concat_len = keep_all ? n * P : 0;
+    size_t concat_len = keep_all || backward ? n * P : 0;
 
     memset(b, 0, sizeof *b);
     double floats = 2.0 * (double)m16 * (double)Pkv + (double)n * (double)P * (keep_all ? 2 : 1)
@@ -51,7 +52,7 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
     if (status)
         return status;
     // block: K and V (m16, Pkv), Q (n, P), concat (n, P) when kept
-    b->out_in_block = n * d_out <= 2 * m16 * Pkv;
+    b->out_in_block = n * d_out <= 2 * m16 * Pkv && !backward;
     b->block = sa_alloc_large((2 * m16 * Pkv + n * P + concat_len) * sizeof(float));
     if (!b->out_in_block)
         r->output = sa_alloc_large(n * d_out * sizeof(float));
@@ -67,7 +68,9 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
     }
     if (cfg->pos_sinusoidal)
         b->x_pos = malloc(n * d * sizeof(float));
-    if (!b->block || (!b->out_in_block && !r->output) || !b->empty || !b->slopes ||
+    if (backward && !keep_all)
+        b->lse = malloc(H * n * sizeof(float));
+    if ((backward && !keep_all && !b->lse) || !b->block || (!b->out_in_block && !r->output) || !b->empty || !b->slopes ||
         (keep_all && !r->weights) ||
         (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)) ||
         (cfg->pos_sinusoidal && !b->x_pos)) {
@@ -79,7 +82,7 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
     b->k = b->block;
     b->v = b->k + m16 * Pkv;
     b->q = b->v + m16 * Pkv;
-    b->concat = keep_all ? b->q + n * P : b->q;
+    b->concat = concat_len ? b->q + n * P : b->q;
     // the rows past m are padding that the blocked kernels read as zeros
     memset(b->k + m * Pkv, 0, (m16 - m) * Pkv * sizeof(float));
     memset(b->v + m * Pkv, 0, (m16 - m) * Pkv * sizeof(float));

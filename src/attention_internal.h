@@ -30,14 +30,25 @@ typedef struct {
     float *slopes;    /* (H) ALiBi slopes */
     bool *empty;      /* (n) queries with no visible key */
     bool out_in_block;/* the output (n, d_out) goes over K and V */
+    float *lse;       /* (H, n) each query's log-sum-exp on the streaming
+                       * path, kept for the backward pass, or NULL */
 } sa_buffers;
 
 /* Allocates the buffers of a pass and the arrays of r the configuration
- * keeps (output unless it goes in the block, weights, steps).  On failure
- * everything is freed and the status is SA_ERR_NOMEM. */
+ * keeps (output unless it goes in the block, weights, steps).  With
+ * backward, what the backward pass reads is kept apart: concat beside Q,
+ * the output outside the block, the input with positions, and lse on the
+ * streaming path.  On failure everything is freed and the status is
+ * SA_ERR_NOMEM. */
 sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
                          size_t d, size_t P, size_t Pkv, size_t d_out,
-                         const sa_config *cfg, sa_error *err);
+                         const sa_config *cfg, bool backward, sa_error *err);
+
+/* True if cfg asks for the dense path (every (n, m) matrix kept). */
+static inline bool sa_config_dense(const sa_config *cfg)
+{
+    return cfg->keep_weights || cfg->keep_steps || cfg->keep_grad_steps;
+}
 void sa_buffers_free(sa_buffers *b);
 
 /* ---- one pass after the projections ------------------------------------ */
@@ -53,6 +64,8 @@ typedef struct {
     float *concat;         /* (n, P): head h writes columns [h*dh, (h+1)*dh);
                             * may be q itself on the streaming path */
     bool *empty;           /* (n): set for queries with no visible key */
+    float *lse;            /* (H, n): the streaming path writes each query's
+                            * log-sum-exp max + log(sum) here, or NULL */
 } sa_pass;
 
 /* The kv head query head h reads. */
@@ -67,6 +80,27 @@ static inline size_t sa_kv_head(const sa_pass *p, size_t h)
 void sa_sgemm_rows(size_t threads, CBLAS_TRANSPOSE trans_b, size_t m,
                    size_t n, size_t k, float alpha, const float *a, size_t lda,
                    const float *b, size_t ldb, float beta, float *c, size_t ldc);
+
+/* As sa_sgemm_rows with op(A) too: C (m, n) = alpha * op(A) (m, k) @ op(B)
+ * + beta * C, the rows of C (columns of A when trans_a) split. */
+void sa_sgemm_split(size_t threads, CBLAS_TRANSPOSE trans_a,
+                    CBLAS_TRANSPOSE trans_b, size_t m, size_t n, size_t k,
+                    float alpha, const float *a, size_t lda, const float *b,
+                    size_t ldb, float beta, float *c, size_t ldc);
+
+/* ---- the forward pass kept for the backward (attention.c) -------------- */
+
+/* sa_attention_forward's pass, keeping for the backward pass (grad.c) what
+ * it reads: on success b holds Q (after RoPE), K and V (after RoPE,
+ * row-major), concat, the input with positions (x_pos, or NULL: x) and,
+ * on the streaming path, lse; *pass describes them, its cfg pointing to
+ * *resolved (cfg with the scale resolved).  The caller frees b with
+ * sa_buffers_free, and r as sa_attention_forward says. */
+sa_status sa_forward_saving(sa_result *r, sa_buffers *b, sa_pass *pass,
+                            sa_config *resolved, const float *x, size_t n,
+                            size_t d, const float *ctx, size_t m, size_t d_ctx,
+                            const sa_weights *w, const sa_config *cfg,
+                            sa_error *err);
 
 /* ---- scores (scores.c) --------------------------------------------------- */
 

@@ -129,6 +129,11 @@ static void attend_tile(worker *w, size_t h, size_t i0, size_t rows)
             }
     }
 
+    // the log-sum-exp the backward pass recomputes the weights from
+    if (p->lse)
+        for (size_t r = 0; r < rows; r++)
+            p->lse[h * p->n + i0 + r] = w->row_sum[r] == 0.0 ? -INFINITY
+                : (float)((double)w->row_max[r] + log(w->row_sum[r]));
     // normalise into columns [h*dh, (h+1)*dh) of concat
     for (size_t r = 0; r < rows; r++) {
         float *out = p->concat + (i0 + r) * p->P + h * dh;

@@ -25,6 +25,16 @@ static const command_help helps[] = {
      "Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
      "(causal and window and --mask) -> softmax -> . v\n",
      "the formats, the weights, the JSON output and examples"},
+    {CLI_GRAD, "selfattn grad [OPTIONS] [--dy FILE] INPUT",
+     "Compute what run computes, with the same options, and its backward pass:\n"
+     "the gradients of L = sum(dY .* output) with respect to the input, the\n"
+     "context, the bias and every weight tensor, named and shaped as in the\n"
+     "weights file (generated weights: Wq, Wk, Wv, Wo).  dY is --dy, n x d_out,\n"
+     "or all ones (L = the sum of the outputs).  INPUT is one sequence.\n",
+     "Scores, in order: s = scale*q.k -> softcap -> + ALiBi -> + bias -> mask\n"
+     "(causal and window and --mask) -> softmax -> . v; the gradients flow back\n"
+     "through each step (grad_steps: dO, dV, dP, dS, dQ, dK of each head).\n",
+     "the gradients, their names and the formulas"},
     {CLI_BATCH, "selfattn batch [OPTIONS] FILE|-",
      "Run many sequences with the same weights and options: each non-blank line\n"
      "of FILE (or stdin, for -) is one input as JSON on one line, and gives one\n"

@@ -8,9 +8,10 @@
 
 #include "cli.h"
 
-#define RUNS (CLI_RUN | CLI_BATCH)
-#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT)
-#define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT)
+/* grad takes every option of run and batch, and their readers' --max-input */
+#define RUNS (CLI_RUN | CLI_BATCH | CLI_GRAD)
+#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT | CLI_GRAD)
+#define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT | CLI_GRAD)
 
 /* An option whose help (or values) differs between commands has a row per
  * meaning, with the same names and code: --format, --mask.  Each command's
@@ -44,12 +45,15 @@ static const cli_option options[] = {
     {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "reuse the mask file the result names (regular files only)"},
     {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key gets zero (default) or nan"},
     /* what to print, and how */
-    {"print", 'p', 'p', "LIST", RUNS, "comma list of output, weights, steps (default output)"},
+    {"print", 'p', 'p', "LIST", CLI_RUN | CLI_BATCH, "comma list of output, weights, steps (default output)"},
+    {"print", 'p', 'p', "LIST", CLI_GRAD, "comma list of output, weights, steps, grads (of the input, context, bias and weights), grad_steps (dO, dV, dP, dS, dQ, dK of each head) (default output,grads)"},
     {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "also print the heads' average (average_weights); without --print, only the average"},
     {"head", 0, OPT_HEAD, "N", RUNS, "print and draw the weights and steps of head N only (from 1)"},
     {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1; -H is an old spelling)"},
     {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights (default), average (average_weights), or scores or softmax from steps"},
+    {"what", 0, OPT_WHAT, "W", CLI_GRAD, "what svg and heatmap draw of each head: dS (default) or dP"},
     {"format", 'f', 'f', "FMT", CLI_RUN, "json (default), table, csv, npy (one array), npz, svg (weights as heatmaps) or heatmap (terminal)"},
+    {"format", 'f', 'f', "FMT", CLI_GRAD, "json (default), table, csv, npy (one array: -p output or weights), npz (an array per name), svg or heatmap (dS or dP of each head)"},
     {"format", 'f', 'f', "FMT", CLI_BATCH, "json, the one format of batch (JSON Lines)"},
     {"format", 'f', 'f', "FMT", CLI_INSPECT, "json (default) or table"},
     {"format", 'f', 'f', "FMT", CLI_PLOT, "svg (default) or heatmap (terminal)"},
@@ -57,13 +61,14 @@ static const cli_option options[] = {
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9 (default 4)"},
     {"no-config", 0, OPT_NO_CONFIG, NULL, RUNS, "JSON without its \"config\" object (JSON only)"},
     {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto (default: on a terminal, NO_COLOR unset or empty, TERM not dumb), always or never"},
-    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale starts at X (values below are drawn as X)"},
-    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT, "pictures: the colour scale ends at X (values above are drawn as X)"},
+    {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT | CLI_GRAD, "pictures: the colour scale starts at X (values below are drawn as X)"},
+    {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT | CLI_GRAD, "pictures: the colour scale ends at X (values above are drawn as X)"},
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},
-    {"stats", 0, OPT_STATS, NULL, CLI_RUN, "print time per phase, GFLOP/s and peak memory on stderr"},
+    {"stats", 0, OPT_STATS, NULL, CLI_RUN | CLI_GRAD, "print time per phase, GFLOP/s and peak memory on stderr"},
     {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel (default 1); order is kept"},
     {"quiet", 0, OPT_QUIET, NULL, CLI_BATCH, "no progress line on a terminal"},
     {"max-input", 0, OPT_MAX_INPUT, "SIZE", READS, "refuse a text input, stream or batch line larger than SIZE (default 1G; K, M, G or T)"},
+    {"dy", 0, OPT_DY, "FILE", CLI_GRAD, "the upstream gradient dY, n x d_out (JSON, CSV or .npy): the gradients are those of L = sum of dY .* output (default all ones)"},
     {"help", 'h', 'h', NULL, ALL | CLI_COMPLETION, "print this help and exit"},
 };
 

@@ -38,6 +38,12 @@ typedef struct {
     bool heads_set, kv_heads_set, causal_set;
     size_t head;                      /* --head: 1-based, 0 for every head */
     sa_source from_weights[SA_SET_COUNT]; /* settings the weights gave */
+    /* grad only */
+    unsigned command;                 /* CLI_RUN, CLI_BATCH or CLI_GRAD */
+    const char *dy;                   /* --dy FILE, or NULL: all ones */
+    bool print_grads, print_grad_steps;
+    const char *what;                 /* --what dS or dP: what the pictures
+                                         draw (NULL: dS) */
 } run_options;
 
 /* Threads when -t is absent: OPENBLAS_NUM_THREADS if set, else the cores. */
@@ -46,6 +52,17 @@ size_t run_default_threads(void);
 /* Fills o from argv for `run` (batch false) or `batch`; returns 0, -1 for
  * --help, or an exit code after printing the usage error. */
 int run_parse_options(run_options *o, int argc, char **argv, bool batch);
+
+/* The same for command, one of CLI_RUN, CLI_BATCH and CLI_GRAD (whose
+ * checks are grad_check_options's). */
+int run_parse_command(run_options *o, int argc, char **argv, unsigned command);
+
+/* grad's own checks of o, after its options were read (cmd_grad.c):
+ * returns 0 or EX_USAGE after the message. */
+int grad_check_options(run_options *o);
+
+/* run and grad: one INPUT, one report (cmd_run.c). */
+int run_main(int argc, char **argv, unsigned command);
 
 /* The files of a run, loaded once. */
 typedef struct {
@@ -58,6 +75,8 @@ typedef struct {
     bool have_weights;
     char *mask_text, *bias_text;  /* parsed per sequence: n may change */
     size_t mask_len, bias_len;
+    char *dy_text;            /* grad's --dy, parsed for the sequence */
+    size_t dy_len;
 } run_session;
 
 /* Reads the context, weights, mask and bias files, and completes o with
@@ -84,6 +103,11 @@ typedef struct {
     unsigned char *mask;      /* (n, m) the file's and the line's, or NULL */
     bool mask_from_file;      /* mask holds --mask's */
     float *bias, *average;
+    /* grad */
+    sa_grads grads;
+    sa_tensor_set grad_tensors;   /* the weights' gradients by file name */
+    sa_matrix dy;                 /* --dy's matrix, or empty: all ones */
+    float *grad_average;          /* (n, m) the drawn dS or dP averaged */
 } run_output;
 
 /* Computes attention for x with the session's files and fills out (free
@@ -104,6 +128,13 @@ sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
                         const char **blame, sa_error *err);
 void run_output_free(run_output *out);
 
+/* What run_sequence does for `grad` once the config is made (cmd_grad.c):
+ * dY from --dy (n x d_out), the forward and backward passes, the weights'
+ * gradients by file name and, for an averaged picture, the average. */
+sa_status grad_sequence(run_output *out, run_session *s, const sa_matrix *x,
+                        const sa_matrix *keys, const char **blame,
+                        sa_error *err);
+
 /* The query rows that saw no key as one message in buf (size), e.g.
  * "query row 1 (counting from 0) sees no key after masking; its weights
  * and head outputs are zero"; returns buf. */
@@ -119,5 +150,9 @@ const char *run_batch_empty_rows_text(char *buf, size_t size,
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
                     sa_error *err);
+
+/* grad's run_write: the pictures are of dS or dP (cmd_grad.c). */
+sa_status grad_write(FILE *fp, const run_options *o, const run_output *out,
+                     sa_error *err);
 
 #endif

@@ -10,8 +10,11 @@
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
 {
-    static const char *const items[] = {"output", "weights", "steps"};
+    static const char *const items[] = {"output", "weights", "steps", "grads",
+                                        "grad_steps"};
+    bool grad = o->command == CLI_GRAD;
     o->print_output = o->print_weights = o->print_steps = false;
+    o->print_grads = o->print_grad_steps = false;
     const char *p = arg;
     for (;;) {
         size_t len = strcspn(p, ",");
@@ -21,9 +24,14 @@ static bool parse_print(run_options *o, const char *arg)
             o->print_weights = true;
         else if (len == 5 && strncmp(p, "steps", len) == 0)
             o->print_steps = true;
+        else if (grad && len == 5 && strncmp(p, "grads", len) == 0)
+            o->print_grads = true;
+        else if (grad && len == 10 && strncmp(p, "grad_steps", len) == 0)
+            o->print_grad_steps = true;
         else {
             char text[512];
-            cli_choice_message(text, sizeof text, "--print", p, len, items, 3);
+            cli_choice_message(text, sizeof text, "--print", p, len, items,
+                               grad ? 5 : 3);
             cli_usage_error("%s", text);
             return false;
         }
@@ -32,8 +40,6 @@ static bool parse_print(run_options *o, const char *arg)
         p += len + 1;
     }
 }
-
-
 
 /* The options of what to compute it with: weights, heads, context. */
 static bool take_model_option(run_options *o, int c, const char *arg)
@@ -133,6 +139,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
 {
     static const char *const formats[] = {"json", "table", "csv", "npy", "npz",
                                           "svg", "heatmap", NULL};
+    static const char *const grad_pictures[] = {"dS", "dP", NULL};
     int choice;
     switch (c) {
     case 'p':
@@ -154,6 +161,12 @@ static bool take_output_option(run_options *o, int c, const char *arg)
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
     case OPT_QUIET: o->quiet = true; return true;
     case OPT_NO_CONFIG: o->no_config = true; return true;
+    case OPT_DY: o->dy = arg; return true;
+    case OPT_WHAT:  // grad's: what its pictures draw
+        if (!cli_parse_choice(&choice, "--what", arg, grad_pictures))
+            return false;
+        o->what = grad_pictures[choice];
+        return true;
     }
     return false;
 }
@@ -168,7 +181,8 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
-    case OPT_VMIN: case OPT_VMAX: case OPT_HEAD: case OPT_NO_CONFIG:
+    case OPT_VMIN: case OPT_VMAX: case OPT_HEAD: case OPT_NO_CONFIG: case OPT_DY:
+    case OPT_WHAT:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -187,17 +201,24 @@ size_t run_default_threads(void)
 
 int run_parse_options(run_options *o, int argc, char **argv, bool batch)
 {
-    const char *cmd = batch ? "batch" : "run";
+    return run_parse_command(o, argc, argv, batch ? CLI_BATCH : CLI_RUN);
+}
+
+int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
+{
+    bool batch = command == CLI_BATCH, grad = command == CLI_GRAD;
+    const char *cmd = batch ? "batch" : grad ? "grad" : "run";
     memset(o, 0, sizeof *o);
+    o->command = command;
     o->layer = -1;
     o->jobs = 1;
     o->heads = 1;
     o->window = -1;
     o->rope_base = 10000.0f;
     o->print_output = true;
+    o->print_grads = grad;  // grad prints output,grads by default
     o->digits = 4;
-    int code = cli_parse_command(argc, argv, batch ? CLI_BATCH : CLI_RUN,
-                                 take_option, o);
+    int code = cli_parse_command(argc, argv, command, take_option, o);
     if (code)
         return code;
     if (optind == argc)
@@ -206,10 +227,12 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
         return cli_usage_error("%s: one INPUT expected, got '%s' too", cmd,
                                argv[optind + 1]);
     o->input = argv[optind];
+    if (grad && (code = grad_check_options(o)))
+        return code;
     if (batch && o->format != OUT_JSON)
         return cli_usage_error("batch writes JSON Lines: --format json only");
     bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
-    if ((picture || o->average_heads) && !o->print_given) {
+    if (!grad && (picture || o->average_heads) && !o->print_given) {
         o->print_output = false;  /* pictures draw the weights, or the average */
         o->print_weights = !o->average_heads;
     }
@@ -223,8 +246,8 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
     if (o->weights && (o->seed_set || o->d_head || o->out_proj))
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
-    if (picture && (!(o->print_weights || o->average_heads) || o->print_output ||
-                    o->print_steps))
+    if (!grad && picture && (!(o->print_weights || o->average_heads) ||
+                             o->print_output || o->print_steps))
         return cli_usage_error("--format %s draws the weights: --print weights "
                                "(or leave --print out)",
                                o->format == OUT_SVG ? "svg" : "heatmap");
@@ -236,16 +259,18 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
                                o->limits.has_min ? "--vmin" : "--vmax");
     if ((code = cli_check_limits(&o->limits)))
         return code;
-    if (o->head && !o->print_weights && !o->print_steps)
+    if (o->head && !o->print_weights && !o->print_steps && !o->print_grad_steps)
         return cli_usage_error("--head %zu picks a head's weights and steps: "
-                               "add weights or steps to --print", o->head);
+                               "add weights or steps%s to --print", o->head,
+                               grad ? " or grad_steps" : "");
     if (o->no_config && o->format != OUT_JSON)
         return cli_usage_error("--no-config leaves the \"config\" object out of "
                                "JSON: it is for --format json only");
     if (o->context && o->causal)
         return cli_usage_error("--causal is for self-attention: queries and "
                                "context keys have no common order");
-    const char *files[] = {o->input, o->weights, o->context, o->mask, o->bias};
+    const char *files[] = {o->input, o->weights, o->context, o->mask, o->bias,
+                           o->dy};
     int from_stdin = 0;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         from_stdin += files[i] && strcmp(files[i], "-") == 0;

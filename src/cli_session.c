@@ -62,6 +62,8 @@ int run_session_open(run_session *s, run_options *o)
         return code;
     if (o->bias && (code = read_text(&s->bias_text, &s->bias_len, o->bias)))
         return code;
+    if (o->dy && (code = read_text(&s->dy_text, &s->dy_len, o->dy)))
+        return code;
     return 0;
 }
 
@@ -71,6 +73,7 @@ void run_session_close(run_session *s)
     sa_weights_free(&s->weights);
     free(s->mask_text);
     free(s->bias_text);
+    free(s->dy_text);
     if (s->o)
         pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof *s);
@@ -82,6 +85,10 @@ void run_output_free(run_output *out)
     free(out->mask);
     free(out->bias);
     free(out->average);
+    sa_grads_free(&out->grads);
+    sa_tensor_set_free(&out->grad_tensors);
+    sa_matrix_free(&out->dy);
+    free(out->grad_average);
     memset(out, 0, sizeof *out);
 }
 
@@ -128,26 +135,35 @@ static double available_bytes(void)
 }
 
 /* The memory guard: printing weights (and steps) materialises H (n, m)
- * matrices (twice with steps) for each of the sequences (1 without a
- * batch); fail at once, rather than be killed later, when they cannot
- * fit. */
-static sa_status check_memory(size_t batch, size_t heads, size_t n, size_t m,
-                              bool steps, sa_error *err)
+ * matrices (twice with steps, and grad's grad_steps three more, with three
+ * of scratch) for each of the sequences (1 without a batch); fail at once,
+ * rather than be killed later, when they cannot fit. */
+static sa_status check_memory(const run_options *o, size_t batch, size_t n,
+                              size_t m, sa_error *err)
 {
-    double need = (steps ? 2.0 : 1.0) * (double)(batch ? batch : 1) *
-                  (double)heads * (double)n * (double)m * 4.0;
+    bool steps = o->print_steps, grad_steps = o->print_grad_steps;
+    bool weights = o->print_weights || o->average_heads;
+    double nm = (double)(batch ? batch : 1) * (double)n * (double)m;
+    double need = ((steps ? 2.0 : weights ? 1.0 : 0.0) +
+                   (grad_steps ? 3.0 : 0.0)) * (double)o->heads * nm * 4.0 +
+                  (o->command == CLI_GRAD ? 3.0 * nm * 4.0 : 0.0);
     double have = available_bytes();
     if (need <= 0.9 * have)
         return SA_OK;
+    char what[48];  // "weights", "weights and steps", "weights, steps and grad_steps"
+    snprintf(what, sizeof what, "%s%s%s", steps ? "weights and steps" :
+             weights ? "weights" : "", (steps || weights) &&
+             grad_steps ? " and " : "", grad_steps ? "grad_steps" : "");
+    if (steps && grad_steps)
+        snprintf(what, sizeof what, "weights, steps and grad_steps");
     char sequences[48] = "";
     if (batch)
         snprintf(sequences, sizeof sequences, "%zu sequences of ", batch);
     return sa_fail(err, SA_ERR_DATA, 0, 0, "printing %s needs %.1f GiB for "
                    "%s%zu x %zu x %zu matrices but only %.1f GiB of memory are "
-                   "available; drop weights%s from --print to stream the "
-                   "attention in O(n) memory", steps ? "weights and steps" : "weights",
-                   need / 1073741824.0, sequences, heads, n, m, have / 1073741824.0,
-                   steps ? " and steps" : "");
+                   "available; drop %s from --print to stream the "
+                   "attention in O(n) memory", what, need / 1073741824.0,
+                   sequences, o->heads, n, m, have / 1073741824.0, what);
 }
 
 /* The weights for x with keys of width d_ctx: generated on first use,
@@ -229,8 +245,9 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
                        "more than an SVG can hold (%d): use --average-heads, "
                        "fewer %s, or -f npy", cells, SA_SVG_MAX_CELLS,
                        batch ? "sequences or tokens" : "tokens");
-    if (o->print_weights || o->print_steps || o->average_heads)
-        return check_memory(batch, o->heads, n, m, o->print_steps, err);
+    if (o->print_weights || o->print_steps || o->average_heads ||
+        o->print_grad_steps)
+        return check_memory(o, batch, n, m, err);
     return SA_OK;
 }
 
@@ -257,6 +274,7 @@ static sa_config sequence_config(const run_options *o, const run_output *out,
     c.pos_sinusoidal = o->pos_sinusoidal;
     c.keep_weights = o->print_weights || o->average_heads;
     c.keep_steps = o->print_steps;
+    c.keep_grad_steps = o->print_grad_steps;
     c.threads = o->jobs > 1 ? 1 : o->threads;
     return c;
 }
@@ -291,6 +309,10 @@ static sa_report sequence_report(const run_session *s, const run_output *out,
         .omit_config = o->no_config,
         .digits = (int)o->digits, .limits = o->limits, .result = &out->result,
         .average = out->average, .head = o->head,
+        .grads = o->command == CLI_GRAD ? &out->grads : NULL,
+        .grad_tensors = &out->grad_tensors,
+        .dy_name = o->dy ? cli_display_name(o->dy) : NULL,
+        .print_grads = o->print_grads, .print_grad_steps = o->print_grad_steps,
     };
 }
 
@@ -349,6 +371,12 @@ sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
         return sa_fail(err, SA_ERR_DATA, 0, 0, "--causal is for self-attention: "
                        "the line's \"context\" has no common order with its "
                        "queries");
+    if (batch && o->command == CLI_GRAD) {
+        *blame = o->input;
+        return sa_fail(err, SA_ERR_DATA, 0, 0, "grad takes one sequence, not a "
+                       "batch of %zu (a 3-D array): give it one n x d matrix",
+                       batch);
+    }
     if ((status = check_batches(s, batch, blame, err)) ||
         (status = sequence_weights(s, x, keys->cols, blame, err)))
         return status;
@@ -364,7 +392,10 @@ sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
     out->config = sequence_config(o, out, per_head);
     if (per_sequence)  // each sequence's own, given to the batch
         out->config.mask = NULL;
-    if ((status = attend(out, s, x, keys, batch, n, m, per_sequence, err)))
+    status = o->command == CLI_GRAD
+             ? grad_sequence(out, s, x, keys, blame, err)
+             : attend(out, s, x, keys, batch, n, m, per_sequence, err);
+    if (status)
         goto fail;
     if (o->average_heads) {
         out->average = malloc(sequences * n * m * sizeof *out->average);

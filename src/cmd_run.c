@@ -1,34 +1,48 @@
 /* cmd_run.c — `selfattn run`: one sequence from INPUT, or a batch of them
- * (a 3-D NumPy array), one report.  All the math is in the library; the
- * session loads the other files. */
+ * (a 3-D NumPy array), one report; and the same for `selfattn grad`
+ * (cmd_grad.c), whose report adds the gradients.  All the math is in the
+ * library; the session loads the other files. */
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli_run.h"
 
-/* --stats: where the time went, the work done and the memory used. */
-static void print_stats(const run_options *o, const sa_result *r, double read,
-                        double compute, double write)
+/* --stats: where the time went, the work done and the memory used; with
+ * g (grad), the backward pass's too. */
+static void print_stats(const run_options *o, const sa_result *r,
+                        const sa_grads *g, double read, double compute,
+                        double write)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double other = compute - r->seconds_project - r->seconds_attend;
-    cli_note("stats: read %.3f s, project %.3f s, attend %.3f s, write %.3f s, "
+    double back = g ? g->seconds_backward : 0.0, flops = r->flops;
+    double other = compute - r->seconds_project - r->seconds_attend - back;
+    char backward[48] = "";
+    if (g) {
+        snprintf(backward, sizeof backward, " backward %.3f s,", back);
+        flops += g->flops_backward;
+    }
+    cli_note("stats: read %.3f s, project %.3f s, attend %.3f s,%s write %.3f s, "
              "total %.3f s", read + (other > 0 ? other : 0),
-            r->seconds_project, r->seconds_attend, write,
+            r->seconds_project, r->seconds_attend, backward, write,
             read + compute + write);
-    double busy = r->seconds_project + r->seconds_attend;
-    cli_note("stats: %.3g GFLOP, %.1f GFLOP/s in project + attend, %s path, "
+    double busy = r->seconds_project + r->seconds_attend + back;
+    cli_note("stats: %.3g GFLOP, %.1f GFLOP/s in project + attend%s, %s path, "
              "%zu thread%s, peak memory %.1f MiB",
-            r->flops / 1e9, busy > 0 ? r->flops / busy / 1e9 : 0.0,
-            o->print_weights || o->print_steps || o->average_heads ? "dense"
-                                                                   : "streaming",
+            flops / 1e9, busy > 0 ? flops / busy / 1e9 : 0.0, g ? " + backward" : "",
+            o->print_weights || o->print_steps || o->average_heads ||
+            o->print_grad_steps ? "dense" : "streaming",
             o->threads, o->threads == 1 ? "" : "s", (double)ru.ru_maxrss / 1024.0);
     cli_note("stats: kernels %s, OpenBLAS %s", sa_kernels_name(), sa_blas_name());
 }
 
 int cmd_run(int argc, char **argv)
+{
+    return run_main(argc, argv, CLI_RUN);
+}
+
+int run_main(int argc, char **argv, unsigned command)
 {
     double started = sa_seconds();
     run_options o;
@@ -40,7 +54,7 @@ int cmd_run(int argc, char **argv)
     sa_error err;
     const char *blame;
     char empty[256];
-    int code = run_parse_options(&o, argc, argv, false);
+    int code = run_parse_command(&o, argc, argv, command);
 
     if (code)
         return code == -1 ? cli_help() : code;
@@ -81,7 +95,8 @@ int cmd_run(int argc, char **argv)
     }
     out.report.color = cli_use_color(o.color, dest.fp);
     out.report.truecolor = cli_truecolor();
-    if (run_write(dest.fp, o.format, &out.report, &err)) {
+    if (command == CLI_GRAD ? grad_write(dest.fp, &o, &out, &err)
+                            : run_write(dest.fp, o.format, &out.report, &err)) {
         cli_output_abort(&dest);
         code = cli_fail(err.status == SA_ERR_IO ? (o.output ? o.output : "<stdout>")
                                                 : NULL, &err);
@@ -90,7 +105,8 @@ int cmd_run(int argc, char **argv)
     if (!(code = cli_output_commit(&dest)))
         code = cli_close_stdout();
     if (o.stats)
-        print_stats(&o, &out.result, read_done - started, computed - read_done,
+        print_stats(&o, &out.result, command == CLI_GRAD ? &out.grads : NULL,
+                    read_done - started, computed - read_done,
                     sa_seconds() - computed);
 done:
     free(text);

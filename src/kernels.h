@@ -173,6 +173,11 @@ bool sa_tile_kernels_usable(size_t dh);
 void sa_block_keys(float *k, size_t m16, size_t Pkv, float *tmp);
 void sa_block_values(float *v, size_t m16, size_t Pkv, float *tmp);
 
+/* The inverses: the blocked layout back to row-major, in place (the
+ * backward pass reads K and V row-major).  tmp as above. */
+void sa_unblock_keys(float *k, size_t m16, size_t Pkv, float *tmp);
+void sa_unblock_values(float *v, size_t m16, size_t Pkv, float *tmp);
+
 /* Element (row j, column col) of blocked keys or values of width Pkv. */
 static inline float sa_blocked_key(const float *k, size_t Pkv, size_t j, size_t col)
 {

@@ -22,7 +22,7 @@ size_t sa_io_threads(void)
 }
 
 typedef struct {
-    CBLAS_TRANSPOSE trans_b;
+    CBLAS_TRANSPOSE trans_a, trans_b;
     size_t rows, n, k;
     float alpha, beta;
     const float *a, *b;
@@ -34,7 +34,7 @@ static void *run_block(void *arg)
 {
     const gemm_block *g = arg;
     if (g->rows)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, g->trans_b, (int)g->rows,
+        cblas_sgemm(CblasRowMajor, g->trans_a, g->trans_b, (int)g->rows,
                     (int)g->n, (int)g->k, g->alpha, g->a, (int)g->lda, g->b,
                     (int)g->ldb, g->beta, g->c, (int)g->ldc);
     return NULL;
@@ -44,9 +44,18 @@ void sa_sgemm_rows(size_t threads, CBLAS_TRANSPOSE trans_b, size_t m,
                    size_t n, size_t k, float alpha, const float *a, size_t lda,
                    const float *b, size_t ldb, float beta, float *c, size_t ldc)
 {
+    sa_sgemm_split(threads, CblasNoTrans, trans_b, m, n, k, alpha, a, lda, b,
+                   ldb, beta, c, ldc);
+}
+
+void sa_sgemm_split(size_t threads, CBLAS_TRANSPOSE trans_a,
+                    CBLAS_TRANSPOSE trans_b, size_t m, size_t n, size_t k,
+                    float alpha, const float *a, size_t lda, const float *b,
+                    size_t ldb, float beta, float *c, size_t ldc)
+{
     // small products, or one thread: one call
     if (threads <= 1 || m < 64 || (double)m * n * k < 4e6) {
-        gemm_block one = {trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc};
+        gemm_block one = {trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc};
         run_block(&one);
         return;
     }
@@ -58,8 +67,10 @@ void sa_sgemm_rows(size_t threads, CBLAS_TRANSPOSE trans_b, size_t m,
     for (size_t t = 0; t < threads; t++) {
         size_t first = t * per < m ? t * per : m;
         size_t rows = m - first < per ? m - first : per;
-        blocks[t] = (gemm_block){trans_b, rows, n, k, alpha, beta,
-                                 a + first * lda, b, c + first * ldc, lda, ldb, ldc};
+        // row `first` of op(A): a row of A, or a column when transposed
+        const float *a_first = trans_a == CblasNoTrans ? a + first * lda : a + first;
+        blocks[t] = (gemm_block){trans_a, trans_b, rows, n, k, alpha, beta,
+                                 a_first, b, c + first * ldc, lda, ldb, ldc};
     }
     for (size_t t = 1; t < threads; t++) {
         if (pthread_create(&ids[t], NULL, run_block, &blocks[t]) != 0)

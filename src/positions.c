@@ -14,15 +14,17 @@ void sa_sinusoidal(float *x, size_t n, size_t d)
         }
 }
 
-void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
-             float base, bool neox)
+/* Rotates the pairs of x by sign times their angles: sa_rope (+1) and its
+ * transpose (-1) with the same cosines and sines. */
+static void rotate(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
+                   float base, bool neox, float sign)
 {
     size_t half = dh / 2;
     for (size_t p = 0; p < rows; p++)
         for (size_t t = 0; t < half; t++) {
             // pair t turns by p * base^(-2t/dh)
             double angle = (double)p * pow((double)base, -2.0 * (double)t / (double)dh);
-            float c = (float)cos(angle), s = (float)sin(angle);
+            float c = (float)cos(angle), s = sign * (float)sin(angle);
             size_t i0 = neox ? t : 2 * t, i1 = neox ? t + half : 2 * t + 1;
             for (size_t h = 0; h < heads; h++) {
                 float *head = x + p * ld + h * dh;
@@ -31,6 +33,19 @@ void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
                 head[i1] = a * s + b * c;
             }
         }
+}
+
+void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
+             float base, bool neox)
+{
+    rotate(x, rows, heads, dh, ld, base, neox, 1.0f);
+}
+
+void sa_rope_transpose(float *dx, size_t rows, size_t heads, size_t dh,
+                       size_t ld, float base, bool neox)
+{
+    // (a, b) -> (a c + b s, -a s + b c): the rotation's transpose
+    rotate(dx, rows, heads, dh, ld, base, neox, -1.0f);
 }
 
 /* The slopes of a power-of-two head count: 2^(-8(h+1)/H). */

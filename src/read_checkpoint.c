@@ -225,6 +225,8 @@ sa_status sa_read_checkpoint(sa_weights *w, bool *found,
         char name[192];
         *found = true;
         w->convention = kind->convention;
+        snprintf(w->prefix, sizeof w->prefix, "%s", prefix);  // names the grads
+        w->layer = layer;
         if (!sa_tensor_find(set, layer_name(name, sizeof name, prefix, kind->probe, layer)))
             return missing_layer(set, prefix, kind, layer, err);
         sa_status status = kind->convention == SA_CONVENTION_GPT2

@@ -103,6 +103,7 @@ static sa_status read_torch_separate(sa_weights *w, const sa_tensor_set *set,
     w->d_model = cols[0];
     w->d_kv_in = cols[1];
     w->d_proj = w->d_kv = rows[0];
+    w->torch_separate = true;  // names the grads
     return SA_OK;
 }
 

@@ -1,6 +1,7 @@
 /* report.c — listing a report's matrices as titled blocks, and the
  * sequences of a batch report one at a time. */
 #include "format.h"
+#include "grad_report.h"
 #include "report.h"
 
 char *const *sa_report_key_labels(const sa_report *r)
@@ -126,7 +127,7 @@ void sa_report_summary(sa_buffer *out, const sa_report *r)
 
 size_t sa_report_max_blocks(const sa_report *r)
 {
-    return 2 + 6 * r->heads;
+    return 2 + 6 * r->heads + sa_report_grad_max_blocks(r);
 }
 
 void sa_report_heads(size_t *first, size_t *count, const sa_report *r)
@@ -139,7 +140,7 @@ static size_t add_output(sa_block *b, size_t k, const sa_report *r)
 {
     const sa_result *res = r->result;
     if (r->print_output)
-        b[k++] = (sa_block){"output", 0, res->n, res->d_out, res->output, false, false};
+        b[k++] = (sa_block){"output", 0, res->n, res->d_out, res->output, .key_columns = false, .key_rows = false};
     return k;
 }
 
@@ -151,9 +152,9 @@ static size_t add_weights(sa_block *b, size_t k, const sa_report *r)
     /* per-head weights are the softmax step's matrices: shown once */
     if (r->print_weights && !r->print_steps)
         for (size_t h = first; h < first + count; h++)
-            b[k++] = (sa_block){"weights", h + 1, n, m, res->weights + h * n * m, true, false};
+            b[k++] = (sa_block){"weights", h + 1, n, m, res->weights + h * n * m, .key_columns = true, .key_rows = false};
     if (r->average_heads)
-        b[k++] = (sa_block){"weights", 0, n, m, r->average, true, false};
+        b[k++] = (sa_block){"weights", 0, n, m, r->average, .key_columns = true, .key_rows = false};
     return k;
 }
 
@@ -165,11 +166,11 @@ static size_t add_steps(sa_block *b, size_t k, const sa_report *r)
         return k;
     sa_report_heads(&first, &count, r);
     for (size_t h = first; h < first + count; h++) {
-        b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, false, false};
-        b[k++] = (sa_block){"K", h + 1, m, dh, res->k + h * m * dh, false, true};
-        b[k++] = (sa_block){"V", h + 1, m, dh, res->v + h * m * dh, false, true};
-        b[k++] = (sa_block){"scores", h + 1, n, m, res->scores + h * n * m, true, false};
-        b[k++] = (sa_block){"softmax", h + 1, n, m, res->weights + h * n * m, true, false};
+        b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, .key_columns = false, .key_rows = false};
+        b[k++] = (sa_block){"K", h + 1, m, dh, res->k + h * m * dh, .key_columns = false, .key_rows = true};
+        b[k++] = (sa_block){"V", h + 1, m, dh, res->v + h * m * dh, .key_columns = false, .key_rows = true};
+        b[k++] = (sa_block){"scores", h + 1, n, m, res->scores + h * n * m, .key_columns = true, .key_rows = false};
+        b[k++] = (sa_block){"softmax", h + 1, n, m, res->weights + h * n * m, .key_columns = true, .key_rows = false};
     }
     return k;
 }
@@ -187,16 +188,21 @@ size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
         k = add_weights(blocks, k, r);
         k = add_steps(blocks, k, r);
     }
-    return k;
+    return sa_report_grad_blocks(blocks, k, r);  // after the forward's, in both
 }
 
 void sa_block_title(sa_buffer *out, const sa_report *r, const sa_block *b,
                     const char *times)
 {
     sa_buffer_puts(out, b->name);
+    if (b->suffix)
+        sa_buffer_puts(out, b->suffix);
     if (b->head)
         sa_buffer_printf(out, ", head %zu", b->head);
-    else if (b->key_columns && r->average_heads)
+    else if (b->key_columns && r->average_heads && !b->suffix)
         sa_buffer_printf(out, ", average of %zu heads", r->heads);
-    sa_buffer_printf(out, " (%zu %s %zu)", b->rows, times, b->cols);
+    if (b->vector)
+        sa_buffer_printf(out, " (%zu)", b->cols);
+    else
+        sa_buffer_printf(out, " (%zu %s %zu)", b->rows, times, b->cols);
 }

@@ -13,6 +13,10 @@ typedef struct {
     const float *data;    /* (rows, cols) */
     bool key_columns;     /* columns are keys: label them with key tokens */
     bool key_rows;        /* rows are keys (K, V): label them with key tokens */
+    bool index_rows;      /* rows are numbered, not labelled (a weight's
+                             gradient) */
+    const char *suffix;   /* after the name in the title (".grad"), or NULL */
+    bool vector;          /* one row, a vector: the title says (cols) */
 } sa_block;
 
 /* One sequence of a report, to write as the report of one sequence: its
@@ -32,7 +36,7 @@ size_t sa_report_sequences(const sa_report *r);
 void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b);
 
 /* The most blocks a report can have: output, H weights, the average, 5 H
- * steps. */
+ * steps, and a grad report's (sa_report_grad_max_blocks). */
 size_t sa_report_max_blocks(const sa_report *r);
 
 /* The heads whose weights and steps are printed: [first, first + count)

@@ -469,6 +469,12 @@ typedef struct {
     float *bo;              /* (d_out), or NULL */
     sa_convention convention;
     sa_weights_config config; /* what the file says about running them */
+    /* where the tensors came from, so that their gradients can be named,
+     * laid out and shaped as the file has them (sa_grad_tensors) */
+    bool torch_separate;    /* torch: q_proj_weight, ... not in_proj_weight */
+    char prefix[16];        /* a checkpoint's model prefix: "", "transformer."
+                               or "bert." */
+    long layer;             /* a checkpoint's layer (0 otherwise) */
 } sa_weights;
 
 /* Builds weights from named tensors, detecting the layout by name:
@@ -585,6 +591,8 @@ typedef struct {
     bool pos_sinusoidal;   /* add sa_sinusoidal positions to x first */
     bool keep_weights;     /* fill result.weights (the dense path) */
     bool keep_steps;       /* fill result.q, .k, .v, .scores (dense) */
+    bool keep_grad_steps;  /* sa_attention_grad: fill the grads' per-head
+                              steps (dense) */
     size_t threads;        /* threads for products and tiles (0: 1); callers
                               set OpenBLAS to one thread (openblas_set_num_threads)
                               so its pool does not compete with them */
@@ -679,6 +687,80 @@ sa_status sa_attention_forward_batch(sa_result *result, const float *x,
                                      size_t m, size_t d_ctx, const sa_batch *batch,
                                      const sa_weights *w, const sa_config *cfg,
                                      sa_error *err);
+/* ---- gradients ---------------------------------------------------------- */
+
+/* The gradients of L = sum over i, c of dY[i][c] * output[i][c], the
+ * backward pass of sa_attention_forward (legend above; dY is n x d_out).
+ * Weights' gradients are in the math convention, as w is: sa_grad_tensors
+ * names and lays them out as the weights file had them. */
+typedef struct {
+    size_t n, m, d, d_ctx, heads, d_head;
+    double loss;      /* L, summed in double (NaN with NaN rows) */
+    float *dx;        /* (n, d) the input rows' gradient */
+    float *dctx;      /* (m, d_ctx) the context's, or NULL for self-attention */
+    float *dbias;     /* the bias's: (n, m), or (H, n, m) if bias_per_head;
+                         NULL without a bias */
+    sa_weights dw;    /* dw.wq (d, P), ... as w's shapes; NULL where w has
+                         no such tensor; the sizes and source are w's */
+    /* with keep_grad_steps, per head h (kv head g), else NULL: */
+    float *d_out;     /* (H, n, dh) dO_h, head h's columns of dY Wo^T */
+    float *dq;        /* (H, n, dh) of Q_h after RoPE: scale dR_h K_g */
+    float *dk, *dv;   /* (H, m, dh) head h's part of the gradient of K_g
+                         (after RoPE), V_g: scale dR_h^T Q_h, P_h^T dO_h; the
+                         parts of a group's heads add up to K_g's, V_g's */
+    float *dp;        /* (H, n, m) of the weights P_h: dO_h V_g^T */
+    float *ds;        /* (H, n, m) of the scores (the softmax input S_h):
+                         P_h .* (dP_h - rowsum(dP_h .* P_h)) */
+    double seconds_backward;  /* wall time of the backward pass */
+    double flops_backward;    /* 2 * its multiply-adds, nominal */
+} sa_grads;
+
+/* The forward pass of sa_attention_forward (into result, as it documents)
+ * and its backward pass (into grads) for the upstream gradient dy (n,
+ * d_out), or all ones for dy NULL (L = the sum of the outputs):
+ *   dWo = concat^T dY, dbo = colsum dY, dO = dY Wo^T (dY without Wo);
+ *   per head h:  dV_g += P_h^T dO_h,  dP_h = dO_h V_g^T,
+ *     dS_h = P_h .* (dP_h - rowsum(dP_h .* P_h)),  dbias (+)= dS_h,
+ *     dR_h = dS_h .* (1 - tanh^2(r / C)) with a softcap C, else dS_h,
+ *     dQ_h = scale dR_h K_g,  dK_g += scale dR_h^T Q_h;
+ *   RoPE's rotations transposed on dQ and dK; then dWq = X^T dQ, dbq =
+ *   colsum dQ, dX = dQ Wq^T (+ dK Wk^T + dV Wv^T in self-attention, where
+ *   the keys are X's rows: otherwise those are the context's), and the
+ *   same for K and V; sinusoidal positions pass the gradient unchanged.
+ * A query that sees no key passes no gradient; with masked_rows_nan its
+ * NaN spreads as autograd spreads it: L; dWo (concat^T dY); every dV and
+ * dK, and so dWk, dWv, dbk, dbv; the row's dS, dQ and bias gradient, and
+ * so all of dWq and dbq; all of dX in self-attention, the row of dX and all
+ * of the context's in cross-attention.  dbo, dO and dP stay finite.
+ * With keep_weights, keep_steps or keep_grad_steps the dense path keeps
+ * every (n, m) matrix and does the products with cblas_sgemm; otherwise the
+ * streaming path saves each query's log-sum-exp in the forward pass and
+ * recomputes each tile's weights from it (FlashAttention-2), in memory
+ * O(threads * n * P) beyond the pass, on cfg->threads threads: the same
+ * bits for the same threads.  Contract and errors as sa_attention_forward;
+ * gradients that overflow float32 are SA_ERR_DATA.  On success result and
+ * grads own new arrays (free with sa_result_free, sa_grads_free); on
+ * failure both are zeroed. */
+sa_status sa_attention_grad(sa_result *result, sa_grads *grads,
+                            const float *dy, const float *x, size_t n,
+                            size_t d, const float *ctx, size_t m,
+                            size_t d_ctx, const sa_weights *w,
+                            const sa_config *cfg, sa_error *err);
+
+void sa_grads_free(sa_grads *grads);
+
+/* The gradients of the weights w came with, as the file names, lays out
+ * and shapes them, in set (free with sa_tensor_set_free): the math names
+ * Wq (d, P), ... for math and generated weights; torch's in_proj_weight
+ * (3P, d) = [dWq dWk dWv]^T (or q_proj_weight (P, d), ...), in_proj_bias
+ * (3P), out_proj.weight (d_out, P), out_proj.bias; a GPT-2 checkpoint's
+ * [PREFIX]h.N.attn.c_attn.weight (d, 3P) = [dWq dWk dWv], c_attn.bias,
+ * c_proj.weight (P, d_out), c_proj.bias; a BERT checkpoint's
+ * [PREFIX]encoder.layer.N.attention.self.query.weight (P, d) = dWq^T, ...,
+ * attention.output.dense.weight (d_out, P), .bias.  Only the tensors w
+ * has, in that order.  SA_ERR_NOMEM if memory runs out. */
+sa_status sa_grad_tensors(sa_tensor_set *set, const sa_weights *w,
+                          const sa_weights *dw, sa_error *err);
 
 /* The vector kernels in use, for the softmax rows on both paths and for
  * the streaming path's tile products where the head width is a multiple of
@@ -720,6 +802,11 @@ void sa_sinusoidal(float *x, size_t n, size_t d);
  * by the angle p * base^(-2t/dh) (RoFormer).  dh must be even. */
 void sa_rope(float *x, size_t rows, size_t heads, size_t dh, size_t ld,
              float base, bool neox);
+
+/* The gradient through sa_rope: rotates each pair of dx (same shapes) by
+ * minus its angle (the transpose of the rotation). */
+void sa_rope_transpose(float *dx, size_t rows, size_t heads, size_t dh,
+                       size_t ld, float base, bool neox);
 
 /* slopes (H) of ALiBi (Press et al. 2022): 2^(-8(h+1)/H) for H a power of
  * two, otherwise those of the largest power of two n2 <= H followed by every
@@ -777,6 +864,12 @@ typedef struct {
                                   0: one sequence */
     const unsigned char *masks;/* (B, n, m) each sequence's mask when they
                                   differ (sa_batch.masks), or NULL */
+    /* selfattn grad: the backward pass, or NULL for a forward report */
+    const sa_grads *grads;
+    const sa_tensor_set *grad_tensors; /* the weights' gradients as the file
+                                          names them (sa_grad_tensors) */
+    const char *dy_name;       /* the dY file, or NULL: all ones */
+    bool print_grads, print_grad_steps;
 } sa_report;
 
 /* Writes the report as one JSON document (keys: config, tokens,

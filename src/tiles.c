@@ -32,6 +32,29 @@ void sa_block_values(float *v, size_t m16, size_t Pkv, float *tmp)
     }
 }
 
+void sa_unblock_keys(float *k, size_t m16, size_t Pkv, float *tmp)
+{
+    for (size_t b = 0; b < m16; b += SA_BLOCK) {
+        float *block = k + b * Pkv;
+        memcpy(tmp, block, SA_BLOCK * Pkv * sizeof *tmp);
+        for (size_t r = 0; r < SA_BLOCK; r++)
+            for (size_t c = 0; c < Pkv; c++)
+                block[r * Pkv + c] = tmp[c * SA_BLOCK + r];
+    }
+}
+
+void sa_unblock_values(float *v, size_t m16, size_t Pkv, float *tmp)
+{
+    for (size_t b = 0; b < m16; b += SA_BLOCK) {
+        float *block = v + b * Pkv;
+        memcpy(tmp, block, SA_BLOCK * Pkv * sizeof *tmp);
+        for (size_t c = 0; c < Pkv; c += SA_BLOCK)
+            for (size_t r = 0; r < SA_BLOCK; r++)
+                memcpy(block + r * Pkv + c, tmp + c * SA_BLOCK + r * SA_BLOCK,
+                       SA_BLOCK * sizeof *tmp);
+    }
+}
+
 bool sa_tile_kernels_usable(size_t dh)
 {
     return dh > 0 && dh % SA_BLOCK == 0 && sa_kernels()->tile_scores != NULL;

@@ -7,6 +7,7 @@
 
 #include "format.h"
 #include "report.h"
+#include "grad_report.h"
 
 /* Layout of one document: compact, or pretty with keys indented. */
 typedef struct {
@@ -139,6 +140,10 @@ static void write_config(doc *d, const sa_report *r)
             continue;
         }
         string_or_null(b, names[i].value);
+    }
+    if (r->grads) {  // grad: the file of dY, or null for all ones
+        key(d, 2, false, "dy");
+        string_or_null(b, r->dy_name);
     }
     key(d, 2, false, "layer");
     if (r->layer >= 0)
@@ -288,6 +293,7 @@ static void write_document(sa_buffer *b, const sa_report *r, bool compact,
     if (r->key_tokens)
         write_labels(&d, "key_tokens", r->key_tokens, r->m);
     write_matrices(&d, r);
+    sa_json_grads(b, r, compact);
     sa_buffer_puts(b, compact ? "}\n" : "\n}\n");
 }
 

@@ -11,6 +11,7 @@
 
 #include "format.h"
 #include "report.h"
+#include "grad_report.h"
 
 static void put16(FILE *out, uint32_t v)
 {
@@ -171,14 +172,19 @@ static sa_status items(sa_npz_entry *e, size_t *count, float **owned,
     return SA_OK;
 }
 
-/* Writes r's items as one .npy (one_array) or an .npz archive. */
+/* Writes r's items as one .npy (one_array) or an .npz archive; a grad
+ * report's gradients (never a batch) after them. */
 static sa_status write_items(FILE *out, const sa_report *r, bool one_array,
                              sa_error *err)
 {
-    sa_npz_entry e[8];
+    sa_npz_entry *e = malloc((8 + sa_report_grad_max_arrays(r)) * sizeof *e);
     float *owned[8] = {NULL};
     size_t count;
+    if (!e)
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     sa_status status = items(e, &count, owned, r, err);
+    if (!status)
+        count = sa_report_grad_arrays(e, count, r);
     if (!status && one_array && count != 1)
         status = sa_fail(err, SA_ERR_USAGE, 0, 0, "an .npy file holds one "
                          "array: print one of output, weights or the average, "
@@ -188,6 +194,7 @@ static sa_status write_items(FILE *out, const sa_report *r, bool one_array,
                            : sa_write_npz(out, e, count, err);
     for (size_t k = 0; k < 8; k++)
         free(owned[k]);
+    free(e);
     return status;
 }
 

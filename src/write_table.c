@@ -74,7 +74,7 @@ static sa_status write_block(sa_buffer *out, const sa_report *r, const sa_block 
                              sa_error *err)
 {
     char *const *keys = sa_report_key_labels(r);
-    char *const *row_tokens = b->key_rows ? keys : r->tokens;
+    char *const *row_tokens = b->index_rows ? NULL : b->key_rows ? keys : r->tokens;
     char *const *col_tokens = b->key_columns ? keys : NULL;
     size_t row_w = label_width(row_tokens, b->rows);
     char buf[SA_FIXED_CHARS];

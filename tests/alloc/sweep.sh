@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=99
 f=$root/tests/formats
 printf '[[1,0,1,0],[0,2,0,2]]\n{"id": 7, "tokens": ["a"], "embeddings": [[1,1,1,1]]}\n[[4,3,2,1]]\n' > "$work/lines.jsonl"
+printf '1,0,0,0,0,0,0,2\n0,1,0,0,0,0,0,0\n0,0,1,0,0,0,0,0\n0,0,0,1,0,0,0,0\n0,0,0,0,1,0,0,0\n' > "$work/dy.csv"
 commands=(
     "run --scale 1 -w $root/data/classic.weights.json -p weights,output -f table $root/data/classic.json"
     "run -H 2 --causal -p steps -f csv $root/data/sentence.csv"
@@ -24,6 +25,8 @@ commands=(
     "run -H 2 --d-head 16 --causal -f npy -o {OUT} $f/input_v1_le_f4_C.npy"
     "run -H 2 -w $f/weights_F16.safetensors -p weights -f svg -o {OUT} $f/input.json"
     "run -H 2 --layer 1 -w $f/bert.safetensors $f/input.json"
+    "grad -H 2 --kv-heads 1 --rope --softcap 4 --bias $f/bias2.npy --mask $f/mask_bool.npy -p grads,grad_steps -f table $f/input.json"
+    "grad -H 2 -t 2 --context $root/data/sentence.json --masked-rows nan --dy $work/dy.csv -f npz -o {OUT} $f/input.json"
     "batch --jobs 2 $work/lines.jsonl"
     "inspect $f/gpt2.safetensors"
     "init --d-model 4 -H 2 --out-proj -o {OUT}"

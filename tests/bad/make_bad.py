@@ -16,7 +16,7 @@ The cases that use the files, with their expected exit codes and messages,
 are in tests/bad/catalogue.tsv; tests/bats/catalogue.bats runs them.  A file
 name starts with its category: json_ (JSON input), csv_, w_ (JSON weights),
 gpt2_ and bert_ (checkpoints), npy_, npz_, st_ (safetensors), mask_, bias_,
-ctx_ (--context), plot_ (saved results for `plot`), batch_ (JSON Lines),
+ctx_ (--context), dy_ (grad --dy), plot_ (saved results for `plot`), batch_ (JSON Lines),
 ok_ (good files the bad cases are combined with).
 """
 
@@ -637,6 +637,18 @@ def make_mask_bias_context():
     write("ctx_ragged.json", "[[1, 2, 3, 4],\n [5, 6]]\n")
 
 
+def make_dy():
+    # grad --dy: the upstream gradient must be n x d_out (3 x 4 with
+    # ok_input.json and generated weights) and finite
+    write("dy_wrong_cols.json", js(mat(3, 2)))
+    write("dy_wrong_rows.json", js(mat(2, 4)))
+    d = np.asarray(mat(3, 4), "<f4")
+    d[2, 1] = np.nan
+    write("dy_nan.npy", npy_array(d))
+    write("dy_nan.csv", "0,1,2,3\n1,nan,0,1\n2,1,0,1\n")
+    write("dy_1e39.json", js([[0, 0, 0, 0], [0, 0, 1e39, 0], [0, 0, 0, 0]]))
+
+
 def make_plot():
     w1 = [[1, 0, 0], [0.5, 0.5, 0], [0.25, 0.25, 0.5]]
     cfg = {"n": 3, "m": 3, "heads": 1}
@@ -807,6 +819,7 @@ def main():
     make_npz()
     make_safetensors()
     make_mask_bias_context()
+    make_dy()
     make_plot()
     make_batch()
     make_hostile()

@@ -26,7 +26,7 @@ complete_words() {
 # The long options of every command's --help, sorted.
 all_help_options() {
     local cmd
-    for cmd in run batch init inspect plot completion; do
+    for cmd in run grad batch init inspect plot completion; do
         help_options "$cmd"
     done | sort -u
 }
@@ -39,7 +39,7 @@ all_help_options() {
 
 @test "completion bash: subcommands" {
     run complete_words ""
-    assert_output "$(printf '%s\n' --help --version batch completion help init inspect plot run | sort)"
+    assert_output "$(printf '%s\n' --help --version batch completion grad help init inspect plot run | sort)"
     run complete_words p
     assert_output "plot"
     run complete_words i
@@ -112,10 +112,23 @@ all_help_options() {
 
 @test "completion bash offers each command the long options of its --help, no more" {
     local cmd
-    for cmd in run batch init inspect plot; do
+    for cmd in run grad batch init inspect plot; do
         run diff <(help_options "$cmd") <(complete_words "$cmd" --)
         assert_success
     done
+}
+
+@test "completion bash: grad's --print items, --what values and --dy files" {
+    run complete_words grad --print ""
+    assert_output $'grad_steps\ngrads\noutput\nsteps\nweights'
+    run complete_words grad -p output,g
+    assert_output $'output,grad_steps\noutput,grads'
+    run complete_words grad --what ""
+    assert_output $'dP\ndS'
+    cd "$T"
+    touch dy.json
+    run complete_words grad --dy d
+    assert_output "dy.json"
 }
 
 @test "every long option of each command's --help appears in the bash and zsh scripts" {

@@ -126,5 +126,5 @@ options_and_commands() {
 
 @test "no arguments: 64, asks for a command" {
     run --separate-stderr selfattn
-    assert_usage_error "missing command (run, batch, init, inspect, plot or completion)"
+    assert_usage_error "missing command (run, grad, batch, init, inspect, plot or completion)"
 }
