@@ -192,6 +192,12 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
         return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f svg would draw %.0f cells, "
                        "more than an SVG can hold (%d): use --average-heads, "
                        "fewer tokens, or -f npy", cells, SA_SVG_MAX_CELLS);
+    double page_cells = (o->print_weights || o->print_steps
+                         ? (o->head ? 1.0 : (double)o->heads) : 1.0) * (double)n * (double)m;
+    if (o->format == OUT_HTML && page_cells > SA_HTML_MAX_CELLS)
+        return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f html would draw %.0f cells, "
+                       "more than a page can show (%d): use --head N, fewer "
+                       "tokens, or -f npy", page_cells, SA_HTML_MAX_CELLS);
     if (o->print_weights || o->print_steps || o->average_heads)
         return check_memory(o->heads, n, m, o->print_steps, err);
     return SA_OK;
@@ -334,6 +340,7 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
         free(panels);
         return status;
     }
+    case OUT_HTML: return sa_write_html_report(fp, rep, err);
     case OUT_JSON: break;
     }
     return sa_write_json(fp, rep, err);
