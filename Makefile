@@ -101,7 +101,7 @@ UNIT_TESTS = tests/unit/test_attention tests/unit/test_kernels tests/unit/test_r
 	tests/unit/test_suggest
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps test-deps check test test-kernels unit bats doctest data demo bench \
+.PHONY: all deps test-deps check test test-kernels unit bats doctest data data-page demo bench \
 	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean \
 	lib check-install
 
@@ -170,6 +170,7 @@ test-deps:
 # OpenBLAS's generic x86 kernels (float results differ between them in the
 # last bits; the tests must not care), then the sanitizer build, the
 # examples of the README and the manual, and a fuzz smoke.
+check: export SELFATTN_NEED_BROWSER := 1
 check: test-deps
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test-kernels
@@ -205,6 +206,33 @@ doctest: selfattn
 # data/sentence-weights.svg, the README's picture
 data: selfattn
 	./selfattn run -H 2 --causal -f svg -o data/sentence-weights.svg data/sentence.json
+
+# data/sentence-page.png, the README's picture of the page's four views:
+# each view of the page of data/sentence.json in headless Chromium
+# (tests/tools/browser.py), the steps view in a wider window, shrunk into
+# one 2 x 2 grid
+PAGE_TMP = data/.page-views
+PAGE_VIEWS = [{"hover": "\#view-head .token[data-side=\"q\"][data-index=\"4\"]"}, \
+	{"screenshot": "$(PAGE_TMP)/head.png"}, {"click": "\#tab-matrix"}, \
+	{"hover": "\#view-matrix .matrix[data-head=\"1\"] canvas", "at": [0.55, 0.72]}, \
+	{"screenshot": "$(PAGE_TMP)/matrix.png"}, {"click": "\#tab-model"}, \
+	{"screenshot": "$(PAGE_TMP)/model.png"}]
+PAGE_STEPS = [{"click": "\#tab-steps"}, \
+	{"hover": "\#view-steps figure[data-step=\"softmax\"] canvas", "at": [0.45, 0.75]}, \
+	{"screenshot": "$(PAGE_TMP)/steps.png"}]
+data-page: selfattn
+	$(call install,chromium)
+	rm -rf $(PAGE_TMP) && mkdir -p $(PAGE_TMP)
+	./selfattn run -H 2 --causal -p weights,steps -f html -o $(PAGE_TMP)/page.html data/sentence.json
+	/usr/bin/python3 tests/tools/browser.py --size 1000x620 $(PAGE_TMP)/page.html '$(PAGE_VIEWS)' >/dev/null
+	/usr/bin/python3 tests/tools/browser.py --size 1400x868 $(PAGE_TMP)/page.html '$(PAGE_STEPS)' >/dev/null
+	printf '%s' '<!DOCTYPE html><style>body{margin:0;display:grid;grid-template-columns:800px 800px}' \
+	  'img{width:800px;height:496px;border:1px solid #ccc;box-sizing:border-box}</style>' \
+	  '<img src="head.png"><img src="matrix.png"><img src="model.png"><img src="steps.png">' \
+	  > $(PAGE_TMP)/grid.html
+	/usr/bin/python3 tests/tools/browser.py --size 1600x992 $(PAGE_TMP)/grid.html \
+	  '[{"screenshot": "data/sentence-page.png"}]' >/dev/null
+	rm -rf $(PAGE_TMP)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

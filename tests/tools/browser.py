@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""browser.py PAGE [STEPS]: open the file PAGE in Debian's headless Chromium,
-let its scripts run, then do STEPS (a JSON list) and print what happened as
-one JSON object:
+"""browser.py PAGE[#FRAGMENT] [STEPS]: open the file PAGE (with that
+fragment in its address) in Debian's headless Chromium, let its scripts
+run, then do STEPS (a JSON list) and print what happened as one JSON
+object:
 
   {"console": [...], "errors": [...], "requests": [...], "results": [...]}
 
@@ -17,17 +18,22 @@ A step is one of
                                      SELECTOR matches, X and Y fractions of
                                      its width and height from its top left
                                      (default [0.5, 0.5]); "px": [X, Y]
-                                     instead gives pixels
+                                     instead gives pixels; "js": "JS" an
+                                     expression whose value is the [X, Y]
+                                     of the point in the window
   {"click": "SELECTOR"}              click that element (at its middle, or
                                      "at" or "px" as for hover)
   {"key": "KEY", "on": "SELECTOR"}   focus the element and press KEY
                                      ("ArrowRight", "Enter", "Tab", ...)
   {"screenshot": "FILE.png"}         the viewport as a PNG
+  {"scheme": "dark"}                 the colour scheme the page is told the
+                                     user prefers (prefers-color-scheme)
 
 Chromium talks the DevTools protocol over two pipes
 (--remote-debugging-pipe: JSON messages ending in a NUL byte on file
 descriptors 3 and 4), so nothing but the standard library is needed and no
-port is opened.  Its network goes to a proxy that does not exist and every
+port is opened.  The window is 1200 x 900 pixels unless --size WxH says
+otherwise.  Its network goes to a proxy that does not exist and every
 host name fails to resolve, so a page that reached for anything outside
 would show it in "requests" and fail to get it.  Exits 2 when Chromium is
 missing or does not answer within --timeout seconds (default 30)."""
@@ -140,10 +146,15 @@ def evaluate(browser, expression):
 
 def point(browser, step):
     """The page coordinates a hover or click step aims at."""
-    rect = evaluate(browser, '(() => { const e = document.querySelector(%s); '
+    if 'js' in step:
+        return evaluate(browser, step['js'])
+    # scrolled into view, then two frames later (when the scroll events
+    # are past) measured
+    rect = evaluate(browser, '(async () => { const e = document.querySelector(%s); '
                     'if (!e) return null; e.scrollIntoView({block: "nearest", '
-                    'inline: "nearest"}); const r = e.getBoundingClientRect(); '
-                    'return [r.left, r.top, r.width, r.height]; })()'
+                    'inline: "nearest"}); for (let k = 0; k < 2; k++) await new '
+                    'Promise(r => requestAnimationFrame(r)); const r = '
+                    'e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()'
                     % json.dumps(step.get('hover') or step.get('click')))
     if rect is None:
         raise RuntimeError('no element matches %r' % (step.get('hover') or step.get('click')))
@@ -176,6 +187,9 @@ def run_step(browser, step, results):
             params['text'] = '\r'
         browser.send('Input.dispatchKeyEvent', dict(params, type='keyDown'))
         browser.send('Input.dispatchKeyEvent', dict(params, type='keyUp'))
+    elif 'scheme' in step:
+        browser.send('Emulation.setEmulatedMedia', {'features': [
+            {'name': 'prefers-color-scheme', 'value': step['scheme']}]})
     elif 'screenshot' in step:
         shot = browser.send('Page.captureScreenshot', {'format': 'png'})
         with open(step['screenshot'], 'wb') as f:
@@ -208,13 +222,18 @@ def collect(browser, report):
 
 
 def main(argv):
+    global WIDTH, HEIGHT
     timeout = 30.0
-    if len(argv) > 2 and argv[1] == '--timeout':
-        timeout = float(argv[2])
+    while len(argv) > 2 and argv[1] in ('--timeout', '--size'):
+        if argv[1] == '--timeout':
+            timeout = float(argv[2])
+        else:
+            WIDTH, HEIGHT = (int(x) for x in argv[2].split('x'))
         argv = argv[:1] + argv[3:]
     if len(argv) not in (2, 3):
         sys.exit(__doc__)
-    page = os.path.abspath(argv[1])
+    page, hash_mark, fragment = argv[1].partition('#')
+    page = os.path.abspath(page)
     steps = json.loads(argv[2]) if len(argv) == 3 else []
     binary = shutil.which('chromium') or shutil.which('chromium-browser')
     if not binary:
@@ -235,7 +254,7 @@ def main(argv):
         browser.send('Emulation.setDeviceMetricsOverride', {
             'width': WIDTH, 'height': HEIGHT, 'deviceScaleFactor': 1, 'mobile': False})
         browser.events = []   # about:blank's
-        browser.send('Page.navigate', {'url': 'file://' + page})
+        browser.send('Page.navigate', {'url': 'file://' + page + hash_mark + fragment})
         browser.wait_event('Page.loadEventFired')
         for step in steps:
             run_step(browser, step, report['results'])
