@@ -220,7 +220,7 @@ static int plot_page(int argc, char **argv, const plot_options *o)
         from_stdin += strcmp(argv[k], "-") == 0;
     if (from_stdin > 1)
         return cli_usage_error("only one file can be - (standard input)");
-    if (from_stdin && o->mask && argc - optind > 1)
+    if (o->mask && strcmp(o->mask, "-") == 0 && argc - optind > 1)
         return cli_usage_error("--mask -: standard input is read once, and "
                                "every result needs the mask: give it as a file");
     return write_page(argv + optind, (size_t)(argc - optind), o);
