@@ -46,16 +46,17 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completion
 # Debian packages.  BUILD_PACKAGES build and run selfattn (make deps,
 # make demo): gcc and g++ (numbers are converted in C++: std::from_chars
 # and Dragonbox, libdragonbox-dev), make, pkg-config, cJSON, OpenBLAS, zlib
-# for .npz deflate.
+# for .npz deflate, xxd to build the page of -f html into the library.
 # TEST_PACKAGES are what make check runs (make test-deps): bats-core with
 # its assert and support libraries, jq for JSON checks, NumPy to check that
 # numpy.load reads what selfattn writes (and for the doc test's examples),
 # xmllint and rsvg-convert to validate and render the SVG, clang and its
-# runtime for the libFuzzer smoke.  make memcheck adds valgrind.
+# runtime for the libFuzzer smoke, Chromium to open the pages of -f html
+# headless (tests/tools/browser.py).  make memcheck adds valgrind.
 BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
-	libdragonbox-dev
+	libdragonbox-dev xxd
 TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils time \
-	librsvg2-bin clang libclang-rt-14-dev
+	librsvg2-bin clang libclang-rt-14-dev chromium
 
 # $(call install,PACKAGES): installs those missing, as root with apt-get;
 # as another user prints the command to run and fails
@@ -78,7 +79,9 @@ endef
 # The program is main.c and the cli_*/cmd_* files; the library,
 # libselfattn.a, is every other file of src/.
 CLI_SRC = src/main.c $(wildcard src/cli*.c src/cmd_*.c)
-LIB_C = $(filter-out $(CLI_SRC),$(wildcard src/*.c))
+# made by make (the page of -f html: see HTML_ASSETS), so not in a fresh tree
+GENERATED_C = src/html_assets.c
+LIB_C = $(filter-out $(CLI_SRC) $(GENERATED_C),$(wildcard src/*.c)) $(GENERATED_C)
 LIB_CXX = $(wildcard src/*.cc)
 LIB_SRC = $(LIB_C) $(LIB_CXX)
 LIB_OBJ = $(LIB_C:.c=.o) $(LIB_CXX:.cc=.o)
@@ -98,7 +101,7 @@ UNIT_TESTS = tests/unit/test_attention tests/unit/test_grad tests/unit/test_kern
 	tests/unit/test_suggest
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps test-deps check test test-kernels unit bats doctest data demo bench \
+.PHONY: all deps test-deps check test test-kernels unit bats doctest data data-page demo bench \
 	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean \
 	lib check-install
 
@@ -131,6 +134,21 @@ src/%.pic.o: src/%.c $(HEADERS)
 src/%.pic.o: src/%.cc $(HEADERS)
 	$(CXX) $(ALL_CXXFLAGS) -fPIC -c -o $@ $<
 
+# The interactive page of -f html: its stylesheet and script are files of
+# their own, src/html/page.css and page.js (hand-written, no build step),
+# built into the library as byte arrays with xxd -i, beside the script's
+# SHA-256 for the page's Content-Security-Policy (docs/design.md)
+HTML_ASSETS = src/html/page.css src/html/page.js
+src/html_assets.c: $(HTML_ASSETS) Makefile
+	{ echo '/* html_assets.c: made by make from $(HTML_ASSETS) with xxd -i; do not edit. */'; \
+	  echo '#include "html_assets.h"'; \
+	  for f in css js; do \
+	    echo "const char sa_html_$$f[] = {"; xxd -i < src/html/page.$$f; echo ', 0x00};'; \
+	    echo "const size_t sa_html_$${f}_len = $$(wc -c < src/html/page.$$f);"; \
+	  done; \
+	  echo "const char sa_html_js_sha256[] = \"$$(sha256sum src/html/page.js | cut -c1-64 | xxd -r -p | base64 -w0)\";"; \
+	} > $@.tmp && mv $@.tmp $@
+
 tests/unit/%: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h libselfattn.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c libselfattn.a $(LIBS)
 
@@ -152,6 +170,7 @@ test-deps:
 # OpenBLAS's generic x86 kernels (float results differ between them in the
 # last bits; the tests must not care), then the sanitizer build, the
 # examples of the README and the manual, and a fuzz smoke.
+check: export SELFATTN_NEED_BROWSER := 1
 check: test-deps
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test-kernels
@@ -187,6 +206,33 @@ doctest: selfattn
 # data/sentence-weights.svg, the README's picture
 data: selfattn
 	./selfattn run -H 2 --causal -f svg -o data/sentence-weights.svg data/sentence.json
+
+# data/sentence-page.png, the README's picture of the page's four views:
+# each view of the page of data/sentence.json in headless Chromium
+# (tests/tools/browser.py), the steps view in a wider window, shrunk into
+# one 2 x 2 grid
+PAGE_TMP = data/.page-views
+PAGE_VIEWS = [{"hover": "\#view-head .token[data-side=\"q\"][data-index=\"4\"]"}, \
+	{"screenshot": "$(PAGE_TMP)/head.png"}, {"click": "\#tab-matrix"}, \
+	{"hover": "\#view-matrix .matrix[data-head=\"1\"] canvas", "at": [0.55, 0.72]}, \
+	{"screenshot": "$(PAGE_TMP)/matrix.png"}, {"click": "\#tab-model"}, \
+	{"screenshot": "$(PAGE_TMP)/model.png"}]
+PAGE_STEPS = [{"click": "\#tab-steps"}, \
+	{"hover": "\#view-steps figure[data-step=\"softmax\"] canvas", "at": [0.45, 0.75]}, \
+	{"screenshot": "$(PAGE_TMP)/steps.png"}]
+data-page: selfattn
+	$(call install,chromium)
+	rm -rf $(PAGE_TMP) && mkdir -p $(PAGE_TMP)
+	./selfattn run -H 2 --causal -p weights,steps -f html -o $(PAGE_TMP)/page.html data/sentence.json
+	/usr/bin/python3 tests/tools/browser.py --size 1000x620 $(PAGE_TMP)/page.html '$(PAGE_VIEWS)' >/dev/null
+	/usr/bin/python3 tests/tools/browser.py --size 1400x868 $(PAGE_TMP)/page.html '$(PAGE_STEPS)' >/dev/null
+	printf '%s' '<!DOCTYPE html><style>body{margin:0;display:grid;grid-template-columns:800px 800px}' \
+	  'img{width:800px;height:496px;border:1px solid #ccc;box-sizing:border-box}</style>' \
+	  '<img src="head.png"><img src="matrix.png"><img src="model.png"><img src="steps.png">' \
+	  > $(PAGE_TMP)/grid.html
+	/usr/bin/python3 tests/tools/browser.py --size 1600x992 $(PAGE_TMP)/grid.html \
+	  '[{"screenshot": "data/sentence-page.png"}]' >/dev/null
+	rm -rf $(PAGE_TMP)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -242,10 +288,10 @@ memcheck: selfattn
 # every seed and reproducer, then 3 seconds of fuzzing per harness
 FUZZ_SECONDS ?= 60
 
-fuzz:
+fuzz: $(GENERATED_C)
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-fuzz-smoke:
+fuzz-smoke: $(GENERATED_C)
 	tests/fuzz/run.sh 0
 	tests/fuzz/run.sh 3
 
@@ -298,5 +344,6 @@ check-install: selfattn lib
 
 clean:
 	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a libselfattn.so.* src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
+		$(GENERATED_C) \
 		$(TEST_TOOLS) tests/bench/sgemm_peak
 	rm -rf tests/fuzz/build

@@ -9,7 +9,8 @@
 #include "cli.h"
 
 typedef enum {
-    OUT_JSON, OUT_TABLE, OUT_CSV, OUT_NPY, OUT_NPZ, OUT_SVG, OUT_HEATMAP
+    OUT_JSON, OUT_TABLE, OUT_CSV, OUT_NPY, OUT_NPZ, OUT_SVG, OUT_HEATMAP,
+    OUT_HTML   /* the interactive page */
 } out_format;
 
 typedef struct {

@@ -138,7 +138,7 @@ static bool take_score_option(run_options *o, int c, const char *arg)
 static bool take_output_option(run_options *o, int c, const char *arg)
 {
     static const char *const formats[] = {"json", "table", "csv", "npy", "npz",
-                                          "svg", "heatmap", NULL};
+                                          "svg", "heatmap", "html", NULL};
     static const char *const grad_pictures[] = {"dS", "dP", NULL};
     int choice;
     switch (c) {
@@ -232,6 +232,11 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
     if (batch && o->format != OUT_JSON)
         return cli_usage_error("batch writes JSON Lines: --format json only");
     bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
+    bool page = o->format == OUT_HTML;  /* draws the weights, shows the steps */
+    if (page && !o->print_given) {
+        o->print_output = false;
+        o->print_weights = !o->average_heads;
+    }
     if (!grad && (picture || o->average_heads) && !o->print_given) {
         o->print_output = false;  /* pictures draw the weights, or the average */
         o->print_weights = !o->average_heads;
@@ -253,9 +258,12 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
                                o->format == OUT_SVG ? "svg" : "heatmap");
     if (batch && picture)
         return cli_usage_error("batch writes JSON Lines: --format json only");
-    if ((o->limits.has_min || o->limits.has_max) && !picture)
+    if (page && !o->print_weights && !o->print_steps && !o->average_heads)
+        return cli_usage_error("--format html draws the weights: add weights "
+                               "or steps to --print");
+    if ((o->limits.has_min || o->limits.has_max) && !picture && !page)
         return cli_usage_error("%s sets the colour scale of the pictures: "
-                               "-f svg or -f heatmap",
+                               "-f svg, -f heatmap or -f html",
                                o->limits.has_min ? "--vmin" : "--vmax");
     if ((code = cli_check_limits(&o->limits)))
         return code;

@@ -245,6 +245,12 @@ static sa_status sequence_masks(run_output *out, bool *per_head,
                        "more than an SVG can hold (%d): use --average-heads, "
                        "fewer %s, or -f npy", cells, SA_SVG_MAX_CELLS,
                        batch ? "sequences or tokens" : "tokens");
+    double page_cells = (o->print_weights || o->print_steps
+                         ? (o->head ? 1.0 : (double)o->heads) : 1.0) * (double)n * (double)m;
+    if (o->format == OUT_HTML && page_cells > SA_HTML_MAX_CELLS)
+        return sa_fail(err, SA_ERR_USAGE, 0, 0, "-f html would draw %.0f cells, "
+                       "more than a page can show (%d): use --head N, fewer "
+                       "tokens, or -f npy", page_cells, SA_HTML_MAX_CELLS);
     if (o->print_weights || o->print_steps || o->average_heads ||
         o->print_grad_steps)
         return check_memory(o, batch, n, m, err);
@@ -478,6 +484,7 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
         free(panels);
         return status;
     }
+    case OUT_HTML: return sa_write_html_report(fp, rep, err);
     case OUT_JSON: break;
     }
     return sa_write_json(fp, rep, err);

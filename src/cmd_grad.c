@@ -15,6 +15,9 @@ int cmd_grad(int argc, char **argv)
 
 int grad_check_options(run_options *o)
 {
+    if (o->format == OUT_HTML)
+        return cli_usage_error("grad has no page: -f html is for run and plot; "
+                               "grad draws dS or dP with -f svg or -f heatmap");
     bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
     const char *format = o->format == OUT_SVG ? "svg" : "heatmap";
     if (picture) {

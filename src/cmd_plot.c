@@ -1,5 +1,6 @@
 /* cmd_plot.c — `selfattn plot FILE|-`: heatmaps (SVG or terminal) from a
- * saved JSON result of `run`. */
+ * saved JSON result of `run`; `plot -f html FILE...`: the interactive page
+ * of one or more results (one per layer). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ typedef struct {
     const char *mask;    /* --mask FILE, or NULL */
     bool recorded_mask;  /* --recorded-mask: the file the result names */
     bool svg;
+    bool html;           /* -f html: every FILE a layer of one page */
     cli_color color;
     sa_color_limits limits;  /* --vmin, --vmax */
 } plot_options;
@@ -25,7 +27,7 @@ typedef struct {
 static bool take_option(void *ctx, int c, const char *arg)
 {
     static const char *const whats[] = {"weights", "average", "scores", "softmax", NULL};
-    static const char *const formats[] = {"svg", "heatmap", NULL};
+    static const char *const formats[] = {"svg", "heatmap", "html", NULL};
     plot_options *o = ctx;
     int choice;
     switch (c) {
@@ -39,6 +41,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         if (!cli_parse_choice(&choice, "--format", arg, formats))
             return false;
         o->svg = choice == 0;
+        o->html = choice == 2;
         return true;
     case OPT_COLOR: return cli_parse_color(&o->color, arg);
     case OPT_VMIN: case OPT_VMAX: return cli_parse_limit(&o->limits, c, arg);
@@ -146,6 +149,83 @@ static int draw(const sa_heatmaps *maps, const plot_options *o)
     return cli_close_stdout();
 }
 
+/* The page of the results files[0 .. count) (argv's operands), each a
+ * layer with its mask (--mask, or --recorded-mask: each its own), after
+ * checking that there is something to draw in each and that the page is
+ * not too large.  Returns 0 or an exit code. */
+static int write_page(char **files, size_t count, const plot_options *o)
+{
+    sa_html_layer *layers = calloc(count, sizeof *layers);
+    unsigned char **masks = calloc(count, sizeof *masks);
+    int code = layers && masks ? 0 : cli_error(EX_OSERR, "out of memory");
+    double cells = 0;
+    sa_error err;
+    for (size_t k = 0; k < count && !code; k++) {
+        plot_options one = *o;
+        sa_saved_result res;
+        char *text;
+        size_t len;
+        one.path = files[k];   // for plot_mask's warning
+        if (cli_read_file(&text, &len, files[k], &err)) {
+            code = cli_fail(files[k], &err);
+            break;
+        }
+        layers[k] = (sa_html_layer){text, len, cli_display_name(files[k]), NULL, 0, 0};
+        if (sa_read_result(&res, text, len, NULL, &err)) {
+            code = cli_fail(files[k], &err);
+            break;
+        }
+        cells += (double)res.heads * (double)res.rows * (double)res.cols;
+        code = plot_mask(&masks[k], &one, &res);
+        layers[k].mask = masks[k];
+        layers[k].rows = res.rows;
+        layers[k].cols = res.cols;
+        sa_saved_result_free(&res);
+    }
+    if (!code && cells > SA_HTML_MAX_CELLS)
+        code = cli_usage_error("the results have %.0f cells, too many for a "
+                               "page (at most %d): run with --head N or fewer "
+                               "tokens, or give fewer results", cells,
+                               SA_HTML_MAX_CELLS);
+    cli_output dest;
+    if (!code && !(code = cli_output_open(&dest, o->output))) {
+        if (sa_write_html(dest.fp, layers, count, &o->limits, &err)) {
+            cli_output_abort(&dest);
+            code = cli_fail(o->output ? o->output : "<stdout>", &err);
+        } else if (!(code = cli_output_commit(&dest))) {
+            code = cli_close_stdout();
+        }
+    }
+    for (size_t k = 0; layers && masks && k < count; k++) {
+        free((char *)layers[k].json);
+        free(masks[k]);
+    }
+    free(layers);
+    free(masks);
+    return code;
+}
+
+/* plot -f html FILE...: its own checks, then the page. */
+static int plot_page(int argc, char **argv, const plot_options *o)
+{
+    if (o->head || o->what)
+        return cli_usage_error("plot -f html shows every head and step of the "
+                               "results: %s is for -f svg and -f heatmap",
+                               o->head ? "--head" : "--what");
+    if (optind == argc)
+        return cli_usage_error("plot: FILE expected (a JSON result of run, or - "
+                               "for stdin; several with -f html)");
+    int from_stdin = o->mask && strcmp(o->mask, "-") == 0;
+    for (int k = optind; k < argc; k++)
+        from_stdin += strcmp(argv[k], "-") == 0;
+    if (from_stdin > 1)
+        return cli_usage_error("only one file can be - (standard input)");
+    if (o->mask && strcmp(o->mask, "-") == 0 && argc - optind > 1)
+        return cli_usage_error("--mask -: standard input is read once, and "
+                               "every result needs the mask: give it as a file");
+    return write_page(argv + optind, (size_t)(argc - optind), o);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     plot_options o = {.svg = true, .color = CLI_COLOR_AUTO};
@@ -154,6 +234,8 @@ int cmd_plot(int argc, char **argv)
         return code == -1 ? cli_help() : code;
     if ((code = cli_check_limits(&o.limits)))
         return code;
+    if (o.html)
+        return plot_page(argc, argv, &o);
     if (optind + 1 != argc)
         return cli_usage_error("plot: one FILE expected (a JSON result of run, "
                                "or - for stdin)");

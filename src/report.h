@@ -66,4 +66,8 @@ void sa_report_summary(sa_buffer *out, const sa_report *r);
 void sa_block_title(sa_buffer *out, const sa_report *r, const sa_block *b,
                     const char *times);
 
+/* Writes into b the JSON document of the report, the text sa_write_json
+ * writes (write_json.c); r->config must have passed sa_config_check. */
+void sa_report_json(sa_buffer *b, const sa_report *r);
+
 #endif

@@ -940,6 +940,43 @@ typedef struct {
 #define SA_SVG_MAX_CELLS 1000000
 sa_status sa_write_svg(FILE *out, const sa_heatmaps *maps, sa_error *err);
 
+/* One result on the interactive page (sa_write_html): a JSON document as
+ * sa_write_json writes it (or a saved one that sa_read_result reads), and
+ * the file mask it was computed with, if it is known. */
+typedef struct {
+    const char *json;           /* (json_len) bytes: one JSON object */
+    size_t json_len;
+    const char *name;           /* what the page calls it (a file), or NULL */
+    const unsigned char *mask;  /* (rows, cols) 0 = masked, or NULL */
+    size_t rows, cols;          /* the mask's shape: queries n, keys m */
+} sa_html_layer;
+
+/* The most cells a page draws: layers x heads x n x m of the heat maps
+ * of its matrix view (the weights of each head drawn, or the average).
+ * Past it a browser slows to a crawl; callers refuse such a page. */
+#define SA_HTML_MAX_CELLS 2000000
+
+/* Writes one self-contained HTML page (inline CSS and script, nothing
+ * fetched: its Content-Security-Policy allows no request at all) that
+ * draws the results of layers (count >= 1) in a browser: a head view,
+ * a matrix view, a model view (layer x head) and a steps view.  Each
+ * layer's document is embedded as it is, in a <script
+ * type="application/json" class="selfattn-data" data-layer="L"> element
+ * (the first one also id="selfattn-data"), with '<', '>' and '&' written
+ * \u003c, \u003e, \u0026 (the same JSON, which no token can end early)
+ * and bytes that are not UTF-8 as U+FFFD.  limits fix the ends of the
+ * matrix and model views' colour scale.  The JSON is not parsed here: the
+ * caller gives documents that are JSON objects.  SA_ERR_IO on a write
+ * error, SA_ERR_NOMEM if memory runs out. */
+sa_status sa_write_html(FILE *out, const sa_html_layer *layers, size_t count,
+                        const sa_color_limits *limits, sa_error *err);
+
+/* The page of one report: its JSON document (exactly what sa_write_json
+ * writes) as the one layer, with its config's mask and limits.  Needs
+ * the weights, the steps or the average printed, and at most
+ * SA_HTML_MAX_CELLS cells (SA_ERR_USAGE otherwise, with advice). */
+sa_status sa_write_html_report(FILE *out, const sa_report *report, sa_error *err);
+
 /* How a terminal heat map is coloured. */
 typedef enum {
     SA_COLORS_NONE,    /* no escapes: the shades " ░▒▓█" */

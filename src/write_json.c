@@ -307,6 +307,11 @@ sa_status sa_write_json(FILE *out, const sa_report *r, sa_error *err)
     return sa_buffer_close(&b, err);
 }
 
+void sa_report_json(sa_buffer *b, const sa_report *r)
+{
+    write_document(b, r, false, 0, NULL);
+}
+
 sa_status sa_write_json_line(FILE *out, const sa_report *r, long line,
                              const char *id, sa_error *err)
 {

@@ -56,15 +56,15 @@ all_help_options() {
 
 @test "completion bash: --format values for run and plot" {
     run complete_words run --format ""
-    assert_output "$(printf '%s\n' json table csv npy npz svg heatmap | sort)"
+    assert_output "$(printf '%s\n' json table csv npy npz svg heatmap html | sort)"
     run complete_words run -f s
     assert_output "svg"
     run complete_words run -f h
-    assert_output "heatmap"
+    assert_output $'heatmap\nhtml'
     run complete_words plot --format ""
-    assert_output $'heatmap\nsvg'
+    assert_output $'heatmap\nhtml\nsvg'
     run complete_words plot -f ""
-    assert_output $'heatmap\nsvg'
+    assert_output $'heatmap\nhtml\nsvg'
     run complete_words inspect -f ""
     assert_output $'json\ntable'
 }

@@ -160,9 +160,9 @@ option_values() {
     run --separate-stderr selfattn run --frob x.json
     assert_usage_error "unknown option '--frob'"
     run --separate-stderr selfattn run -f xml x.json
-    assert_usage_error "--format xml: expected json, table, csv, npy, npz, svg or heatmap"
+    assert_usage_error "--format xml: expected json, table, csv, npy, npz, svg, heatmap or html"
     run --separate-stderr selfattn run -f n x.json
-    assert_usage_error "--format n: expected json, table, csv, npy, npz, svg or heatmap"
+    assert_usage_error "--format n: expected json, table, csv, npy, npz, svg, heatmap or html"
     run --separate-stderr selfattn frobnicate
     assert_usage_error "unknown command 'frobnicate' (run, batch, init, inspect, plot or completion)"
 }

@@ -42,14 +42,14 @@ options_and_commands() {
 @test "each command's --help lists exactly the options that command takes" {
     local option commands cmd missing="" extra=""
     declare -A listed
-    for cmd in run batch init inspect plot completion; do
+    for cmd in run grad batch init inspect plot completion; do
         listed[$cmd]=" $(help_options "$cmd" | tr '\n' ' ')"
     done
     local table
     table="$(options_and_commands)"
     assert [ "$(wc -l <<< "$table")" -ge 30 ]
     while read -r option commands; do
-        for cmd in run batch init inspect plot completion; do
+        for cmd in run grad batch init inspect plot completion; do
             if [[ " $commands " == *" $cmd "* ]]; then
                 [[ ${listed[$cmd]} == *" --$option "* ]] || missing+=" $cmd:--$option"
             else
@@ -59,7 +59,7 @@ options_and_commands() {
     done <<< "$table"
     assert_equal "${missing:-none}" none
     assert_equal "${extra:-none}" none
-    for cmd in run batch init inspect plot completion; do
+    for cmd in run grad batch init inspect plot completion; do
         [[ ${listed[$cmd]} == *" --help "* ]] || missing+=" $cmd:--help"
     done
     assert_equal "${missing:-none}" none
@@ -69,12 +69,12 @@ options_and_commands() {
     # the table's rows with a short name: {"weights", 'w', 'w', ... CLI_RUN ...}
     # (a row names its commands with CLI_ bits or the table's RUNS, READS, ALL)
     local row option short cmd help commands
-    for cmd in run batch init inspect plot completion; do
+    for cmd in run grad batch init inspect plot completion; do
         help="$(selfattn "$cmd" --help)"
         while read -r short option commands; do
-            commands="${commands//RUNS/CLI_RUN|CLI_BATCH}"
-            commands="${commands//READS/CLI_RUN|CLI_BATCH|CLI_INSPECT|CLI_PLOT}"
-            commands="${commands//ALL/CLI_RUN|CLI_BATCH|CLI_INIT|CLI_INSPECT|CLI_PLOT}"
+            commands="${commands//RUNS/CLI_RUN|CLI_BATCH|CLI_GRAD}"
+            commands="${commands//READS/CLI_RUN|CLI_BATCH|CLI_INSPECT|CLI_PLOT|CLI_GRAD}"
+            commands="${commands//ALL/CLI_RUN|CLI_BATCH|CLI_INIT|CLI_INSPECT|CLI_PLOT|CLI_GRAD}"
             [[ "${commands// /}" =~ (^|\|)CLI_${cmd^^}(\||$) ]] || continue
             if grep -qE -- "^ {6}--$option( |$)" <<< "$help"; then
                 echo "$cmd: --$option is listed without -$short" >&2
@@ -97,7 +97,7 @@ options_and_commands() {
     assert_output "$usage"
     run --separate-stderr selfattn help
     assert_output "$usage"
-    for cmd in run batch init inspect plot completion; do
+    for cmd in run grad batch init inspect plot completion; do
         run --separate-stderr selfattn help "$cmd"
         assert_success
         assert_equal "$stderr" ""

@@ -2,7 +2,8 @@
  * xterm-256 colour (against a brute-force search of the palette), the colour
  * scale with and without --vmin/--vmax (clamping, empty ranges, float32's
  * ends), a value's place on it, and the legends' 3-significant-digit
- * numbers. */
+ * numbers; and how the interactive page embeds its data (no token can end
+ * a <script> element). */
 #include <float.h>
 #include <string.h>
 
@@ -214,10 +215,59 @@ static void test_legend_numbers(void)
     CHECK(strcmp(end, "-0.1") == 0, "low end \"%s\"", end);
 }
 
+/* The number of times needle occurs in haystack. */
+static size_t occurrences(const char *haystack, const char *needle)
+{
+    size_t count = 0;
+    for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
+/* A page's data: a hostile token stays JSON text (every '<', '>' and '&'
+ * escaped, bad UTF-8 as U+FFFD, the byte order mark dropped), the mask is
+ * its rows of 0 and 1, and only the page's own elements end in
+ * </script>. */
+static void test_html_data(void)
+{
+    static const char doc[] = "\xEF\xBB\xBF{\"config\": {\"n\": 2, \"heads\": 1}, "
+        "\"tokens\": [\"</script><b>x</b>\", \"<!-- & \xFF\"], \"weights\": [[[1, 0], [0.5, 0.5]]]}";
+    static const unsigned char mask[] = {1, 0, 1, 1};
+    sa_html_layer layer = {doc, sizeof doc - 1, "a<b>.json", mask, 2, 2};
+    sa_color_limits limits = {.has_max = true, .max = 1.0f};
+    char *page = NULL;
+    size_t len = 0;
+    sa_error err;
+    FILE *fp = open_memstream(&page, &len);
+    CHECK(fp && sa_write_html(fp, &layer, 1, &limits, &err) == SA_OK, "sa_write_html");
+    if (fp)
+        fclose(fp);
+    if (!page)
+        return;
+    const char *want = "<script type=\"application/json\" id=\"selfattn-data\" "
+        "class=\"selfattn-data\" data-layer=\"0\">{\"config\": {\"n\": 2, \"heads\": 1}, "
+        "\"tokens\": [\"\\u003c/script\\u003e\\u003cb\\u003ex\\u003c/b\\u003e\", "
+        "\"\\u003c!-- \\u0026 \\ufffd\"], \"weights\": [[[1, 0], [0.5, 0.5]]]}</script>\n"
+        "<script type=\"application/json\" class=\"selfattn-mask\" data-layer=\"0\">"
+        "[\n[1,0],\n[1,1]]</script>\n";
+    CHECK(strstr(page, want) != NULL, "the data and the mask as embedded:\n%s", page);
+    CHECK(strstr(page, "\"vmin\": null, \"vmax\": 1, \"names\": [\"a\\u003cb\\u003e.json\"]"),
+          "the page's settings");
+    CHECK(occurrences(page, "</script>") == 4, "%zu </script>: the settings, the "
+          "data, the mask and the script", occurrences(page, "</script>"));
+    CHECK(!strstr(page, "<b>") && !strstr(page, "\xEF\xBB\xBF") && !strstr(page, "\xFF"),
+          "no markup, byte order mark or bad byte of the data");
+    CHECK(strncmp(page, "<!DOCTYPE html>", 15) == 0 &&
+          strstr(page, "Content-Security-Policy\" content=\"default-src 'none'"),
+          "a page that may fetch nothing");
+    free(page);
+}
+
 int main(void)
 {
     test_xterm256();
     test_range();
     test_legend_numbers();
+    test_html_data();
     return check_summary("test_pictures");
 }
