@@ -199,6 +199,42 @@ size_t run_default_threads(void)
     return cores > 0 ? (size_t)cores : 1;
 }
 
+/* The format against what is printed (o's defaults for pictures and
+ * pages set here); returns 0 or an exit code after the usage error. */
+static int check_format(run_options *o, bool batch, bool grad)
+{
+    if (batch && o->format != OUT_JSON)
+        return cli_usage_error("batch writes JSON Lines: --format json only");
+    bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
+    bool page = o->format == OUT_HTML;  /* draws the weights, shows the steps */
+    if (!grad && (picture || page || o->average_heads) && !o->print_given) {
+        o->print_output = false;  /* pictures draw the weights, or the average */
+        o->print_weights = !o->average_heads;
+    }
+    if (o->format == OUT_NPY && o->print_steps)
+        return cli_usage_error("--format npy writes one array: steps are "
+                               "several; use npz");
+    if (o->format == OUT_NPY && o->print_output + o->print_weights + o->average_heads != 1)
+        return cli_usage_error("--format npy writes one array: print one of "
+                               "output or weights, or --average-heads alone "
+                               "(npz holds several)");
+    if (!grad && picture && (!(o->print_weights || o->average_heads) ||
+                             o->print_output || o->print_steps))
+        return cli_usage_error("--format %s draws the weights: --print weights "
+                               "(or leave --print out)",
+                               o->format == OUT_SVG ? "svg" : "heatmap");
+    if (batch && picture)
+        return cli_usage_error("batch writes JSON Lines: --format json only");
+    if (page && !o->print_weights && !o->print_steps && !o->average_heads)
+        return cli_usage_error("--format html draws the weights: add weights "
+                               "or steps to --print");
+    if ((o->limits.has_min || o->limits.has_max) && !picture && !page)
+        return cli_usage_error("%s sets the colour scale of the pictures: "
+                               "-f svg, -f heatmap or -f html",
+                               o->limits.has_min ? "--vmin" : "--vmax");
+    return cli_check_limits(&o->limits);
+}
+
 int run_parse_options(run_options *o, int argc, char **argv, bool batch)
 {
     return run_parse_command(o, argc, argv, batch ? CLI_BATCH : CLI_RUN);
@@ -229,44 +265,11 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
     o->input = argv[optind];
     if (grad && (code = grad_check_options(o)))
         return code;
-    if (batch && o->format != OUT_JSON)
-        return cli_usage_error("batch writes JSON Lines: --format json only");
-    bool picture = o->format == OUT_SVG || o->format == OUT_HEATMAP;
-    bool page = o->format == OUT_HTML;  /* draws the weights, shows the steps */
-    if (page && !o->print_given) {
-        o->print_output = false;
-        o->print_weights = !o->average_heads;
-    }
-    if (!grad && (picture || o->average_heads) && !o->print_given) {
-        o->print_output = false;  /* pictures draw the weights, or the average */
-        o->print_weights = !o->average_heads;
-    }
-    if (o->format == OUT_NPY && o->print_steps)
-        return cli_usage_error("--format npy writes one array: steps are "
-                               "several; use npz");
-    if (o->format == OUT_NPY && o->print_output + o->print_weights + o->average_heads != 1)
-        return cli_usage_error("--format npy writes one array: print one of "
-                               "output or weights, or --average-heads alone "
-                               "(npz holds several)");
+    if ((code = check_format(o, batch, grad)))
+        return code;
     if (o->weights && (o->seed_set || o->d_head || o->out_proj))
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
-    if (!grad && picture && (!(o->print_weights || o->average_heads) ||
-                             o->print_output || o->print_steps))
-        return cli_usage_error("--format %s draws the weights: --print weights "
-                               "(or leave --print out)",
-                               o->format == OUT_SVG ? "svg" : "heatmap");
-    if (batch && picture)
-        return cli_usage_error("batch writes JSON Lines: --format json only");
-    if (page && !o->print_weights && !o->print_steps && !o->average_heads)
-        return cli_usage_error("--format html draws the weights: add weights "
-                               "or steps to --print");
-    if ((o->limits.has_min || o->limits.has_max) && !picture && !page)
-        return cli_usage_error("%s sets the colour scale of the pictures: "
-                               "-f svg, -f heatmap or -f html",
-                               o->limits.has_min ? "--vmin" : "--vmax");
-    if ((code = cli_check_limits(&o->limits)))
-        return code;
     if (o->head && !o->print_weights && !o->print_steps && !o->print_grad_steps)
         return cli_usage_error("--head %zu picks a head's weights and steps: "
                                "add weights or steps%s to --print", o->head,
