@@ -148,6 +148,11 @@ const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
 const char *run_batch_empty_rows_text(char *buf, size_t size,
                                       const sa_result *r, size_t batch, bool nan);
 
+/* Writes maps in format (OUT_SVG or OUT_HEATMAP) to fp, in the colours
+ * rep asks for. */
+sa_status run_write_maps(FILE *fp, out_format format, const sa_heatmaps *maps,
+                         const sa_report *rep, sa_error *err);
+
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
                     sa_error *err);

@@ -460,6 +460,16 @@ const char *run_empty_rows_text(char *buf, size_t size, const sa_result *r,
     return run_batch_empty_rows_text(buf, size, r, 0, nan);
 }
 
+sa_status run_write_maps(FILE *fp, out_format format, const sa_heatmaps *maps,
+                         const sa_report *rep, sa_error *err)
+{
+    return format == OUT_SVG
+        ? sa_write_svg(fp, maps, err)
+        : sa_write_heatmap_text(fp, maps, !rep->color ? SA_COLORS_NONE
+                                : rep->truecolor ? SA_COLORS_24BIT
+                                : SA_COLORS_256, err);
+}
+
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
                     sa_error *err)
 {
@@ -476,11 +486,7 @@ sa_status run_write(FILE *fp, out_format format, const sa_report *rep,
         if (!panels)
             return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
         sa_report_heatmaps(&maps, panels, rep);
-        sa_status status = format == OUT_SVG
-            ? sa_write_svg(fp, &maps, err)
-            : sa_write_heatmap_text(fp, &maps, !rep->color ? SA_COLORS_NONE
-                                    : rep->truecolor ? SA_COLORS_24BIT
-                                    : SA_COLORS_256, err);
+        sa_status status = run_write_maps(fp, format, &maps, rep, err);
         free(panels);
         return status;
     }

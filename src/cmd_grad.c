@@ -88,11 +88,7 @@ sa_status grad_write(FILE *fp, const run_options *o, const run_output *out,
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     sa_grad_heatmaps(&maps, panels, rep, o->what && strcmp(o->what, "dP") == 0,
                      out->grad_average);
-    sa_status status = o->format == OUT_SVG
-        ? sa_write_svg(fp, &maps, err)
-        : sa_write_heatmap_text(fp, &maps, !rep->color ? SA_COLORS_NONE
-                                : rep->truecolor ? SA_COLORS_24BIT
-                                : SA_COLORS_256, err);
+    sa_status status = run_write_maps(fp, o->format, &maps, rep, err);
     free(panels);
     return status;
 }

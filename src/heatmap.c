@@ -203,18 +203,24 @@ static size_t sequence_panels(sa_panel *panels, size_t k, const sa_report *r,
     return k;
 }
 
-void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
-                        const sa_report *r)
+void sa_report_maps_frame(sa_heatmaps *maps, sa_panel *panels,
+                          const sa_report *r, const char *caption)
 {
     memset(maps, 0, sizeof *maps);
     maps->panels = panels;
-    maps->caption = "weights";
+    maps->caption = caption;
     maps->row_labels = r->tokens;
     maps->col_labels = r->context_name ? r->key_tokens : r->tokens;
     maps->causal = r->config->causal;
     maps->window = r->config->window;
     maps->mask = r->config->mask;
     maps->limits = r->limits;
+}
+
+void sa_report_heatmaps(sa_heatmaps *maps, sa_panel *panels,
+                        const sa_report *r)
+{
+    sa_report_maps_frame(maps, panels, r, "weights");
     size_t k = 0, sequences = sa_report_sequences(r);
     for (size_t s = 0; s < sequences; s++) {
         sa_sequence_view v;

@@ -70,4 +70,9 @@ void sa_block_title(sa_buffer *out, const sa_report *r, const sa_block *b,
  * writes (write_json.c); r->config must have passed sa_config_check. */
 void sa_report_json(sa_buffer *b, const sa_report *r);
 
+/* Sets maps to no panels yet (panels, count 0) with r's labels, masks,
+ * colour limits and caption ("weights", "dS", ...). */
+void sa_report_maps_frame(sa_heatmaps *maps, sa_panel *panels,
+                          const sa_report *r, const char *caption);
+
 #endif

@@ -224,15 +224,7 @@ void sa_grad_heatmaps(sa_heatmaps *maps, sa_panel *panels, const sa_report *r,
 {
     const sa_grads *g = r->grads;
     size_t n = g->n, m = g->m;
-    memset(maps, 0, sizeof *maps);
-    maps->panels = panels;
-    maps->caption = dp ? "dP" : "dS";
-    maps->row_labels = r->tokens;
-    maps->col_labels = r->context_name ? r->key_tokens : r->tokens;
-    maps->causal = r->config->causal;
-    maps->window = r->config->window;
-    maps->mask = r->config->mask;
-    maps->limits = r->limits;
+    sa_report_maps_frame(maps, panels, r, dp ? "dP" : "dS");
     if (average) {
         panels[0] = (sa_panel){.rows = n, .cols = m, .data = average};
         snprintf(panels[0].title, sizeof panels[0].title, "average of %zu heads",
