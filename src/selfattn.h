@@ -903,6 +903,13 @@ sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
 sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
 
+/* Writes the printed items of reports (count, e.g. one input run with
+ * several settings) as one .npz archive, each array named after its
+ * report's prefix and a slash: "scale=0.125/weights". */
+sa_status sa_write_npz_reports(FILE *out, const sa_report *const *reports,
+                               const char *const *prefixes, size_t count,
+                               sa_error *err);
+
 /* ---- pictures ---------------------------------------------------------- */
 
 /* What a panel of another run has as its own (plot of several results,
