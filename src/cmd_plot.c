@@ -292,7 +292,7 @@ static int plot_page(int argc, char **argv, const plot_options *o)
                                o->head ? "--head" : "--what");
     if (optind == argc)
         return cli_usage_error("plot: FILE expected (a JSON result of run, or - "
-                               "for stdin; several with -f html)");
+                               "for stdin; several side by side)");
     int from_stdin = o->mask && strcmp(o->mask, "-") == 0;
     for (int k = optind; k < argc; k++)
         from_stdin += strcmp(argv[k], "-") == 0;
@@ -397,7 +397,7 @@ int cmd_plot(int argc, char **argv)
         return plot_page(argc, argv, &o);
     if (optind == argc)
         return cli_usage_error("plot: FILE expected (a JSON result of run, or - "
-                               "for stdin; several to compare)");
+                               "for stdin; several side by side)");
     int from_stdin = o.mask && strcmp(o.mask, "-") == 0;
     for (int k = optind; k < argc; k++)
         from_stdin += strcmp(argv[k], "-") == 0;
