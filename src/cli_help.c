@@ -54,7 +54,7 @@ static const command_help helps[] = {
      "matrix it holds, or the name, type and shape of each of its arrays and the\n"
      "weights layout run -w would find in them.\n",
      NULL, "the input and weights formats"},
-    {CLI_PLOT, "selfattn plot [OPTIONS] FILE|-...",
+    {CLI_PLOT, "selfattn plot [OPTIONS] FILE|- [FILE...]",
      "Draw results that run wrote as JSON (-p weights, or -p steps) as heat\n"
      "maps, without computing anything: an SVG image, or colours on the\n"
      "terminal, with the panels of several FILEs side by side on one colour\n"
