@@ -211,10 +211,13 @@ print(same)' "$T/g.npz" "$T/g.json"
     [[ "$stderr" == *"+ backward, dense path"* ]]
 }
 
-@test "grad --help prints the usage, with grad's options" {
+@test "grad --help prints grad's usage and options" {
     run --separate-stderr selfattn grad --help
     assert_success
-    assert_output "$(selfattn --help)"
-    assert_line --partial "selfattn grad [OPTIONS] INPUT"
+    assert_line --index 0 "Usage: selfattn grad [OPTIONS] [--dy FILE] INPUT"
     assert_line --regexp '^      --dy FILE '
+    assert_line --regexp '^      --what W '
+    refute_line --regexp '^      --jobs '
+    run selfattn --help
+    assert_line --partial "selfattn grad [OPTIONS] INPUT"
 }
