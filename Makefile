@@ -203,9 +203,21 @@ test-kernels: selfattn $(UNIT_TESTS) $(TEST_TOOLS)
 doctest: selfattn
 	/usr/bin/python3 tests/doc/doctest.py ./selfattn README.md man/selfattn.1
 
-# data/sentence-weights.svg, the README's picture
+# data/sentence-weights.svg, the README's picture, and
+# data/trained-heads.svg, its picture of the trained heads (made by
+# data/train_heads.py, with python3-torch) beside random weights
+HEADS_TMP = data/.heads
 data: selfattn
 	./selfattn run -H 2 --causal -f svg -o data/sentence-weights.svg data/sentence.json
+	mkdir -p $(HEADS_TMP)
+	./selfattn run --causal -p weights -o $(HEADS_TMP)/random.json data/prev-token.json
+	for k in prev-token same-token induction; do \
+	  ./selfattn run -w data/$$k.weights.json -p weights -o $(HEADS_TMP)/$$k.json data/$$k.json || exit 1; \
+	done
+	./selfattn plot --labels 'random weights,previous token,same token,induction' \
+	  -o data/trained-heads.svg $(HEADS_TMP)/random.json $(HEADS_TMP)/prev-token.json \
+	  $(HEADS_TMP)/same-token.json $(HEADS_TMP)/induction.json
+	rm -r $(HEADS_TMP)
 
 # data/sentence-page.png, the README's picture of the page's four views:
 # each view of the page of data/sentence.json in headless Chromium

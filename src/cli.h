@@ -49,7 +49,7 @@ enum {
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
     OPT_RECORDED_MASK, OPT_MAX_INPUT,
     OPT_VMIN, OPT_VMAX, OPT_NO_CAUSAL, OPT_NO_CONFIG,
-    OPT_DY,
+    OPT_DY, OPT_LABELS, OPT_SWEEP,
 };
 
 /* One option (cli_options.c holds them all). */

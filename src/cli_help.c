@@ -54,12 +54,12 @@ static const command_help helps[] = {
      "matrix it holds, or the name, type and shape of each of its arrays and the\n"
      "weights layout run -w would find in them.\n",
      NULL, "the input and weights formats"},
-    {CLI_PLOT, "selfattn plot [OPTIONS] FILE|-\n"
-     "       selfattn plot -f html [OPTIONS] FILE...",
-     "Draw a result that run wrote as JSON (-p weights, or -p steps) as heat\n"
+    {CLI_PLOT, "selfattn plot [OPTIONS] FILE|- [FILE...]",
+     "Draw results that run wrote as JSON (-p weights, or -p steps) as heat\n"
      "maps, without computing anything: an SVG image, or colours on the\n"
-     "terminal; or, with -f html, one or more results (one per layer) as an\n"
-     "interactive page for a web browser.\n",
+     "terminal, with the panels of several FILEs side by side on one colour\n"
+     "scale, each titled with its file; or, with -f html, the results (one\n"
+     "per layer) as an interactive page for a web browser.\n",
      NULL, "the pictures and the masks they hatch"},
     {CLI_COMPLETION, "selfattn completion bash|zsh",
      "Print the completion script of bash or zsh: it completes the commands,\n"

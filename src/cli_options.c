@@ -43,6 +43,7 @@ static const cli_option options[] = {
     {"mask", 0, OPT_MASK, "FILE", RUNS, "n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend"},
     {"mask", 0, OPT_MASK, "FILE", CLI_PLOT, "hatch the cells this 0/1 mask hid (the run's --mask)"},
     {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "reuse the mask file the result names (regular files only)"},
+    {"sweep", 0, OPT_SWEEP, "P=V,...", CLI_RUN, "run once per value of P (scale, heads, softcap or window) and print or draw the runs together, e.g. scale=0.125,0.5,1,2"},
     {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key gets zero (default) or nan"},
     /* what to print, and how */
     {"print", 'p', 'p', "LIST", CLI_RUN | CLI_BATCH, "comma list of output, weights, steps (default output)"},
@@ -57,6 +58,7 @@ static const cli_option options[] = {
     {"format", 'f', 'f', "FMT", CLI_BATCH, "json, the one format of batch (JSON Lines)"},
     {"format", 'f', 'f', "FMT", CLI_INSPECT, "json (default) or table"},
     {"format", 'f', 'f', "FMT", CLI_PLOT, "svg (default), heatmap (terminal) or html (an interactive page; several FILEs, one per layer)"},
+    {"labels", 0, OPT_LABELS, "A,B,...", CLI_PLOT, "the titles of the FILEs' panels (or layers), one per FILE (default: the file names)"},
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically instead of stdout"},
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9 (default 4)"},
     {"no-config", 0, OPT_NO_CONFIG, NULL, RUNS, "JSON without its \"config\" object (JSON only)"},

@@ -13,6 +13,21 @@ typedef enum {
     OUT_HTML   /* the interactive page */
 } out_format;
 
+/* run --sweep P=V,...: the parameter run once per value. */
+typedef enum {
+    SWEEP_NONE, SWEEP_SCALE, SWEEP_HEADS, SWEEP_SOFTCAP, SWEEP_WINDOW
+} sweep_param;
+
+#define CLI_MAX_SWEEP 32     /* values of one --sweep */
+
+typedef struct {
+    sweep_param param;       /* SWEEP_NONE: no --sweep */
+    size_t count;            /* 1 to CLI_MAX_SWEEP values */
+    float floats[CLI_MAX_SWEEP];   /* scale, softcap */
+    long ints[CLI_MAX_SWEEP];      /* heads, window */
+    char texts[CLI_MAX_SWEEP][32]; /* each value as titles show it: "0.125" */
+} run_sweep;
+
 typedef struct {
     const char *input, *weights, *context, *mask, *bias, *output;
     uint64_t seed;
@@ -45,6 +60,9 @@ typedef struct {
     bool print_grads, print_grad_steps;
     const char *what;                 /* --what dS or dP: what the pictures
                                          draw (NULL: dS) */
+    /* run only */
+    const char *sweep_spec;           /* --sweep P=V,..., or NULL */
+    run_sweep sweep;                  /* sweep_spec read (cli_sweep.c) */
 } run_options;
 
 /* Threads when -t is absent: OPENBLAS_NUM_THREADS if set, else the cores. */
@@ -152,6 +170,15 @@ const char *run_batch_empty_rows_text(char *buf, size_t size,
  * rep asks for. */
 sa_status run_write_maps(FILE *fp, out_format format, const sa_heatmaps *maps,
                          const sa_report *rep, sa_error *err);
+
+/* Reads o->sweep_spec into o->sweep and checks it against the other
+ * options: returns 0 or EX_USAGE after the message (cli_sweep.c). */
+int run_parse_sweep(run_options *o);
+
+/* run --sweep: x (batch as run_sequences) run once per value of the
+ * session's options' sweep, and the runs written together to -o or
+ * stdout.  Returns 0 or an exit code after the message (cli_sweep.c). */
+int run_sweep_main(run_session *s, const sa_matrix *x, size_t batch);
 
 /* Writes the report in format to fp. */
 sa_status run_write(FILE *fp, out_format format, const sa_report *rep,

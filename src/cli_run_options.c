@@ -125,6 +125,7 @@ static bool take_score_option(run_options *o, int c, const char *arg)
         o->window = (long)size;
         return true;
     case OPT_MASK: o->mask = arg; return true;
+    case OPT_SWEEP: o->sweep_spec = arg; return true;
     case OPT_MASKED_ROWS:
         if (!cli_parse_choice(&choice, "--masked-rows", arg, masked_rows))
             return false;
@@ -287,13 +288,16 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
         from_stdin += files[i] && strcmp(files[i], "-") == 0;
     if (from_stdin > 1)
         return cli_usage_error("only one file can be - (standard input)");
+    if (o->sweep_spec && (code = run_parse_sweep(o)))
+        return code;
     if (!o->threads)
         o->threads = run_default_threads();
     sa_set_io_threads(o->threads);
     if (!o->kv_heads)
         o->kv_heads = o->heads;
     // without -H, a weights file may give the heads: checked with them
-    if ((o->heads_set || !o->weights) && o->heads % o->kv_heads != 0) {
+    if ((o->heads_set || !o->weights) && o->heads % o->kv_heads != 0 &&
+        o->sweep.param != SWEEP_HEADS) {  // --sweep heads: checked per value
         char counts[256];
         sa_format_divisors(counts, sizeof counts, o->heads, o->kv_heads);
         return cli_usage_error("--kv-heads %zu does not divide --heads %zu: "

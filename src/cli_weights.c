@@ -97,7 +97,7 @@ int run_weights_settings(run_options *o, sa_weights *w, const char *path)
                                    w->d_model);
         take_settings(o, &w->config);
     }
-    if (o->head > o->heads)
+    if (o->head > o->heads && o->sweep.param != SWEEP_HEADS)  // else per value
         return cli_usage_error("--head %zu: the run has %zu head%s", o->head,
                                o->heads, o->heads == 1 ? "" : "s");
     if (o->context && o->causal)  // the command line's --causal was refused before

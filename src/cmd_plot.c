@@ -1,6 +1,7 @@
-/* cmd_plot.c — `selfattn plot FILE|-`: heatmaps (SVG or terminal) from a
- * saved JSON result of `run`; `plot -f html FILE...`: the interactive page
- * of one or more results (one per layer). */
+/* cmd_plot.c — `selfattn plot FILE...`: heatmaps (SVG or terminal) from
+ * saved JSON results of `run`, several side by side on one colour scale;
+ * `plot -f html FILE...`: the interactive page of one or more results
+ * (one per layer). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ typedef struct {
     bool html;           /* -f html: every FILE a layer of one page */
     cli_color color;
     sa_color_limits limits;  /* --vmin, --vmax */
+    const char *labels;      /* --labels A,B,...: the files' titles, or NULL */
 } plot_options;
 
 /* Handles one option; false after a usage error. */
@@ -48,23 +50,39 @@ static bool take_option(void *ctx, int c, const char *arg)
     case 'o': return cli_parse_output(&o->output, arg);
     case OPT_MASK: o->mask = arg; return true;
     case OPT_RECORDED_MASK: o->recorded_mask = true; return true;
+    case OPT_LABELS: o->labels = arg; return true;
     }
     return false;
 }
 
-/* One panel per head of res, or just o->head, into panels (count). */
+/* One panel per head of res, or just o->head, into panels (count); with
+ * a name (plot of several results), the panels are titled with it, and
+ * carry run (res's labels and masking) and mask as their own. */
 static void fill_panels(sa_panel *panels, size_t count, size_t first,
-                        const sa_saved_result *res)
+                        const sa_saved_result *res, const char *name,
+                        const sa_panel_run *run, const unsigned char *mask)
 {
     size_t nm = res->rows * res->cols;
     for (size_t k = 0; k < count; k++) {
-        panels[k] = (sa_panel){"", res->rows, res->cols, res->data + (first + k) * nm, NULL};
+        sa_panel *p = &panels[k];
+        *p = (sa_panel){.rows = res->rows, .cols = res->cols,
+                        .data = res->data + (first + k) * nm};
+        char what[64];
         if (res->averaged)
-            snprintf(panels[k].title, sizeof panels[k].title,
-                     "average of %zu heads", res->config_heads);
+            snprintf(what, sizeof what, "average of %zu heads", res->config_heads);
         else
-            snprintf(panels[k].title, sizeof panels[k].title, "head %zu",
-                     res->first_head + first + k + 1);
+            snprintf(what, sizeof what, "head %zu", res->first_head + first + k + 1);
+        if (!name) {
+            snprintf(p->title, sizeof p->title, "%s", what);
+            continue;
+        }
+        if (count == 1)
+            snprintf(p->title, sizeof p->title, "%s", name);
+        else
+            snprintf(p->title, sizeof p->title, "%.60s, %s", name, what);
+        p->run = run;
+        p->mask = mask;
+        p->new_row = k == 0;
     }
 }
 
@@ -149,6 +167,63 @@ static int draw(const sa_heatmaps *maps, const plot_options *o)
     return cli_close_stdout();
 }
 
+/* The results of plot -f svg|heatmap: one per FILE, with what each has
+ * as its own in a picture of several. */
+typedef struct {
+    size_t count;
+    sa_saved_result *results;   /* (count) */
+    unsigned char **masks;      /* (count) each one's hatched mask, or NULL */
+    sa_panel_run *runs;         /* (count) each one's labels and masking */
+    char **names;               /* (count) the titles: --labels or the files */
+    char *labels;               /* --labels' copy, cut at the commas */
+} plot_inputs;
+
+static void plot_inputs_free(plot_inputs *in)
+{
+    for (size_t k = 0; k < in->count; k++) {
+        if (in->results)
+            sa_saved_result_free(&in->results[k]);
+        if (in->masks)
+            free(in->masks[k]);
+    }
+    free(in->results);
+    free(in->masks);
+    free(in->runs);
+    free(in->names);
+    free(in->labels);
+}
+
+/* The titles of the count files: --labels cut at its commas, one
+ * non-empty label per file, or the files' names.  Returns 0 or an exit
+ * code. */
+static int plot_names(plot_inputs *in, char **files, const char *labels)
+{
+    size_t count = in->count;
+    for (size_t k = 0; !labels && k < count; k++)
+        in->names[k] = (char *)cli_display_name(files[k]);
+    if (!labels)
+        return 0;
+    if (!(in->labels = strdup(labels)))
+        return cli_error(EX_OSERR, "out of memory");
+    size_t k = 0;
+    for (char *p = in->labels;; k++) {
+        size_t len = strcspn(p, ",");
+        if (len == 0)
+            return cli_usage_error("--labels: label %zu is empty", k + 1);
+        if (k < count)
+            in->names[k] = p;
+        if (!p[len])
+            break;
+        p[len] = '\0';
+        p += len + 1;
+    }
+    if (k + 1 != count)
+        return cli_usage_error("--labels: %zu label%s for %zu file%s: give one "
+                               "per FILE", k + 1, k ? "s" : "", count,
+                               count == 1 ? "" : "s");
+    return 0;
+}
+
 /* The page of the results files[0 .. count) (argv's operands), each a
  * layer with its mask (--mask, or --recorded-mask: each its own), after
  * checking that there is something to draw in each and that the page is
@@ -157,7 +232,9 @@ static int write_page(char **files, size_t count, const plot_options *o)
 {
     sa_html_layer *layers = calloc(count, sizeof *layers);
     unsigned char **masks = calloc(count, sizeof *masks);
-    int code = layers && masks ? 0 : cli_error(EX_OSERR, "out of memory");
+    plot_inputs in = {.count = count, .names = calloc(count, sizeof *in.names)};
+    int code = layers && masks && in.names ? plot_names(&in, files, o->labels)
+                                           : cli_error(EX_OSERR, "out of memory");
     double cells = 0;
     sa_error err;
     for (size_t k = 0; k < count && !code; k++) {
@@ -170,7 +247,7 @@ static int write_page(char **files, size_t count, const plot_options *o)
             code = cli_fail(files[k], &err);
             break;
         }
-        layers[k] = (sa_html_layer){text, len, cli_display_name(files[k]), NULL, 0, 0};
+        layers[k] = (sa_html_layer){text, len, in.names[k], NULL, 0, 0};
         if (sa_read_result(&res, text, len, NULL, &err)) {
             code = cli_fail(files[k], &err);
             break;
@@ -202,6 +279,7 @@ static int write_page(char **files, size_t count, const plot_options *o)
     }
     free(layers);
     free(masks);
+    plot_inputs_free(&in);
     return code;
 }
 
@@ -214,7 +292,7 @@ static int plot_page(int argc, char **argv, const plot_options *o)
                                o->head ? "--head" : "--what");
     if (optind == argc)
         return cli_usage_error("plot: FILE expected (a JSON result of run, or - "
-                               "for stdin; several with -f html)");
+                               "for stdin; several side by side)");
     int from_stdin = o->mask && strcmp(o->mask, "-") == 0;
     for (int k = optind; k < argc; k++)
         from_stdin += strcmp(argv[k], "-") == 0;
@@ -224,6 +302,87 @@ static int plot_page(int argc, char **argv, const plot_options *o)
         return cli_usage_error("--mask -: standard input is read once, and "
                                "every result needs the mask: give it as a file");
     return write_page(argv + optind, (size_t)(argc - optind), o);
+}
+
+/* Reads files[0 .. in->count) into in with what o draws of each: --head
+ * and --what checked, their masks, and one thing drawn by all.  Returns 0
+ * or an exit code. */
+static int read_inputs(plot_inputs *in, char **files, const plot_options *o)
+{
+    size_t count = in->count;
+    in->results = calloc(count, sizeof *in->results);
+    in->masks = calloc(count, sizeof *in->masks);
+    in->runs = calloc(count, sizeof *in->runs);
+    in->names = calloc(count, sizeof *in->names);
+    if (!in->results || !in->masks || !in->runs || !in->names)
+        return cli_error(EX_OSERR, "out of memory");
+    int code = plot_names(in, files, o->labels);
+    for (size_t k = 0; k < count && !code; k++) {
+        plot_options one = *o;
+        sa_saved_result *res = &in->results[k];
+        char *text;
+        size_t len;
+        sa_error err;
+        one.path = files[k];
+        if (cli_read_file(&text, &len, files[k], &err))
+            return cli_fail(files[k], &err);
+        sa_status status = sa_read_result(res, text, len, o->what, &err);
+        free(text);
+        if (status)
+            return cli_fail(files[k], &err);
+        if (strcmp(res->what, in->results[0].what) != 0)
+            return cli_usage_error("%s holds %s but %s %s, which a colour scale "
+                                   "cannot share: give --what",
+                                   cli_display_name(files[k]), res->what,
+                                   cli_display_name(files[0]), in->results[0].what);
+        if ((code = check_head(&one, res)) ||
+            (code = plot_mask(&in->masks[k], &one, res)))
+            return code;
+        in->runs[k] = (sa_panel_run){res->row_labels, res->col_labels,
+                                     res->causal, res->window};
+    }
+    return code;
+}
+
+/* Draws the results of files[0 .. count): one file as before, several
+ * side by side (a row of panels each, or one row of their single panels)
+ * on one colour scale.  Returns 0 or an exit code. */
+static int plot_pictures(char **files, size_t count, const plot_options *o)
+{
+    plot_inputs in = {.count = count};
+    sa_panel *panels = NULL;
+    int code = read_inputs(&in, files, o);
+    size_t total = 0, most = 0;
+    for (size_t k = 0; k < count && !code; k++) {
+        size_t heads = o->head ? 1 : in.results[k].heads;
+        total += heads;
+        most = heads > most ? heads : most;
+    }
+    if (!code && !(panels = calloc(total, sizeof *panels)))
+        code = cli_error(EX_OSERR, "out of memory");
+    if (!code) {
+        const sa_saved_result *first = &in.results[0];
+        size_t k = 0;
+        for (size_t f = 0; f < count; f++) {
+            const sa_saved_result *res = &in.results[f];
+            size_t heads = o->head ? 1 : res->heads;
+            fill_panels(panels + k, heads, o->head ? o->head - 1 - res->first_head : 0,
+                        res, count > 1 ? in.names[f] : NULL, &in.runs[f],
+                        in.masks[f]);
+            panels[k].new_row = count > 1 && most > 1;
+            k += heads;
+        }
+        sa_heatmaps maps = {panels, total, first->what, first->row_labels,
+                            first->col_labels, first->causal, first->window,
+                            count == 1 ? in.masks[0] : NULL, o->limits, 0};
+        // several files: a row each, or their single panels in one row
+        if (count > 1)
+            maps.columns = most > 1 ? most : count <= 6 ? count : 0;
+        code = draw(&maps, o);
+    }
+    free(panels);
+    plot_inputs_free(&in);
+    return code;
 }
 
 int cmd_plot(int argc, char **argv)
@@ -236,44 +395,17 @@ int cmd_plot(int argc, char **argv)
         return code;
     if (o.html)
         return plot_page(argc, argv, &o);
-    if (optind + 1 != argc)
-        return cli_usage_error("plot: one FILE expected (a JSON result of run, "
-                               "or - for stdin)");
-    o.path = argv[optind];
-    if (o.mask && strcmp(o.mask, "-") == 0 && strcmp(o.path, "-") == 0)
+    if (optind == argc)
+        return cli_usage_error("plot: FILE expected (a JSON result of run, or - "
+                               "for stdin; several side by side)");
+    int from_stdin = o.mask && strcmp(o.mask, "-") == 0;
+    for (int k = optind; k < argc; k++)
+        from_stdin += strcmp(argv[k], "-") == 0;
+    if (from_stdin > 1)
         return cli_usage_error("only one file can be - (standard input)");
-
-    char *text;
-    size_t len;
-    sa_error err;
-    sa_saved_result res;
-    if (cli_read_file(&text, &len, o.path, &err))
-        return cli_fail(o.path, &err);
-    sa_status status = sa_read_result(&res, text, len, o.what, &err);
-    free(text);
-    if (status)
-        return cli_fail(o.path, &err);
-    if ((code = check_head(&o, &res))) {
-        sa_saved_result_free(&res);
-        return code;
-    }
-    size_t first = o.head ? o.head - 1 - res.first_head : 0;
-    size_t count = o.head ? 1 : res.heads;
-    sa_panel *panels = calloc(count, sizeof *panels);
-    if (!panels) {
-        sa_saved_result_free(&res);
-        return cli_error(EX_OSERR, "out of memory");
-    }
-    fill_panels(panels, count, first, &res);
-    unsigned char *mask;
-    if (!(code = plot_mask(&mask, &o, &res))) {
-        sa_heatmaps maps = {panels, count, res.what, res.row_labels,
-                            res.col_labels, res.causal, res.window, mask,
-                            o.limits, 0};
-        code = draw(&maps, &o);
-    }
-    free(mask);
-    free(panels);
-    sa_saved_result_free(&res);
-    return code;
+    if (o.mask && strcmp(o.mask, "-") == 0 && argc - optind > 1)
+        return cli_usage_error("--mask -: standard input is read once, and "
+                               "every result needs the mask: give it as a file");
+    o.path = argv[optind];
+    return plot_pictures(argv + optind, (size_t)(argc - optind), &o);
 }

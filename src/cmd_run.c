@@ -75,6 +75,10 @@ int run_main(int argc, char **argv, unsigned command)
     free(text);  // if still ours, now: the attention's buffers can take its pages
     text = NULL;
     double read_done = sa_seconds();
+    if (o.sweep.count) {
+        code = run_sweep_main(&s, &x, batch);
+        goto done;
+    }
     if (run_sequences(&out, &s, &x, batch, NULL, &blame, &err)) {
         code = cli_fail(blame, &err);
         goto done;

@@ -76,10 +76,21 @@ bool sa_heatmap_masked(const sa_heatmaps *maps, const sa_panel *p, size_t i,
 {
     if (!isfinite(p->data[i * p->cols + j]))
         return true;
-    if (sa_key_hidden(maps->causal, maps->window, i, j))
+    if (p->run ? sa_key_hidden(p->run->causal, p->run->window, i, j)
+               : sa_key_hidden(maps->causal, maps->window, i, j))
         return true;
     const unsigned char *mask = p->mask ? p->mask : maps->mask;
     return mask && !mask[i * p->cols + j];
+}
+
+char *const *sa_panel_row_labels(const sa_heatmaps *maps, const sa_panel *p)
+{
+    return p->run ? p->run->row_labels : maps->row_labels;
+}
+
+char *const *sa_panel_col_labels(const sa_heatmaps *maps, const sa_panel *p)
+{
+    return p->run ? p->run->col_labels : maps->col_labels;
 }
 
 /* Makes the empty range [lo, hi] (lo >= hi) one wide: up from lo, or
@@ -191,11 +202,12 @@ static size_t sequence_panels(sa_panel *panels, size_t k, const sa_report *r,
         snprintf(in, sizeof in, "sequence %zu, ", sequence);
     sa_report_heads(&first, &count, r);
     for (size_t h = first; r->print_weights && h < first + count; h++, k++) {
-        panels[k] = (sa_panel){"", n, m, res->weights + h * n * m, mask};
+        panels[k] = (sa_panel){.rows = n, .cols = m,
+                               .data = res->weights + h * n * m, .mask = mask};
         snprintf(panels[k].title, sizeof panels[k].title, "%shead %zu", in, h + 1);
     }
     if (r->average_heads) {
-        panels[k] = (sa_panel){"", n, m, r->average, mask};
+        panels[k] = (sa_panel){.rows = n, .cols = m, .data = r->average, .mask = mask};
         snprintf(panels[k].title, sizeof panels[k].title, "%saverage of %zu heads",
                  in, res->heads);
         k++;

@@ -9,6 +9,11 @@
 bool sa_heatmap_masked(const sa_heatmaps *maps, const sa_panel *p, size_t i,
                        size_t j);
 
+/* The row (query) and column (key) labels of panel p: its run's, or
+ * maps's; NULL means indices. */
+char *const *sa_panel_row_labels(const sa_heatmaps *maps, const sa_panel *p);
+char *const *sa_panel_col_labels(const sa_heatmaps *maps, const sa_panel *p);
+
 /* A picture's colour scale: lo is viridis 0 and hi viridis 1; below and
  * above say that some unmasked value lies beyond that end, and is drawn in
  * its colour (clamped). */

@@ -903,18 +903,38 @@ sa_status sa_write_json_line(FILE *out, const sa_report *report, long line,
 sa_status sa_write_npy_report(FILE *out, const sa_report *report, sa_error *err);
 sa_status sa_write_npz_report(FILE *out, const sa_report *report, sa_error *err);
 
+/* Writes the printed items of reports (count, e.g. one input run with
+ * several settings) as one .npz archive, each array named after its
+ * report's prefix and a slash: "scale=0.125/weights". */
+sa_status sa_write_npz_reports(FILE *out, const sa_report *const *reports,
+                               const char *const *prefixes, size_t count,
+                               sa_error *err);
+
 /* ---- pictures ---------------------------------------------------------- */
+
+/* What a panel of another run has as its own (plot of several results,
+ * run --sweep): its labels and what hid its keys. */
+typedef struct {
+    char *const *row_labels;    /* (rows) query tokens, or NULL: indices */
+    char *const *col_labels;    /* (cols) key tokens, or NULL: indices */
+    bool causal;                /* cells with j > i are masked */
+    long window;                /* >= 0: cells with |i - j| > window masked */
+} sa_panel_run;
 
 /* One heatmap: a (rows, cols) matrix with a title such as "head 1". */
 typedef struct {
-    char title[64];
+    char title[128];
     size_t rows, cols;
     const float *data;   /* (rows, cols); non-finite values are masked */
     const unsigned char *mask; /* (rows, cols) this panel's 0 = masked, or
                                   NULL: the heatmaps' mask */
+    const sa_panel_run *run;   /* its own labels, causal and window, or
+                                  NULL: the heatmaps' */
+    bool new_row;        /* the SVG starts a row of panels with this one */
 } sa_panel;
 
-/* Heatmaps drawn side by side with one colour scale. */
+/* Heatmaps drawn side by side with one colour scale (the panels may
+ * differ in shape: each is drawn with its own rows and columns). */
 typedef struct {
     const sa_panel *panels;     /* (count) */
     size_t count;
@@ -926,7 +946,8 @@ typedef struct {
     const unsigned char *mask;  /* (rows, cols) 0 = masked, or NULL */
     sa_color_limits limits;     /* fixed ends of the colour scale, if any */
     size_t columns;             /* SVG panels per row (a batch's sequence
-                                   per row), or 0: a square grid */
+                                   per row), or 0: a square grid; a panel
+                                   with new_row starts a row before */
 } sa_heatmaps;
 
 /* Writes the panels as one self-contained SVG image: a grid of panels with

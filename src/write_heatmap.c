@@ -55,6 +55,34 @@ static size_t shown(const char *s)
     return w > 16 ? 16 : w;
 }
 
+/* True if labels a and b (count each) are the same texts. */
+static bool same_labels(char *const *a, char *const *b, size_t count)
+{
+    if (!a || !b)
+        return a == b;
+    for (size_t j = 0; j < count; j++)
+        if (strcmp(a[j], b[j]) != 0)
+            return false;
+    return true;
+}
+
+/* The keys by index, after the last panel that has them (panel k, of
+ * labels keys) before one with other keys or the end. */
+static void write_keys(sa_buffer *out, const sa_heatmaps *maps, size_t k,
+                       char *const *keys)
+{
+    const sa_panel *p = &maps->panels[k], *next = &maps->panels[k + 1];
+    if (!keys || (k + 1 < maps->count && next->cols == p->cols &&
+                  same_labels(keys, sa_panel_col_labels(maps, next), p->cols)))
+        return;
+    sa_buffer_puts(out, "keys:");
+    for (size_t j = 0; j < p->cols; j++) {
+        sa_buffer_printf(out, " %zu ", j);
+        sa_buffer_plain_text(out, keys[j], 16, 0);
+    }
+    sa_buffer_putc(out, '\n');
+}
+
 sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
                                 sa_colors colors, sa_error *err)
 {
@@ -66,9 +94,10 @@ sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
     sa_heatmap_range(&scale, maps);
     for (size_t k = 0; k < maps->count; k++) {
         const sa_panel *p = &maps->panels[k];
+        char *const *queries = sa_panel_row_labels(maps, p);
         size_t width = 1;
         for (size_t i = 0; i < p->rows; i++) {
-            sa_heatmap_label(label, sizeof label, maps->row_labels, i);
+            sa_heatmap_label(label, sizeof label, queries, i);
             width = shown(label) > width ? shown(label) : width;
         }
         if (k > 0)
@@ -91,7 +120,7 @@ sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
             sa_buffer_printf(out, "%2zu", j % 10);
         sa_buffer_putc(out, '\n');
         for (size_t i = 0; i < p->rows; i++) {
-            sa_heatmap_label(label, sizeof label, maps->row_labels, i);
+            sa_heatmap_label(label, sizeof label, queries, i);
             sa_buffer_plain_text(out, label, 16, width);
             sa_buffer_putc(out, ' ');
             for (size_t j = 0; j < p->cols; j++)
@@ -101,15 +130,7 @@ sa_status sa_write_heatmap_text(FILE *fp, const sa_heatmaps *maps,
                      colors);
             sa_buffer_putc(out, '\n');
         }
-    }
-    // the keys by index, then the scale
-    if (maps->col_labels) {
-        sa_buffer_puts(out, "keys:");
-        for (size_t j = 0; j < maps->panels[0].cols; j++) {
-            sa_buffer_printf(out, " %zu ", j);
-            sa_buffer_plain_text(out, maps->col_labels[j], 16, 0);
-        }
-        sa_buffer_putc(out, '\n');
+        write_keys(out, maps, k, sa_panel_col_labels(maps, p));
     }
     sa_heatmap_end(end, &scale, false);
     sa_buffer_printf(out, "scale: %s ", end);

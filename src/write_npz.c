@@ -207,3 +207,38 @@ sa_status sa_write_npz_report(FILE *out, const sa_report *r, sa_error *err)
 {
     return write_items(out, r, false, err);
 }
+
+sa_status sa_write_npz_reports(FILE *out, const sa_report *const *reports,
+                               const char *const *prefixes, size_t count,
+                               sa_error *err)
+{
+    sa_npz_entry *all = calloc(count * 8, sizeof *all);
+    float **owned = calloc(count * 8, sizeof *owned);
+    char **names = calloc(count * 8, sizeof *names);
+    size_t total = 0;
+    sa_status status = all && owned && names ? SA_OK
+        : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    for (size_t r = 0; r < count && !status; r++) {
+        size_t items_count;
+        status = items(all + total, &items_count, owned + 8 * r, reports[r], err);
+        for (size_t k = 0; !status && k < items_count; k++, total++) {
+            size_t len = strlen(prefixes[r]) + strlen(all[total].name) + 2;
+            if (!(names[total] = malloc(len))) {
+                status = sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+                break;
+            }
+            snprintf(names[total], len, "%s/%s", prefixes[r], all[total].name);
+            all[total].name = names[total];
+        }
+    }
+    if (!status)
+        status = sa_write_npz(out, all, total, err);
+    for (size_t k = 0; owned && names && k < count * 8; k++) {
+        free(owned[k]);
+        free(names[k]);
+    }
+    free(all);
+    free(owned);
+    free(names);
+    return status;
+}

@@ -64,20 +64,44 @@ static double plan_legend(layout *g, const sa_heatmaps *maps)
     return need;
 }
 
+/* Panel k's place (column, row) in the grid, after the previous one's in
+ * *col and *row (start both at 0 for k = 0): rows of g->grid panels, and a
+ * new row where a panel asks for one. */
+static void place(size_t *col, size_t *row, const layout *g, const sa_panel *p,
+                  size_t k)
+{
+    if (k == 0)
+        return;
+    if (p->new_row || ++*col == g->grid) {
+        *col = 0;
+        ++*row;
+    }
+}
+
 static void plan(layout *g, const sa_heatmaps *maps)
 {
-    size_t rows = maps->panels[0].rows, cols = maps->panels[0].cols;
+    // the largest panel sets the cell size and every panel's box
+    size_t rows = 0, cols = 0, row_chars = 1, col_chars = 1;
+    for (size_t k = 0; k < maps->count; k++) {
+        const sa_panel *p = &maps->panels[k];
+        size_t r = longest_label(sa_panel_row_labels(maps, p), p->rows);
+        size_t c = longest_label(sa_panel_col_labels(maps, p), p->cols);
+        rows = p->rows > rows ? p->rows : rows;
+        cols = p->cols > cols ? p->cols : cols;
+        row_chars = r > row_chars ? r : row_chars;
+        col_chars = c > col_chars ? c : col_chars;
+    }
     sa_heatmap_range(&g->scale, maps);
     size_t big = rows > cols ? rows : cols;
     g->cell = big <= 16 ? 28 : big <= 48 ? 16 : fmax(2.0, 640.0 / (double)big);
     g->labels = g->cell >= 10;
-    g->left = g->labels ? 10 + 6.5 * (double)longest_label(maps->row_labels, rows) : 10;
-    g->top = 28 + (g->labels ? 5.5 * (double)longest_label(maps->col_labels, cols) : 0);
+    g->left = g->labels ? 10 + 6.5 * (double)row_chars : 10;
+    g->top = 28 + (g->labels ? 5.5 * (double)col_chars : 0);
     g->pw = g->left + (double)cols * g->cell + 24;
     for (size_t k = 0; k < maps->count; k++) {  // the titles fit their panels
-        char title[128];
+        char title[192];
         snprintf(title, sizeof title, "%s (%zu \xC3\x97 %zu)", maps->panels[k].title,
-                 rows, cols);
+                 maps->panels[k].rows, maps->panels[k].cols);
         g->pw = fmax(g->pw, g->left + text_width(title, 13, true) + 12);
     }
     g->ph = g->top + (double)rows * g->cell + 16;
@@ -85,10 +109,14 @@ static void plan(layout *g, const sa_heatmaps *maps)
     g->grid = maps->columns ? maps->columns : 1;
     while (!maps->columns && g->grid * g->grid < maps->count)
         g->grid++;
-    size_t grid_rows = (maps->count + g->grid - 1) / g->grid;
-    g->legend_x = (double)g->grid * g->pw + 10;
+    size_t col = 0, row = 0, widest = 0;
+    for (size_t k = 0; k < maps->count; k++) {
+        place(&col, &row, g, &maps->panels[k], k);
+        widest = col + 1 > widest ? col + 1 : widest;
+    }
+    g->legend_x = (double)widest * g->pw + 10;
     g->width = ceil(g->legend_x + plan_legend(g, maps) + 10);
-    g->height = fmax((double)grid_rows * g->ph + 10, 300);
+    g->height = fmax((double)(row + 1) * g->ph + 10, 300);
 }
 
 /* The document's start: size, title, the hatch pattern and the gradient. */
@@ -118,7 +146,7 @@ static void write_labels(sa_buffer *out, const layout *g, const sa_heatmaps *map
 {
     char label[64];
     for (size_t i = 0; i < p->rows; i++) {
-        sa_heatmap_label(label, sizeof label, maps->row_labels, i);
+        sa_heatmap_label(label, sizeof label, sa_panel_row_labels(maps, p), i);
         sa_buffer_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
                 "dominant-baseline=\"middle\">", g->left - 4,
                 g->top + ((double)i + 0.5) * g->cell);
@@ -126,7 +154,7 @@ static void write_labels(sa_buffer *out, const layout *g, const sa_heatmaps *map
         sa_buffer_puts(out, "</text>\n");
     }
     for (size_t j = 0; j < p->cols; j++) {
-        sa_heatmap_label(label, sizeof label, maps->col_labels, j);
+        sa_heatmap_label(label, sizeof label, sa_panel_col_labels(maps, p), j);
         double cx = g->left + ((double)j + 0.5) * g->cell;
         sa_buffer_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-55)\">",
                 cx + 3, g->top - 4);
@@ -150,8 +178,8 @@ static void write_cell(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
     else
         sa_buffer_printf(out, "#%06x", (unsigned)sa_viridis(
                 sa_heatmap_position(v, g->scale.lo, g->scale.hi)));
-    sa_heatmap_label(rl, sizeof rl, maps->row_labels, i);
-    sa_heatmap_label(cl, sizeof cl, maps->col_labels, j);
+    sa_heatmap_label(rl, sizeof rl, sa_panel_row_labels(maps, p), i);
+    sa_heatmap_label(cl, sizeof cl, sa_panel_col_labels(maps, p), j);
     sa_buffer_puts(out, "\"><title>");
     sa_buffer_xml_text(out, rl, 0);
     sa_buffer_printf(out, " (%zu) \xE2\x86\x92 ", i);
@@ -164,12 +192,12 @@ static void write_cell(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
     }
 }
 
-/* Panel k in its place of the grid. */
+/* Panel k in its place (col, row) of the grid. */
 static void write_panel(sa_buffer *out, const layout *g, const sa_heatmaps *maps,
-                        size_t k)
+                        size_t k, size_t col, size_t row)
 {
     const sa_panel *p = &maps->panels[k];
-    double x0 = (double)(k % g->grid) * g->pw, y0 = (double)(k / g->grid) * g->ph;
+    double x0 = (double)col * g->pw, y0 = (double)row * g->ph;
     sa_buffer_printf(out, "<g transform=\"translate(%.1f,%.1f)\">\n<text x=\"%.1f\" "
             "y=\"16\" font-size=\"13\" font-weight=\"bold\">", x0, y0, g->left);
     sa_buffer_xml_text(out, p->title, 0);
@@ -196,8 +224,11 @@ sa_status sa_write_svg(FILE *fp, const sa_heatmaps *maps, sa_error *err)
     sa_buffer_init(out, fp);
     plan(&g, maps);
     write_head(out, &g, maps->caption);
-    for (size_t k = 0; k < maps->count; k++)
-        write_panel(out, &g, maps, k);
+    size_t col = 0, row = 0;
+    for (size_t k = 0; k < maps->count; k++) {
+        place(&col, &row, &g, &maps->panels[k], k);
+        write_panel(out, &g, maps, k, col, row);
+    }
 
     // the legend: the colour scale with its range, and the masked swatch
     sa_buffer_printf(out, "<g transform=\"translate(%.1f,30)\">\n<text y=\"-10\">", g.legend_x);

@@ -668,6 +668,8 @@ def make_plot():
     write("plot_output_only.json", js({"config": cfg, "output": [[1, 2]] * 3}))
     write("plot_weights_only.json", js({"config": cfg, "weights": [w1]}))
     write("plot_steps_only.json", js({"config": cfg, "steps": {"scores": [w1]}}))
+    # plot draws its softmax step, which no other result's weights share a scale with
+    write("plot_softmax_only.json", js({"config": cfg, "steps": {"softmax": [w1]}}))
     write("plot_two_heads.json", js({"config": dict(cfg, heads=2), "weights": [w1, w1]}))
     write("plot_averaged.json",
           js({"config": dict(cfg, heads=2, average_heads=True), "weights": w1}))

@@ -47,7 +47,7 @@ COMMANDS=(run grad batch init inspect plot completion)
     assert_line --index 0 "Usage: selfattn run [OPTIONS] INPUT"
     run --separate-stderr selfattn plot missing.json -h
     assert_success
-    assert_line --index 0 "Usage: selfattn plot [OPTIONS] FILE|-"
+    assert_line --index 0 "Usage: selfattn plot [OPTIONS] FILE|- [FILE...]"
 }
 
 @test "help --help and help -h print the overview" {

@@ -117,7 +117,7 @@ static void test_xterm256(void)
 static sa_heatmap_scale scale_of(const float *data, size_t rows, size_t cols,
                                  bool causal, sa_color_limits limits)
 {
-    sa_panel panel = {"head 1", rows, cols, data, NULL};
+    sa_panel panel = {.title = "head 1", .rows = rows, .cols = cols, .data = data};
     sa_heatmaps maps = {&panel, 1, "weights", NULL, NULL, causal, -1, NULL, limits, 0};
     sa_heatmap_scale s;
     sa_heatmap_range(&s, &maps);
