@@ -68,6 +68,11 @@ void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b)
         one->q = all->q ? all->q + b * H * n * dh : NULL;
         one->k = all->k ? all->k + b * H * m * dh : NULL;
         one->v = all->v ? all->v + b * H * m * dh : NULL;
+        one->raw_scores = all->raw_scores ? all->raw_scores + b * H * n * m : NULL;
+        one->exp_scores = all->exp_scores ? all->exp_scores + b * H * n * m : NULL;
+        one->rowsum = all->rowsum ? all->rowsum + b * H * n : NULL;
+        one->head_output = all->head_output ? all->head_output + b * H * n * dh : NULL;
+        one->concat = all->concat ? all->concat + b * n * H * dh : NULL;
         one->empty_rows = NULL;
         one->n_empty_rows = 0;
         v->report.average = r->average ? r->average + b * n * m : NULL;
@@ -127,7 +132,7 @@ void sa_report_summary(sa_buffer *out, const sa_report *r)
 
 size_t sa_report_max_blocks(const sa_report *r)
 {
-    return 2 + 6 * r->heads + sa_report_grad_max_blocks(r);
+    return 3 + 10 * r->heads + sa_report_grad_max_blocks(r);
 }
 
 void sa_report_heads(size_t *first, size_t *count, const sa_report *r)
@@ -169,9 +174,16 @@ static size_t add_steps(sa_block *b, size_t k, const sa_report *r)
         b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, .key_columns = false, .key_rows = false};
         b[k++] = (sa_block){"K", h + 1, m, dh, res->k + h * m * dh, .key_columns = false, .key_rows = true};
         b[k++] = (sa_block){"V", h + 1, m, dh, res->v + h * m * dh, .key_columns = false, .key_rows = true};
+        b[k++] = (sa_block){"raw_scores", h + 1, n, m, res->raw_scores + h * n * m, .key_columns = true, .key_rows = false};
         b[k++] = (sa_block){"scores", h + 1, n, m, res->scores + h * n * m, .key_columns = true, .key_rows = false};
+        b[k++] = (sa_block){"exp", h + 1, n, m, res->exp_scores + h * n * m, .key_columns = true, .key_rows = false};
+        // one sum per query: a column beside the query labels
+        b[k++] = (sa_block){"rowsum", h + 1, n, 1, res->rowsum + h * n, .key_columns = false, .key_rows = false};
         b[k++] = (sa_block){"softmax", h + 1, n, m, res->weights + h * n * m, .key_columns = true, .key_rows = false};
+        b[k++] = (sa_block){"head_output", h + 1, n, dh, res->head_output + h * n * dh, .key_columns = false, .key_rows = false};
     }
+    // every head's output side by side, whichever heads are printed
+    b[k++] = (sa_block){"concat", 0, n, res->heads * dh, res->concat, .key_columns = false, .key_rows = false};
     return k;
 }
 

@@ -7,7 +7,9 @@
 #include "selfattn.h"
 
 typedef struct {
-    const char *name;     /* "output", "weights", "Q", "K", "V", "scores", "softmax" */
+    const char *name;     /* "output", "weights", "Q", "K", "V", "raw_scores",
+                             "scores", "exp", "rowsum", "softmax",
+                             "head_output", "concat" */
     size_t head;          /* 1-based head, or 0 for none / averaged */
     size_t rows, cols;
     const float *data;    /* (rows, cols) */
@@ -35,8 +37,8 @@ size_t sa_report_sequences(const sa_report *r);
  * 0 is a copy of r. */
 void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b);
 
-/* The most blocks a report can have: output, H weights, the average, 5 H
- * steps, and a grad report's (sa_report_grad_max_blocks). */
+/* The most blocks a report can have: output, H weights, the average, 9 H
+ * steps and concat, and a grad report's (sa_report_grad_max_blocks). */
 size_t sa_report_max_blocks(const sa_report *r);
 
 /* The heads whose weights and steps are printed: [first, first + count)

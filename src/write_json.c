@@ -190,8 +190,15 @@ static void write_labels(doc *d, const char *name, char *const *labels,
 /* The arrays a report prints, in the order of the document. */
 typedef enum {
     ITEM_OUTPUT, ITEM_WEIGHTS, ITEM_AVERAGE, ITEM_Q, ITEM_K, ITEM_V,
-    ITEM_SCORES, ITEM_SOFTMAX
+    ITEM_RAW_SCORES, ITEM_SCORES, ITEM_EXP, ITEM_ROWSUM, ITEM_SOFTMAX,
+    ITEM_HEAD_OUTPUT, ITEM_CONCAT
 } item;
+
+/* The keys of "steps", in the order of the computation, from ITEM_Q. */
+static const char *const step_keys[] = {
+    "Q", "K", "V", "raw_scores", "scores", "exp", "rowsum", "softmax",
+    "head_output", "concat"
+};
 
 /* Writes item of the one-sequence report r at indent: a matrix, or one
  * per head printed. */
@@ -209,6 +216,13 @@ static void write_value(doc *d, const sa_report *r, item it, int indent)
         [ITEM_V] = {res->v ? res->v + first * m * dh : NULL, H, m, dh},
         [ITEM_SCORES] = {res->scores ? res->scores + first * n * m : NULL, H, n, m},
         [ITEM_SOFTMAX] = {res->weights ? res->weights + first * n * m : NULL, H, n, m},
+        [ITEM_RAW_SCORES] = {res->raw_scores ? res->raw_scores + first * n * m : NULL, H, n, m},
+        [ITEM_EXP] = {res->exp_scores ? res->exp_scores + first * n * m : NULL, H, n, m},
+        // (H, n): one row of sums per head
+        [ITEM_ROWSUM] = {res->rowsum ? res->rowsum + first * n : NULL, 0, H, n},
+        [ITEM_HEAD_OUTPUT] = {res->head_output ? res->head_output + first * n * dh : NULL, H, n, dh},
+        // (n, P): every head's columns, whichever head is printed
+        [ITEM_CONCAT] = {res->concat, 0, n, res->heads * dh},
     };
     if (items[it].heads)
         write_heads(d, items[it].data, items[it].heads, items[it].rows,
@@ -258,11 +272,10 @@ static void write_matrices(doc *d, const sa_report *r)
     }
     if (!r->print_steps)
         return;
-    static const char *const steps[] = {"Q", "K", "V", "scores", "softmax"};
     key(d, 1, false, "steps");
     sa_buffer_putc(d->b, '{');
-    for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
-        key(d, 2, s == 0, steps[s]);
+    for (size_t s = 0; s < sizeof step_keys / sizeof step_keys[0]; s++) {
+        key(d, 2, s == 0, step_keys[s]);
         write_item(d, r, (item)(ITEM_Q + s), 4);
     }
     if (!d->compact)
