@@ -38,6 +38,7 @@ typedef struct {
     /* what the command line set, so that the weights' config sets the rest */
     bool heads_set, kv_heads_set, causal_set;
     size_t head;                      /* --head: 1-based, 0 for every head */
+    size_t row;                       /* explain's --row: from 0 */
     sa_source from_weights[SA_SET_COUNT]; /* settings the weights gave */
     /* grad only */
     unsigned command;                 /* CLI_RUN, CLI_BATCH or CLI_GRAD */

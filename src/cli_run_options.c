@@ -7,6 +7,9 @@
 #include "cli_run.h"
 #include "format.h"
 
+/* --row's largest value: explain refuses more than 16 rows anyway */
+#define EXPLAIN_ROW_MAX ((size_t)1 << 20)
+
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
 {
@@ -147,6 +150,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
         return parse_print(o, arg);
     case OPT_AVERAGE: o->average_heads = true; return true;
     case OPT_HEAD: return cli_parse_size(&o->head, "--head", arg, 1, CLI_MAX_HEADS);
+    case OPT_ROW: return cli_parse_size(&o->row, "--row", arg, 0, EXPLAIN_ROW_MAX);
     case 'f':
         if (!cli_parse_choice(&choice, "--format", arg, formats))
             return false;
@@ -182,7 +186,7 @@ static bool take_option(void *ctx, int c, const char *arg)
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
     case OPT_VMIN: case OPT_VMAX: case OPT_HEAD: case OPT_NO_CONFIG: case OPT_DY:
-    case OPT_WHAT:
+    case OPT_WHAT: case OPT_ROW:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -207,7 +211,7 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
 int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
 {
     bool batch = command == CLI_BATCH, grad = command == CLI_GRAD;
-    const char *cmd = batch ? "batch" : grad ? "grad" : "run";
+    const char *cmd = cli_command_name(command);
     memset(o, 0, sizeof *o);
     o->command = command;
     o->layer = -1;
@@ -218,6 +222,7 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
     o->print_output = true;
     o->print_grads = grad;  // grad prints output,grads by default
     o->digits = 4;
+    o->print_steps = command == CLI_EXPLAIN;  // explain tells every step
     int code = cli_parse_command(argc, argv, command, take_option, o);
     if (code)
         return code;
