@@ -61,6 +61,11 @@ void explain_matrix(explainer *e, const char *title, const float *data,
                     size_t rows, size_t cols, char *const *row_labels,
                     char *const *col_labels, size_t first_col);
 
+/* A line, printf-style, wrapped at spaces to the width after indent
+ * spaces (no blank line before it). */
+void explain_line(explainer *e, size_t indent, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* v with the decimals in use, into buf (32 bytes); returns buf. */
 char *explain_num(char *buf, explainer *e, double v);
 

@@ -171,11 +171,12 @@ void explain_projections(explainer *e)
     char lhs[96], num[32];
     snprintf(lhs, sizeof lhs, "Q[%zu][%zu] = x%zu\xC2\xB7Wq[:,%zu]", e->row, col,
              e->row, col);
-    fputs("\nOne cell worked in full:\n", e->fp);
+    fputc('\n', e->fp);
+    explain_line(e, 0, "One cell worked in full:");
     double sum = explain_dot(e, lhs, e->x + e->row * e->d, 1, w->wq + col, e->P,
                              e->d, NULL);
     if (w->bq)
-        fprintf(e->fp, "  + bq[%zu] = %s\n", col,
+        explain_line(e, 2, "+ bq[%zu] = %s", col,
                 explain_num(num, e, sum + (double)w->bq[col]));
     if (c->rope)
         explain_say(e, "(before RoPE, which rotates it into the Q shown)");

@@ -48,7 +48,8 @@ void explain_raw_scores(explainer *e)
                    e->out->report.tokens, key_labels(e), 0);
     snprintf(lhs, sizeof lhs, "s[%zu][%zu] = q%zu" DOT "k%zu", e->row, e->key,
              e->row, e->key);
-    fputs("\nOne cell worked in full (the key the row weighs most):\n", e->fp);
+    fputc('\n', e->fp);
+    explain_line(e, 0, "One cell worked in full (the key the row weighs most):");
     explain_dot(e, lhs, r->q + (h * n + e->row) * dh, 1,
                 r->k + (h * m + e->key) * dh, 1, dh, NULL);
 }
@@ -120,27 +121,28 @@ static void worked_score(explainer *e, const float *slopes)
     float raw = r->raw_scores[e->head * nm + i * e->m + j];
     float stored = r->scores[e->head * nm + i * e->m + j];
     double s = (double)raw * (double)e->scale;
-    fprintf(e->fp, "\nThe worked cell: scores[%zu][%zu] = %s \xC3\x97 %s = %s\n", i,
+    fputc('\n', e->fp);
+    explain_line(e, 0, "The worked cell: scores[%zu][%zu] = %s \xC3\x97 %s = %s", i,
             j, explain_num(a, e, raw), explain_short(b, e, e->scale),
             explain_num(s_text, e, s));
     if (c->softcap > 0) {
         s = c->softcap * tanh(s / c->softcap);
-        fprintf(e->fp, "  softcap: C" DOT "tanh(s/C) = %s\n", explain_num(a, e, s));
+        explain_line(e, 2, "softcap: C" DOT "tanh(s/C) = %s", explain_num(a, e, s));
     }
     if (c->alibi) {
         size_t dist = i > j ? i - j : j - i;
         s -= (double)slopes[e->head] * (double)dist;
-        fprintf(e->fp, "  ALiBi: " MINUS "%s \xC3\x97 %zu gives %s\n",
+        explain_line(e, 2, "ALiBi: " MINUS "%s \xC3\x97 %zu gives %s",
                 explain_short(b, e, slopes[e->head]), dist, explain_num(a, e, s));
     }
     if (c->bias) {
         float add = c->bias[(c->bias_per_head ? e->head * nm : 0) + i * e->m + j];
         s += add;
-        fprintf(e->fp, "  bias: + %s gives %s\n", explain_short(b, e, add),
+        explain_line(e, 2, "bias: + %s gives %s", explain_short(b, e, add),
                 explain_num(a, e, s));
     }
     if (isinf(stored))
-        fprintf(e->fp, "  hidden: " MINUS "inf\n");
+        explain_line(e, 2, "hidden: " MINUS "inf");
 }
 
 void explain_scaled_scores(explainer *e)

@@ -123,7 +123,7 @@ static void softmax_row(explainer *e, const float *s, const float *ex,
                  explain_num(num, e, sum), explain_num(a, e, max));
     fputc('\n', e->fp);
     explain_wrap(e, text, 0);
-    fprintf(e->fp, "weight = exp / rowsum: w[%zu][%zu] = %s / %s = %s\n", e->row,
+    explain_line(e, 0, "weight = exp / rowsum: w[%zu][%zu] = %s / %s = %s", e->row,
             e->key, explain_num(a, e, ex[e->key]), explain_num(b, e, sum),
             explain_num(num, e, w[e->key]));
 }
@@ -158,7 +158,8 @@ void explain_outputs(explainer *e)
     explain_matrix(e, title, r->head_output + h * n * dh, n, dh,
                    e->out->report.tokens, NULL, 0);
     snprintf(lhs, sizeof lhs, "O[%zu][0] = w%zu" DOT "V[:,0]", e->row, e->row);
-    fputs("\nOne cell worked in full:\n", e->fp);
+    fputc('\n', e->fp);
+    explain_line(e, 0, "One cell worked in full:");
     explain_dot(e, lhs, r->weights + (h * n + e->row) * m, 1, r->v + h * m * dh,
                 dh, m, NULL);
     explain_section(e, w->wo ? "CONCATENATION AND OUTPUT PROJECTION"
@@ -178,9 +179,10 @@ void explain_outputs(explainer *e)
         return;
     snprintf(lhs, sizeof lhs, "output[%zu][0] = concat%zu" DOT "Wo[:,0]", e->row,
              e->row);
-    fputs("\nOne cell worked in full:\n", e->fp);
+    fputc('\n', e->fp);
+    explain_line(e, 0, "One cell worked in full:");
     double sum = explain_dot(e, lhs, r->concat + e->row * e->P, 1, w->wo,
                              e->d_out, e->P, NULL);
     if (w->bo)
-        fprintf(e->fp, "  + bo[0] = %s\n", explain_num(num, e, sum + (double)w->bo[0]));
+        explain_line(e, 2, "+ bo[0] = %s", explain_num(num, e, sum + (double)w->bo[0]));
 }

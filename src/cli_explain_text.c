@@ -79,6 +79,17 @@ void explain_say(explainer *e, const char *fmt, ...)
     explain_wrap(e, text, 0);
 }
 
+void explain_line(explainer *e, size_t indent, const char *fmt, ...)
+{
+    char text[TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    e->fresh = false;
+    explain_wrap(e, text, indent);
+}
+
 char *explain_num(char *buf, explainer *e, double v)
 {
     if (isnan(v))

@@ -73,8 +73,8 @@ static int narrate(const run_options *o, const run_session *s,
     e.ctx = o->context ? s->context.data : e.x;
     if (!e.x)
         return cli_error(EX_OSERR, "out of memory");
-    fprintf(e.fp, "selfattn explain: %zu quer%s over %zu key%s, head %zu and "
-            "query row %zu worked in full\n", e.n, e.n == 1 ? "y" : "ies", e.m,
+    explain_line(&e, 0, "selfattn explain: %zu quer%s over %zu key%s, head %zu and "
+            "query row %zu worked in full", e.n, e.n == 1 ? "y" : "ies", e.m,
             e.m == 1 ? "" : "s", e.head + 1, e.row);
     explain_inputs(&e);
     explain_weights(&e);

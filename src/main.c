@@ -9,7 +9,7 @@
 const char cli_usage[] =
 "Usage: selfattn run [OPTIONS] INPUT       compute attention on INPUT\n"
 "       selfattn grad [OPTIONS] INPUT      and its gradients (the backward pass)\n"
-"       selfattn explain [OPTIONS] INPUT   the computation, step by step, in words\n"
+"       selfattn explain [OPTIONS] INPUT   every step told, with its numbers\n"
 "       selfattn batch [OPTIONS] FILE|-    one sequence per JSON line\n"
 "       selfattn init --d-model D [OPTIONS] write generated weights as JSON\n"
 "       selfattn inspect [OPTIONS] FILE|-  what a file holds\n"

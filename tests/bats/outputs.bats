@@ -47,11 +47,16 @@ x3  2.00  7.76  0.36"
 @test "-f table: steps come in the order of the computation, masked scores are -inf" {
     run --separate-stderr selfattn run -f table -p output,steps --causal "${CLASSIC[@]}"
     assert_success
-    assert_equal "$(grep -E '^[A-Za-z]+(, head [0-9]+)? \(' <<< "$output")" "Q, head 1 (3 × 3)
+    assert_equal "$(grep -E '^[A-Za-z_]+(, head [0-9]+)? \(' <<< "$output")" "Q, head 1 (3 × 3)
 K, head 1 (3 × 3)
 V, head 1 (3 × 3)
+raw_scores, head 1 (3 × 3)
 scores, head 1 (3 × 3)
+exp, head 1 (3 × 3)
+rowsum, head 1 (3 × 1)
 softmax, head 1 (3 × 3)
+head_output, head 1 (3 × 3)
+concat (3 × 3)
 output (3 × 3)"
     assert_line "x1  2.0000     -inf     -inf"
     assert_output --partial "n = 3, d_model = 4, heads = 1, d_head = 3, d_out = 3, scale = 1, causal"
@@ -77,11 +82,16 @@ weights, average of 2 heads (3 × 3)"
 @test "-f table: --head 2 prints head 2's weights and steps alone" {
     run --separate-stderr selfattn run -f table -H 2 --head 2 -p weights,steps classic.json
     assert_success
-    assert_equal "$(grep -E '^[A-Za-z]+, head' <<<"$output")" "Q, head 2 (3 × 2)
+    assert_equal "$(grep -E '^[A-Za-z_]+, head' <<<"$output")" "Q, head 2 (3 × 2)
 K, head 2 (3 × 2)
 V, head 2 (3 × 2)
+raw_scores, head 2 (3 × 3)
 scores, head 2 (3 × 3)
-softmax, head 2 (3 × 3)"
+exp, head 2 (3 × 3)
+rowsum, head 2 (3 × 1)
+softmax, head 2 (3 × 3)
+head_output, head 2 (3 × 2)"
+    assert_line "concat (3 × 4)"
 }
 
 @test "-f table: the second line says where the weights came from" {
