@@ -47,8 +47,8 @@ static const cli_option options[] = {
     {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "reuse the mask file the result names (regular files only)"},
     {"masked-rows", 0, OPT_MASKED_ROWS, "R", COMPUTES, "a query with no visible key gets zero (default) or nan"},
     /* what to print, and how */
-    {"print", 'p', 'p', "LIST", CLI_RUN | CLI_BATCH, "comma list of output, weights, steps (default output)"},
-    {"print", 'p', 'p', "LIST", CLI_GRAD, "comma list of output, weights, steps, grads (of the input, context, bias and weights), grad_steps (dO, dV, dP, dS, dQ, dK of each head) (default output,grads)"},
+    {"print", 'p', 'p', "LIST", CLI_RUN | CLI_BATCH, "comma list of output, weights, steps (Q, K, V, raw_scores, scores, exp, rowsum, softmax, head_output, concat), input (and the context), params (the weights as used) (default output)"},
+    {"print", 'p', 'p', "LIST", CLI_GRAD, "comma list of output, weights, steps, input, params, grads (of the input, context, bias and weights), grad_steps (dO, dV, dP, dS, dQ, dK of each head) (default output,grads)"},
     {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "also print the heads' average (average_weights); without --print, only the average"},
     {"head", 0, OPT_HEAD, "N", RUNS, "print and draw the weights and steps of head N only (from 1)"},
     {"head", 0, OPT_HEAD, "H", CLI_EXPLAIN, "work head H's numbers in full (from 1; default 1)"},

@@ -24,6 +24,7 @@ typedef struct {
     bool masked_rows_nan, average_heads;
     long window;                      /* -1: none */
     bool print_output, print_weights, print_steps;
+    bool print_input, print_params;   /* the input rows, the weights as used */
     out_format format;
     size_t digits;
     cli_color color;                  /* --color */

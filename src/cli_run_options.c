@@ -13,10 +13,11 @@
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
 {
-    static const char *const items[] = {"output", "weights", "steps", "grads",
-                                        "grad_steps"};
+    static const char *const items[] = {"output", "weights", "steps", "input",
+                                        "params", "grads", "grad_steps"};
     bool grad = o->command == CLI_GRAD;
     o->print_output = o->print_weights = o->print_steps = false;
+    o->print_input = o->print_params = false;
     o->print_grads = o->print_grad_steps = false;
     const char *p = arg;
     for (;;) {
@@ -27,6 +28,10 @@ static bool parse_print(run_options *o, const char *arg)
             o->print_weights = true;
         else if (len == 5 && strncmp(p, "steps", len) == 0)
             o->print_steps = true;
+        else if (len == 5 && strncmp(p, "input", len) == 0)
+            o->print_input = true;
+        else if (len == 6 && strncmp(p, "params", len) == 0)
+            o->print_params = true;
         else if (grad && len == 5 && strncmp(p, "grads", len) == 0)
             o->print_grads = true;
         else if (grad && len == 10 && strncmp(p, "grad_steps", len) == 0)
@@ -34,7 +39,7 @@ static bool parse_print(run_options *o, const char *arg)
         else {
             char text[512];
             cli_choice_message(text, sizeof text, "--print", p, len, items,
-                               grad ? 5 : 3);
+                               grad ? 7 : 5);
             cli_usage_error("%s", text);
             return false;
         }
@@ -246,18 +251,21 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
         o->print_output = false;  /* pictures draw the weights, or the average */
         o->print_weights = !o->average_heads;
     }
-    if (o->format == OUT_NPY && o->print_steps)
-        return cli_usage_error("--format npy writes one array: steps are "
-                               "several; use npz");
-    if (o->format == OUT_NPY && o->print_output + o->print_weights + o->average_heads != 1)
+    if (o->format == OUT_NPY && (o->print_steps || o->print_params))
+        return cli_usage_error("--format npy writes one array: %s are "
+                               "several; use npz", o->print_steps ? "steps"
+                               : "params");
+    if (o->format == OUT_NPY && o->print_output + o->print_weights +
+        o->average_heads + o->print_input != 1)
         return cli_usage_error("--format npy writes one array: print one of "
-                               "output or weights, or --average-heads alone "
-                               "(npz holds several)");
+                               "output, weights or input, or --average-heads "
+                               "alone (npz holds several)");
     if (o->weights && (o->seed_set || o->d_head || o->out_proj))
         return cli_usage_error("--seed, --d-head and --out-proj are for "
                                "generated weights, not with --weights");
     if (!grad && picture && (!(o->print_weights || o->average_heads) ||
-                             o->print_output || o->print_steps))
+                             o->print_output || o->print_steps ||
+                             o->print_input || o->print_params))
         return cli_usage_error("--format %s draws the weights: --print weights "
                                "(or leave --print out)",
                                o->format == OUT_SVG ? "svg" : "heatmap");

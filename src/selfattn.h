@@ -857,6 +857,14 @@ typedef struct {
     char *const *key_tokens;   /* (m) key labels, or NULL */
     /* what to print */
     bool print_output, print_weights, print_steps;
+    bool print_input;          /* the input rows as given (and the context) */
+    bool print_params;         /* the weights in the math convention, as used */
+    const float *input;        /* (n, d) the input rows, (B, n, d) for a batch */
+    const float *context;      /* (m, d_context) the context's rows, (B, m,
+                                  d_context) with context_per_sequence, or
+                                  NULL for self-attention */
+    bool context_per_sequence;
+    const sa_weights *params;  /* the weights printed with print_params */
     bool average_heads;        /* print the average of the heads' weights */
     bool omit_config;          /* JSON without its "config" (--no-config) */
     int digits;                /* decimals in the table format */

@@ -191,7 +191,7 @@ static void write_labels(doc *d, const char *name, char *const *labels,
 typedef enum {
     ITEM_OUTPUT, ITEM_WEIGHTS, ITEM_AVERAGE, ITEM_Q, ITEM_K, ITEM_V,
     ITEM_RAW_SCORES, ITEM_SCORES, ITEM_EXP, ITEM_ROWSUM, ITEM_SOFTMAX,
-    ITEM_HEAD_OUTPUT, ITEM_CONCAT
+    ITEM_HEAD_OUTPUT, ITEM_CONCAT, ITEM_INPUT, ITEM_CONTEXT
 } item;
 
 /* The keys of "steps", in the order of the computation, from ITEM_Q. */
@@ -223,6 +223,8 @@ static void write_value(doc *d, const sa_report *r, item it, int indent)
         [ITEM_HEAD_OUTPUT] = {res->head_output ? res->head_output + first * n * dh : NULL, H, n, dh},
         // (n, P): every head's columns, whichever head is printed
         [ITEM_CONCAT] = {res->concat, 0, n, res->heads * dh},
+        [ITEM_INPUT] = {r->input, 0, n, r->d_model},
+        [ITEM_CONTEXT] = {r->context, 0, m, r->d_context},
     };
     if (items[it].heads)
         write_heads(d, items[it].data, items[it].heads, items[it].rows,
@@ -255,9 +257,39 @@ static void write_item(doc *d, const sa_report *r, item it, int indent)
     sa_buffer_putc(d->b, ']');
 }
 
-/* The printed matrices: output, weights and steps. */
+/* "params": the weights as used, in the math convention, by name. */
+static void write_params(doc *d, const sa_report *r)
+{
+    sa_block blocks[8];
+    size_t count = sa_report_params(blocks, r);
+    key(d, 1, false, "params");
+    sa_buffer_putc(d->b, '{');
+    for (size_t k = 0; k < count; k++) {
+        key(d, 2, k == 0, blocks[k].name);
+        if (blocks[k].vector)
+            sa_buffer_json_vector(d->b, blocks[k].data, blocks[k].cols);
+        else
+            sa_buffer_json_rows(d->b, blocks[k].data, blocks[k].rows,
+                                blocks[k].cols, d->compact ? -1 : 4);
+    }
+    if (!d->compact)
+        sa_buffer_puts(d->b, "\n  ");
+    sa_buffer_putc(d->b, '}');
+}
+
+/* The printed matrices: input and params, output, weights and steps. */
 static void write_matrices(doc *d, const sa_report *r)
 {
+    if (r->print_input) {
+        key(d, 1, false, "input");
+        write_item(d, r, ITEM_INPUT, 2);
+        if (r->context) {
+            key(d, 1, false, "context");
+            write_item(d, r, ITEM_CONTEXT, 2);
+        }
+    }
+    if (r->print_params && r->params)
+        write_params(d, r);
     if (r->print_output) {
         key(d, 1, false, "output");
         write_item(d, r, ITEM_OUTPUT, 2);

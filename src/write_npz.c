@@ -109,7 +109,8 @@ done:
     return status;
 }
 
-#define ITEMS_MAX 13  /* output, weights, the average and 10 steps */
+#define ITEMS_MAX 15  /* input, context, output, weights, the average and
+                         10 steps; the weights' 8 arrays come after */
 
 /* Fills entries with the report's printed items; returns the count (at
  * most ITEMS_MAX). */
@@ -118,6 +119,11 @@ static size_t report_arrays(sa_npz_entry *e, const sa_report *r)
     const sa_result *res = r->result;
     size_t k = 0, n = res->n, m = res->m, dh = res->d_head, f, H;
     sa_report_heads(&f, &H, r);
+    if (r->print_input) {
+        e[k++] = (sa_npz_entry){"input", r->input, 2, {n, r->d_model}};
+        if (r->context)
+            e[k++] = (sa_npz_entry){"context", r->context, 2, {m, r->d_context}};
+    }
     if (r->print_output)
         e[k++] = (sa_npz_entry){"output", res->output, 2, {n, res->d_out}};
     if (r->print_weights)
@@ -185,12 +191,21 @@ static sa_status items(sa_npz_entry *e, size_t *count, float **owned,
 static sa_status write_items(FILE *out, const sa_report *r, bool one_array,
                              sa_error *err)
 {
-    sa_npz_entry *e = malloc((ITEMS_MAX + sa_report_grad_max_arrays(r)) * sizeof *e);
+    sa_npz_entry *e = malloc((ITEMS_MAX + 8 + sa_report_grad_max_arrays(r)) * sizeof *e);
     float *owned[ITEMS_MAX] = {NULL};
     size_t count;
     if (!e)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     sa_status status = items(e, &count, owned, r, err);
+    if (!status && r->print_params) {  // one set of weights for every sequence
+        sa_block blocks[8];
+        size_t params = sa_report_params(blocks, r);
+        for (size_t k = 0; k < params; k++)
+            e[count++] = (sa_npz_entry){blocks[k].name, blocks[k].data,
+                                        blocks[k].vector ? 1 : 2,
+                                        {blocks[k].vector ? blocks[k].cols : blocks[k].rows,
+                                         blocks[k].cols}};
+    }
     if (!status)
         count = sa_report_grad_arrays(e, count, r);
     if (!status && one_array && count != 1)

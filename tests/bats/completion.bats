@@ -71,13 +71,13 @@ all_help_options() {
 
 @test "completion bash: --print comma lists" {
     run complete_words run --print ""
-    assert_output $'output\nsteps\nweights'
+    assert_output $'input\noutput\nparams\nsteps\nweights'
     run complete_words run --print output,w
     assert_output "output,weights"
     run complete_words run -p weights,s
     assert_output "weights,steps"
     run complete_words run -p output,weights,
-    assert_output $'output,weights,output\noutput,weights,steps\noutput,weights,weights'
+    assert_output $'output,weights,input\noutput,weights,output\noutput,weights,params\noutput,weights,steps\noutput,weights,weights'
 }
 
 @test "completion bash: --color, --what and other values" {
@@ -120,7 +120,7 @@ all_help_options() {
 
 @test "completion bash: grad's --print items, --what values and --dy files" {
     run complete_words grad --print ""
-    assert_output $'grad_steps\ngrads\noutput\nsteps\nweights'
+    assert_output $'grad_steps\ngrads\ninput\noutput\nparams\nsteps\nweights'
     run complete_words grad -p output,g
     assert_output $'output,grad_steps\noutput,grads'
     run complete_words grad --what ""
