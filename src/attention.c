@@ -77,7 +77,9 @@ static void keep_steps(sa_result *r, const sa_pass *p)
         copy_head(r->q + h * n * dh, p->q, n, dh, p->P, h * dh);
         copy_head(r->k + h * m * dh, p->k, m, dh, p->Pkv, g * dh);
         copy_head(r->v + h * m * dh, p->v, m, dh, p->Pkv, g * dh);
+        copy_head(r->head_output + h * n * dh, p->concat, n, dh, p->P, h * dh);
     }
+    memcpy(r->concat, p->concat, n * p->P * sizeof *r->concat);
 }
 
 /* output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo, or concat + bo
@@ -222,7 +224,7 @@ static sa_status forward(sa_result *r, sa_buffers *b, sa_pass *pass,
 
     // per head h, kv head g: O_h (n, dh) = softmax(scores(Q_h, K_g)) V_g,
     // into columns [h*dh, (h+1)*dh) of concat (n, P)
-    status = sa_config_dense(cfg) ? sa_attend_dense(r->weights, r->scores, pass, err)
+    status = sa_config_dense(cfg) ? sa_attend_dense(r, pass, err)
                                   : sa_attend_stream(pass, threads, err);
     if (status || (backward && pass->blocked && (status = unblock(pass, m, err))))
         return status;

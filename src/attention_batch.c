@@ -44,9 +44,16 @@ static sa_status batch_arrays(sa_result *r, size_t B, size_t n, size_t m,
         r->q = sa_alloc_large(B * H * n * dh * sizeof(float));
         r->k = sa_alloc_large(B * H * m * dh * sizeof(float));
         r->v = sa_alloc_large(B * H * m * dh * sizeof(float));
+        r->raw_scores = sa_alloc_large(B * H * n * m * sizeof(float));
+        r->exp_scores = sa_alloc_large(B * H * n * m * sizeof(float));
+        r->rowsum = sa_alloc_large(B * H * n * sizeof(float));
+        r->head_output = sa_alloc_large(B * H * n * dh * sizeof(float));
+        r->concat = sa_alloc_large(B * n * H * dh * sizeof(float));
     }
     if (!r->output || (keep_all && !r->weights) ||
-        (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)))
+        (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v ||
+                             !r->raw_scores || !r->exp_scores || !r->rowsum ||
+                             !r->head_output || !r->concat)))
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory for a batch of "
                        "%zu sequences", B);
     return SA_OK;
@@ -95,6 +102,11 @@ static void run_sequence(batch_run *run, size_t b)
     put(r->q, one.q, b, H * n * dh);
     put(r->k, one.k, b, H * m * dh);
     put(r->v, one.v, b, H * m * dh);
+    put(r->raw_scores, one.raw_scores, b, H * n * m);
+    put(r->exp_scores, one.exp_scores, b, H * n * m);
+    put(r->rowsum, one.rowsum, b, H * n);
+    put(r->head_output, one.head_output, b, H * n * dh);
+    put(r->concat, one.concat, b, n * H * dh);
     for (size_t k = 0; k < one.n_empty_rows; k++)
         run->empty[b * n + one.empty_rows[k]] = true;
     sa_result_free(&one);
@@ -149,7 +161,8 @@ static sa_status check_batch_need(size_t B, size_t workers, size_t n, size_t m,
     double nm = (double)n * (double)m;
     bool keep_all = cfg->keep_weights || cfg->keep_steps;
     double kept = (double)n * (double)w->d_out + (keep_all ? (double)H * nm : 0) +
-                  (cfg->keep_steps ? (double)H * (nm + (double)(n + 2 * m) * dh) : 0);
+                  (cfg->keep_steps ? (double)H * (3 * nm + (double)n +
+                                                  (double)(3 * n + 2 * m) * dh) : 0);
     double pass = kept + 2.0 * (double)m * Pkv + 2.0 * (double)n * P + (double)n * (double)d;
     char what[128];
     snprintf(what, sizeof what, "a batch of %zu sequences of %zu x %zu attention "
@@ -203,7 +216,10 @@ sa_status sa_attention_forward_batch(sa_result *r, const float *x, size_t n,
     }
     *r = (sa_result){.n = n, .m = m, .heads = H, .d_head = dh, .d_out = w->d_out,
                      .output = r->output, .weights = r->weights, .q = r->q,
-                     .k = r->k, .v = r->v, .scores = r->scores, .flops = r->flops,
+                     .k = r->k, .v = r->v, .scores = r->scores,
+                     .raw_scores = r->raw_scores, .exp_scores = r->exp_scores,
+                     .rowsum = r->rowsum, .head_output = r->head_output,
+                     .concat = r->concat, .flops = r->flops,
                      .seconds_project = busy > 0 ? wall * run.project / busy : 0,
                      .seconds_attend = busy > 0 ? wall * run.attend / busy : 0};
     if (!(r->empty_rows = malloc(B * n * sizeof *r->empty_rows))) {

@@ -18,6 +18,11 @@ void sa_result_free(sa_result *r)
     free(r->k);
     free(r->v);
     free(r->scores);
+    free(r->raw_scores);
+    free(r->exp_scores);
+    free(r->rowsum);
+    free(r->head_output);
+    free(r->concat);
     free(r->empty_rows);
     memset(r, 0, sizeof *r);
 }
@@ -44,7 +49,7 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
     memset(b, 0, sizeof *b);
     double floats = 2.0 * (double)m16 * (double)Pkv + (double)n * (double)P * (keep_all ? 2 : 1)
         + (double)n * (double)d_out + (keep_all ? (double)H * (double)nm : 0)
-        + (cfg->keep_steps ? (double)H * ((double)nm + (double)(n + 2 * m) * (double)dh) : 0)
+        + (cfg->keep_steps ? (double)H * (3.0 * (double)nm + (double)n + (double)(2 * n + 2 * m) * (double)dh) + (double)n * (double)P : 0)
         + (cfg->pos_sinusoidal ? (double)n * (double)d : 0);
     char what[96];
     snprintf(what, sizeof what, "%zu x %zu attention with %zu heads", n, m, H);
@@ -65,6 +70,11 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
         r->q = malloc(H * n * dh * sizeof(float));
         r->k = malloc(H * m * dh * sizeof(float));
         r->v = malloc(H * m * dh * sizeof(float));
+        r->raw_scores = sa_alloc_large(H * nm * sizeof(float));
+        r->exp_scores = sa_alloc_large(H * nm * sizeof(float));
+        r->rowsum = malloc(H * n * sizeof(float));
+        r->head_output = malloc(H * n * dh * sizeof(float));
+        r->concat = malloc(n * P * sizeof(float));
     }
     if (cfg->pos_sinusoidal)
         b->x_pos = malloc(n * d * sizeof(float));
@@ -72,7 +82,9 @@ sa_status sa_buffers_new(sa_buffers *b, sa_result *r, size_t n, size_t m,
         b->lse = malloc(H * n * sizeof(float));
     if ((backward && !keep_all && !b->lse) || !b->block || (!b->out_in_block && !r->output) || !b->empty || !b->slopes ||
         (keep_all && !r->weights) ||
-        (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v)) ||
+        (cfg->keep_steps && (!r->scores || !r->q || !r->k || !r->v ||
+                             !r->raw_scores || !r->exp_scores || !r->rowsum ||
+                             !r->head_output || !r->concat)) ||
         (cfg->pos_sinusoidal && !b->x_pos)) {
         sa_buffers_free(b);
         sa_result_free(r);

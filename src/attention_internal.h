@@ -127,8 +127,10 @@ bool sa_tile_may_be_visible(size_t i0, size_t i1, size_t j0, size_t j1,
 /* ---- softmax (softmax.c) ------------------------------------------------- */
 
 /* s (m) = softmax(s): the softmax input of one query becomes its weights;
- * false (and zeros) if every key is masked. */
-bool sa_softmax_row(float *s, size_t m);
+ * false (and zeros) if every key is masked.  exp_out (m), if not NULL,
+ * gets exp(s - max) before it is normalised, and *sum_out, if not NULL,
+ * their sum (zeros for a masked row). */
+bool sa_softmax_row(float *s, size_t m, float *exp_out, float *sum_out);
 
 /* One tile of the online softmax of one query (Milakov & Gimelshein
  * 2018): s (cols), this tile's softmax input, becomes exp(s - max) where
@@ -141,10 +143,10 @@ bool sa_softmax_tile(float *s, size_t cols, float *row_max, double *row_sum,
 
 /* ---- the two ways of attending ------------------------------------------ */
 
-/* The materialised path: every head's (n, m) weights in weights (H, n, m),
- * and with steps the scores too.  SA_ERR_DATA if q.k overflows float32. */
-sa_status sa_attend_dense(float *weights, float *scores, const sa_pass *p,
-                          sa_error *err);
+/* The materialised path: every head's (n, m) weights in r->weights
+ * (H, n, m) and, where r has them (keep_steps), the raw scores, scores,
+ * exponentials and row sums too.  SA_ERR_DATA if q.k overflows float32. */
+sa_status sa_attend_dense(sa_result *r, const sa_pass *p, sa_error *err);
 
 /* The streaming path: tiles of queries against tiles of keys with an
  * online softmax, on threads threads (0: one).  Memory O(threads * tile^2)

@@ -26,7 +26,7 @@ int cli_exit_code(sa_status status)
 }
 
 static const char *const command_names[CLI_COMMANDS] = {
-    "run", "batch", "init", "inspect", "plot", "completion", "grad",
+    "run", "batch", "init", "inspect", "plot", "completion", "grad", "explain",
 };
 
 /* The command being run: one CLI_ bit, or 0. */

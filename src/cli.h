@@ -27,8 +27,8 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The commands, as bits of a mask. */
 enum { CLI_RUN = 1, CLI_BATCH = 2, CLI_INIT = 4, CLI_INSPECT = 8, CLI_PLOT = 16,
-       CLI_COMPLETION = 32, CLI_GRAD = 64 };
-#define CLI_COMMANDS 7  /* how many: CLI_GRAD is 1 << (CLI_COMMANDS - 1) */
+       CLI_COMPLETION = 32, CLI_GRAD = 64, CLI_EXPLAIN = 128 };
+#define CLI_COMMANDS 8  /* how many: CLI_EXPLAIN is 1 << (CLI_COMMANDS - 1) */
 
 /* The name of command (one CLI_ bit): "run", ...; NULL for anything else. */
 const char *cli_command_name(unsigned command);
@@ -49,7 +49,7 @@ enum {
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
     OPT_RECORDED_MASK, OPT_MAX_INPUT,
     OPT_VMIN, OPT_VMAX, OPT_NO_CAUSAL, OPT_NO_CONFIG,
-    OPT_DY, OPT_LABELS, OPT_SWEEP,
+    OPT_DY, OPT_LABELS, OPT_SWEEP, OPT_ROW,
 };
 
 /* One option (cli_options.c holds them all). */
@@ -206,5 +206,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_grad(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

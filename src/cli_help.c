@@ -35,6 +35,16 @@ static const command_help helps[] = {
      "(causal and window and --mask) -> softmax -> . v; the gradients flow back\n"
      "through each step (grad_steps: dO, dV, dP, dS, dQ, dK of each head).\n",
      "the gradients, their names and the formulas"},
+    {CLI_EXPLAIN, "selfattn explain [OPTIONS] INPUT",
+     "Compute what run computes, with the same options, and tell it step by step\n"
+     "in the order a tutorial teaches it, with the numbers: the input and the\n"
+     "weights, Q, K and V (and the columns of each head), the raw scores q.k,\n"
+     "the scale, the masks, positions and terms in use, the softmax of one row\n"
+     "with its exponentials and their sum, the weights, each head's output, the\n"
+     "concatenation and the output projection; one cell of each worked in full\n"
+     "(--row, --head).  For small inputs: n, m, d and every width at most 16.\n",
+     "Text as wide as the terminal (COLUMNS, else the terminal's; 80 in a pipe).\n",
+     "why each step is there"},
     {CLI_BATCH, "selfattn batch [OPTIONS] FILE|-",
      "Run many sequences with the same weights and options: each non-blank line\n"
      "of FILE (or stdin, for -) is one input as JSON on one line, and gives one\n"

@@ -10,46 +10,50 @@
 
 /* grad takes every option of run and batch, and their readers' --max-input */
 #define RUNS (CLI_RUN | CLI_BATCH | CLI_GRAD)
-#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT | CLI_GRAD)
-#define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT | CLI_GRAD)
+/* explain computes as run does: what to compute with, and the scores */
+#define COMPUTES (RUNS | CLI_EXPLAIN)
+#define READS (CLI_RUN | CLI_BATCH | CLI_INSPECT | CLI_PLOT | CLI_GRAD | CLI_EXPLAIN)
+#define ALL (CLI_RUN | CLI_BATCH | CLI_INIT | CLI_INSPECT | CLI_PLOT | CLI_GRAD | CLI_EXPLAIN)
 
 /* An option whose help (or values) differs between commands has a row per
  * meaning, with the same names and code: --format, --mask.  Each command's
  * --help lists its rows in this order (cli_help.c), wrapping the help. */
 static const cli_option options[] = {
     /* what to compute with */
-    {"weights", 'w', 'w', "FILE", RUNS, "weights as a JSON object: Wq (d x H*dh), Wk, Wv (d_ctx x G*dh), optional Wo (H*dh x d_out) and biases bq, bk, bv, bo; or a torch nn.MultiheadAttention state dict; as JSON, .npz or .safetensors; or a GPT-2 or BERT checkpoint"},
-    {"layer", 0, OPT_LAYER, "N", RUNS, "the layer of a GPT-2 or BERT checkpoint (default 0)"},
-    {"seed", 0, OPT_SEED, "N", RUNS | CLI_INIT, "generate the weights from seed N (default 0)"},
+    {"weights", 'w', 'w', "FILE", COMPUTES, "weights as a JSON object: Wq (d x H*dh), Wk, Wv (d_ctx x G*dh), optional Wo (H*dh x d_out) and biases bq, bk, bv, bo; or a torch nn.MultiheadAttention state dict; as JSON, .npz or .safetensors; or a GPT-2 or BERT checkpoint"},
+    {"layer", 0, OPT_LAYER, "N", COMPUTES, "the layer of a GPT-2 or BERT checkpoint (default 0)"},
+    {"seed", 0, OPT_SEED, "N", COMPUTES | CLI_INIT, "generate the weights from seed N (default 0)"},
     {"d-model", 0, OPT_D_MODEL, "D", CLI_INIT, "input width d (required)"},
     {"d-context", 0, OPT_D_CONTEXT, "N", CLI_INIT, "width of the key/value input (default d)"},
-    {"d-head", 0, OPT_D_HEAD, "N", RUNS | CLI_INIT, "head width of generated weights (default d / heads)"},
-    {"out-proj", 0, OPT_OUT_PROJ, NULL, RUNS | CLI_INIT, "generate an output projection Wo (d_out = d)"},
-    {"heads", 'H', 'H', "N", RUNS | CLI_INIT, "number of heads (default: what the weights file says, else 1); must divide the columns of Wq (d for generated weights, unless --d-head)"},
-    {"kv-heads", 0, OPT_KV_HEADS, "G", RUNS | CLI_INIT, "key/value heads (default H; 1 = multi-query); divides H"},
-    {"context", 0, OPT_CONTEXT, "FILE", RUNS, "cross-attention: keys and values from FILE's m rows"},
+    {"d-head", 0, OPT_D_HEAD, "N", COMPUTES | CLI_INIT, "head width of generated weights (default d / heads)"},
+    {"out-proj", 0, OPT_OUT_PROJ, NULL, COMPUTES | CLI_INIT, "generate an output projection Wo (d_out = d)"},
+    {"heads", 'H', 'H', "N", COMPUTES | CLI_INIT, "number of heads (default: what the weights file says, else 1); must divide the columns of Wq (d for generated weights, unless --d-head)"},
+    {"kv-heads", 0, OPT_KV_HEADS, "G", COMPUTES | CLI_INIT, "key/value heads (default H; 1 = multi-query); divides H"},
+    {"context", 0, OPT_CONTEXT, "FILE", COMPUTES, "cross-attention: keys and values from FILE's m rows"},
     /* the scores */
-    {"scale", 0, OPT_SCALE, "X", RUNS, "multiply q.k by X (default 1/sqrt(dh))"},
-    {"pos", 0, OPT_POS, "sinusoidal", RUNS, "add sinusoidal positions to the input rows"},
-    {"rope", 0, OPT_ROPE, NULL, RUNS, "rotary positions on q and k"},
-    {"rope-base", 0, OPT_ROPE_BASE, "B", RUNS, "RoPE base (default 10000); implies --rope"},
-    {"rope-style", 0, OPT_ROPE_STYLE, "S", RUNS, "roformer (pairs 2t, 2t+1; default) or neox (t, t+dh/2); implies --rope"},
-    {"softcap", 0, OPT_SOFTCAP, "C", RUNS, "scores become C*tanh(scores/C); C > 0"},
-    {"alibi", 0, OPT_ALIBI, NULL, RUNS, "add -m_h*|i-j| to head h's scores (ALiBi slopes)"},
-    {"bias", 0, OPT_BIAS, "FILE", RUNS, "add an n x m (or H x n x m, JSON or .npy) matrix to the scores"},
-    {"causal", 0, OPT_CAUSAL, NULL, RUNS, "query i sees only keys j <= i (not with --context)"},
-    {"no-causal", 0, OPT_NO_CAUSAL, NULL, RUNS, "every query sees every key, though the weights say causal"},
-    {"window", 0, OPT_WINDOW, "W", RUNS, "query i sees only keys j with |i-j| <= W"},
-    {"mask", 0, OPT_MASK, "FILE", RUNS, "n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend"},
+    {"scale", 0, OPT_SCALE, "X", COMPUTES, "multiply q.k by X (default 1/sqrt(dh))"},
+    {"pos", 0, OPT_POS, "sinusoidal", COMPUTES, "add sinusoidal positions to the input rows"},
+    {"rope", 0, OPT_ROPE, NULL, COMPUTES, "rotary positions on q and k"},
+    {"rope-base", 0, OPT_ROPE_BASE, "B", COMPUTES, "RoPE base (default 10000); implies --rope"},
+    {"rope-style", 0, OPT_ROPE_STYLE, "S", COMPUTES, "roformer (pairs 2t, 2t+1; default) or neox (t, t+dh/2); implies --rope"},
+    {"softcap", 0, OPT_SOFTCAP, "C", COMPUTES, "scores become C*tanh(scores/C); C > 0"},
+    {"alibi", 0, OPT_ALIBI, NULL, COMPUTES, "add -m_h*|i-j| to head h's scores (ALiBi slopes)"},
+    {"bias", 0, OPT_BIAS, "FILE", COMPUTES, "add an n x m (or H x n x m, JSON or .npy) matrix to the scores"},
+    {"causal", 0, OPT_CAUSAL, NULL, COMPUTES, "query i sees only keys j <= i (not with --context)"},
+    {"no-causal", 0, OPT_NO_CAUSAL, NULL, COMPUTES, "every query sees every key, though the weights say causal"},
+    {"window", 0, OPT_WINDOW, "W", COMPUTES, "query i sees only keys j with |i-j| <= W"},
+    {"mask", 0, OPT_MASK, "FILE", COMPUTES, "n x m matrix of 0/1 (JSON, CSV or .npy); 1 = may attend"},
     {"mask", 0, OPT_MASK, "FILE", CLI_PLOT, "hatch the cells this 0/1 mask hid (the run's --mask)"},
     {"recorded-mask", 0, OPT_RECORDED_MASK, NULL, CLI_PLOT, "reuse the mask file the result names (regular files only)"},
     {"sweep", 0, OPT_SWEEP, "P=V,...", CLI_RUN, "run once per value of P (scale, heads, softcap or window) and print or draw the runs together, e.g. scale=0.125,0.5,1,2"},
-    {"masked-rows", 0, OPT_MASKED_ROWS, "R", RUNS, "a query with no visible key gets zero (default) or nan"},
+    {"masked-rows", 0, OPT_MASKED_ROWS, "R", COMPUTES, "a query with no visible key gets zero (default) or nan"},
     /* what to print, and how */
-    {"print", 'p', 'p', "LIST", CLI_RUN | CLI_BATCH, "comma list of output, weights, steps (default output)"},
-    {"print", 'p', 'p', "LIST", CLI_GRAD, "comma list of output, weights, steps, grads (of the input, context, bias and weights), grad_steps (dO, dV, dP, dS, dQ, dK of each head) (default output,grads)"},
+    {"print", 'p', 'p', "LIST", CLI_RUN | CLI_BATCH, "comma list of output, weights, steps (Q, K, V, raw_scores, scores, exp, rowsum, softmax, head_output, concat), input (and the context), params (the weights as used) (default output)"},
+    {"print", 'p', 'p', "LIST", CLI_GRAD, "comma list of output, weights, steps, input, params, grads (of the input, context, bias and weights), grad_steps (dO, dV, dP, dS, dQ, dK of each head) (default output,grads)"},
     {"average-heads", 0, OPT_AVERAGE, NULL, RUNS, "also print the heads' average (average_weights); without --print, only the average"},
     {"head", 0, OPT_HEAD, "N", RUNS, "print and draw the weights and steps of head N only (from 1)"},
+    {"head", 0, OPT_HEAD, "H", CLI_EXPLAIN, "work head H's numbers in full (from 1; default 1)"},
+    {"row", 0, OPT_ROW, "I", CLI_EXPLAIN, "work query row I's numbers in full (from 0; default 0)"},
     {"head", 'H', OPT_HEAD, "N", CLI_PLOT, "draw head N only (from 1; -H is an old spelling)"},
     {"what", 0, OPT_WHAT, "W", CLI_PLOT, "weights (default), average (average_weights), or scores or softmax from steps"},
     {"what", 0, OPT_WHAT, "W", CLI_GRAD, "what svg and heatmap draw of each head: dS (default) or dP"},
@@ -61,8 +65,9 @@ static const cli_option options[] = {
     {"labels", 0, OPT_LABELS, "A,B,...", CLI_PLOT, "the titles of the FILEs' panels (or layers), one per FILE (default: the file names)"},
     {"output", 'o', 'o', "FILE", RUNS | CLI_INIT | CLI_PLOT, "write to FILE atomically instead of stdout"},
     {"digits", 0, OPT_DIGITS, "N", RUNS, "decimals in the table format, 0 to 9 (default 4)"},
+    {"digits", 0, OPT_DIGITS, "N", CLI_EXPLAIN, "decimals of the numbers shown, 0 to 9 (default 4)"},
     {"no-config", 0, OPT_NO_CONFIG, NULL, RUNS, "JSON without its \"config\" object (JSON only)"},
-    {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT, "auto (default: on a terminal, NO_COLOR unset or empty, TERM not dumb), always or never"},
+    {"color", 0, OPT_COLOR, "WHEN", RUNS | CLI_PLOT | CLI_EXPLAIN, "auto (default: on a terminal, NO_COLOR unset or empty, TERM not dumb), always or never"},
     {"vmin", 0, OPT_VMIN, "X", CLI_RUN | CLI_PLOT | CLI_GRAD, "pictures: the colour scale starts at X (values below are drawn as X)"},
     {"vmax", 0, OPT_VMAX, "X", CLI_RUN | CLI_PLOT | CLI_GRAD, "pictures: the colour scale ends at X (values above are drawn as X)"},
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},

@@ -39,6 +39,7 @@ typedef struct {
     bool masked_rows_nan, average_heads;
     long window;                      /* -1: none */
     bool print_output, print_weights, print_steps;
+    bool print_input, print_params;   /* the input rows, the weights as used */
     out_format format;
     size_t digits;
     cli_color color;                  /* --color */
@@ -53,6 +54,7 @@ typedef struct {
     /* what the command line set, so that the weights' config sets the rest */
     bool heads_set, kv_heads_set, causal_set;
     size_t head;                      /* --head: 1-based, 0 for every head */
+    size_t row;                       /* explain's --row: from 0 */
     sa_source from_weights[SA_SET_COUNT]; /* settings the weights gave */
     /* grad only */
     unsigned command;                 /* CLI_RUN, CLI_BATCH or CLI_GRAD */

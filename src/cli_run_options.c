@@ -7,13 +7,17 @@
 #include "cli_run.h"
 #include "format.h"
 
+/* --row's largest value: explain refuses more than 16 rows anyway */
+#define EXPLAIN_ROW_MAX ((size_t)1 << 20)
+
 /* Parses the comma list of --print into o. */
 static bool parse_print(run_options *o, const char *arg)
 {
-    static const char *const items[] = {"output", "weights", "steps", "grads",
-                                        "grad_steps"};
+    static const char *const items[] = {"output", "weights", "steps", "input",
+                                        "params", "grads", "grad_steps"};
     bool grad = o->command == CLI_GRAD;
     o->print_output = o->print_weights = o->print_steps = false;
+    o->print_input = o->print_params = false;
     o->print_grads = o->print_grad_steps = false;
     const char *p = arg;
     for (;;) {
@@ -24,6 +28,10 @@ static bool parse_print(run_options *o, const char *arg)
             o->print_weights = true;
         else if (len == 5 && strncmp(p, "steps", len) == 0)
             o->print_steps = true;
+        else if (len == 5 && strncmp(p, "input", len) == 0)
+            o->print_input = true;
+        else if (len == 6 && strncmp(p, "params", len) == 0)
+            o->print_params = true;
         else if (grad && len == 5 && strncmp(p, "grads", len) == 0)
             o->print_grads = true;
         else if (grad && len == 10 && strncmp(p, "grad_steps", len) == 0)
@@ -31,7 +39,7 @@ static bool parse_print(run_options *o, const char *arg)
         else {
             char text[512];
             cli_choice_message(text, sizeof text, "--print", p, len, items,
-                               grad ? 5 : 3);
+                               grad ? 7 : 5);
             cli_usage_error("%s", text);
             return false;
         }
@@ -148,6 +156,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
         return parse_print(o, arg);
     case OPT_AVERAGE: o->average_heads = true; return true;
     case OPT_HEAD: return cli_parse_size(&o->head, "--head", arg, 1, CLI_MAX_HEADS);
+    case OPT_ROW: return cli_parse_size(&o->row, "--row", arg, 0, EXPLAIN_ROW_MAX);
     case 'f':
         if (!cli_parse_choice(&choice, "--format", arg, formats))
             return false;
@@ -183,7 +192,7 @@ static bool take_option(void *ctx, int c, const char *arg)
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
     case OPT_VMIN: case OPT_VMAX: case OPT_HEAD: case OPT_NO_CONFIG: case OPT_DY:
-    case OPT_WHAT:
+    case OPT_WHAT: case OPT_ROW:
         return take_output_option(o, c, arg);
     }
     return take_score_option(o, c, arg);
@@ -212,15 +221,18 @@ static int check_format(run_options *o, bool batch, bool grad)
         o->print_output = false;  /* pictures draw the weights, or the average */
         o->print_weights = !o->average_heads;
     }
-    if (o->format == OUT_NPY && o->print_steps)
-        return cli_usage_error("--format npy writes one array: steps are "
-                               "several; use npz");
-    if (o->format == OUT_NPY && o->print_output + o->print_weights + o->average_heads != 1)
+    if (o->format == OUT_NPY && (o->print_steps || o->print_params))
+        return cli_usage_error("--format npy writes one array: %s are "
+                               "several; use npz", o->print_steps ? "steps"
+                               : "params");
+    if (o->format == OUT_NPY && o->print_output + o->print_weights +
+        o->average_heads + o->print_input != 1)
         return cli_usage_error("--format npy writes one array: print one of "
-                               "output or weights, or --average-heads alone "
-                               "(npz holds several)");
+                               "output, weights or input, or --average-heads "
+                               "alone (npz holds several)");
     if (!grad && picture && (!(o->print_weights || o->average_heads) ||
-                             o->print_output || o->print_steps))
+                             o->print_output || o->print_steps ||
+                             o->print_input || o->print_params))
         return cli_usage_error("--format %s draws the weights: --print weights "
                                "(or leave --print out)",
                                o->format == OUT_SVG ? "svg" : "heatmap");
@@ -244,7 +256,7 @@ int run_parse_options(run_options *o, int argc, char **argv, bool batch)
 int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
 {
     bool batch = command == CLI_BATCH, grad = command == CLI_GRAD;
-    const char *cmd = batch ? "batch" : grad ? "grad" : "run";
+    const char *cmd = cli_command_name(command);
     memset(o, 0, sizeof *o);
     o->command = command;
     o->layer = -1;
@@ -255,6 +267,7 @@ int run_parse_command(run_options *o, int argc, char **argv, unsigned command)
     o->print_output = true;
     o->print_grads = grad;  // grad prints output,grads by default
     o->digits = 4;
+    o->print_steps = command == CLI_EXPLAIN;  // explain tells every step
     int code = cli_parse_command(argc, argv, command, take_option, o);
     if (code)
         return code;

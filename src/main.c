@@ -9,6 +9,7 @@
 const char cli_usage[] =
 "Usage: selfattn run [OPTIONS] INPUT       compute attention on INPUT\n"
 "       selfattn grad [OPTIONS] INPUT      and its gradients (the backward pass)\n"
+"       selfattn explain [OPTIONS] INPUT   every step told, with its numbers\n"
 "       selfattn batch [OPTIONS] FILE|-    one sequence per JSON line\n"
 "       selfattn init --d-model D [OPTIONS] write generated weights as JSON\n"
 "       selfattn inspect [OPTIONS] FILE|-  what a file holds\n"
@@ -34,7 +35,7 @@ const char cli_usage[] =
 /* The commands, in the order of their CLI_ bits. */
 static int (*const commands[CLI_COMMANDS])(int, char **) = {
     cmd_run, cmd_batch, cmd_init, cmd_inspect, cmd_plot, cmd_completion,
-    cmd_grad,
+    cmd_grad, cmd_explain,
 };
 
 /* The index of the command called name (its CLI_ bit is 1 << index), or
@@ -57,8 +58,8 @@ static int unknown_command(const char *name, bool in_help)
     names[CLI_COMMANDS] = "help";
     const char *close = cli_suggest(name, strlen(name), names,
                                     CLI_COMMANDS + !in_help);
-    return cli_usage_error("%sunknown command '%s' (run, grad, batch, init, "
-                           "inspect, plot or completion)%s%s%s", in_help ? "help: " : "",
+    return cli_usage_error("%sunknown command '%s' (run, grad, explain, "
+                           "batch, init, inspect, plot or completion)%s%s%s", in_help ? "help: " : "",
                            name, close ? "; did you mean '" : "",
                            close ? close : "", close ? "'?" : "");
 }
@@ -110,7 +111,8 @@ int main(int argc, char **argv)
     if (sa_kernels_use(getenv("SELFATTN_KERNELS"), &err))
         return cli_error(EX_USAGE, "SELFATTN_KERNELS: %s", err.message);
     if (argc < 2)
-        return cli_usage_error("missing command (run, grad, batch, init, inspect, plot or completion)");
+        return cli_usage_error("missing command (run, grad, explain, batch, init, inspect, plot "
+                               "or completion)");
     const char *cmd = argv[1];
     int command = find_command(cmd);
     if (command >= 0) {

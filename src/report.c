@@ -68,14 +68,23 @@ void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b)
         one->q = all->q ? all->q + b * H * n * dh : NULL;
         one->k = all->k ? all->k + b * H * m * dh : NULL;
         one->v = all->v ? all->v + b * H * m * dh : NULL;
+        one->raw_scores = all->raw_scores ? all->raw_scores + b * H * n * m : NULL;
+        one->exp_scores = all->exp_scores ? all->exp_scores + b * H * n * m : NULL;
+        one->rowsum = all->rowsum ? all->rowsum + b * H * n : NULL;
+        one->head_output = all->head_output ? all->head_output + b * H * n * dh : NULL;
+        one->concat = all->concat ? all->concat + b * n * H * dh : NULL;
         one->empty_rows = NULL;
         one->n_empty_rows = 0;
         v->report.average = r->average ? r->average + b * n * m : NULL;
+        v->report.input = r->input ? r->input + b * n * r->d_model : NULL;
+        if (r->context && r->context_per_sequence)
+            v->report.context = r->context + b * m * r->d_context;
         if (r->masks)
             v->config.mask = r->masks + b * n * m;
     }
     v->report.batch = 0;
     v->report.masks = NULL;
+    v->report.context_per_sequence = false;
     v->report.result = &v->result;
     v->report.config = &v->config;
 }
@@ -127,13 +136,45 @@ void sa_report_summary(sa_buffer *out, const sa_report *r)
 
 size_t sa_report_max_blocks(const sa_report *r)
 {
-    return 2 + 6 * r->heads + sa_report_grad_max_blocks(r);
+    return 3 + 10 * r->heads + SA_REPORT_INPUT_BLOCKS + sa_report_grad_max_blocks(r);
 }
 
 void sa_report_heads(size_t *first, size_t *count, const sa_report *r)
 {
     *first = r->head ? r->head - 1 : 0;
     *count = r->head ? 1 : r->result->heads;
+}
+
+size_t sa_report_params(sa_block *b, const sa_report *r)
+{
+    const sa_weights *w = r->params;
+    size_t k = 0;
+    if (!w)
+        return 0;
+    const struct { const char *name; const float *data; size_t rows, cols; } all[] = {
+        {"Wq", w->wq, w->d_model, w->d_proj}, {"Wk", w->wk, w->d_kv_in, w->d_kv},
+        {"Wv", w->wv, w->d_kv_in, w->d_kv}, {"Wo", w->wo, w->d_proj, w->d_out},
+        {"bq", w->bq, 1, w->d_proj}, {"bk", w->bk, 1, w->d_kv},
+        {"bv", w->bv, 1, w->d_kv}, {"bo", w->bo, 1, w->d_out},
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i].data)
+            b[k++] = (sa_block){all[i].name, 0, all[i].rows, all[i].cols, all[i].data,
+                                .index_rows = all[i].rows > 1, .vector = all[i].rows == 1};
+    return k;
+}
+
+/* The input and the context, then the weights, when printed. */
+static size_t add_inputs(sa_block *b, size_t k, const sa_report *r)
+{
+    if (r->print_input) {
+        b[k++] = (sa_block){"input", 0, r->n, r->d_model, r->input, .key_columns = false, .key_rows = false};
+        if (r->context)
+            b[k++] = (sa_block){"context", 0, r->m, r->d_context, r->context, .key_columns = false, .key_rows = true};
+    }
+    if (r->print_params)
+        k += sa_report_params(b + k, r);
+    return k;
 }
 
 static size_t add_output(sa_block *b, size_t k, const sa_report *r)
@@ -169,9 +210,16 @@ static size_t add_steps(sa_block *b, size_t k, const sa_report *r)
         b[k++] = (sa_block){"Q", h + 1, n, dh, res->q + h * n * dh, .key_columns = false, .key_rows = false};
         b[k++] = (sa_block){"K", h + 1, m, dh, res->k + h * m * dh, .key_columns = false, .key_rows = true};
         b[k++] = (sa_block){"V", h + 1, m, dh, res->v + h * m * dh, .key_columns = false, .key_rows = true};
+        b[k++] = (sa_block){"raw_scores", h + 1, n, m, res->raw_scores + h * n * m, .key_columns = true, .key_rows = false};
         b[k++] = (sa_block){"scores", h + 1, n, m, res->scores + h * n * m, .key_columns = true, .key_rows = false};
+        b[k++] = (sa_block){"exp", h + 1, n, m, res->exp_scores + h * n * m, .key_columns = true, .key_rows = false};
+        // one sum per query: a column beside the query labels
+        b[k++] = (sa_block){"rowsum", h + 1, n, 1, res->rowsum + h * n, .key_columns = false, .key_rows = false};
         b[k++] = (sa_block){"softmax", h + 1, n, m, res->weights + h * n * m, .key_columns = true, .key_rows = false};
+        b[k++] = (sa_block){"head_output", h + 1, n, dh, res->head_output + h * n * dh, .key_columns = false, .key_rows = false};
     }
+    // every head's output side by side, whichever heads are printed
+    b[k++] = (sa_block){"concat", 0, n, res->heads * dh, res->concat, .key_columns = false, .key_rows = false};
     return k;
 }
 
@@ -180,10 +228,12 @@ size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
 {
     size_t k = 0;
     if (computation_order) {
+        k = add_inputs(blocks, k, r);
         k = add_steps(blocks, k, r);
         k = add_weights(blocks, k, r);
         k = add_output(blocks, k, r);
     } else {
+        k = add_inputs(blocks, k, r);
         k = add_output(blocks, k, r);
         k = add_weights(blocks, k, r);
         k = add_steps(blocks, k, r);

@@ -7,7 +7,9 @@
 #include "selfattn.h"
 
 typedef struct {
-    const char *name;     /* "output", "weights", "Q", "K", "V", "scores", "softmax" */
+    const char *name;     /* "output", "weights", "Q", "K", "V", "raw_scores",
+                             "scores", "exp", "rowsum", "softmax",
+                             "head_output", "concat" */
     size_t head;          /* 1-based head, or 0 for none / averaged */
     size_t rows, cols;
     const float *data;    /* (rows, cols) */
@@ -35,17 +37,27 @@ size_t sa_report_sequences(const sa_report *r);
  * 0 is a copy of r. */
 void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b);
 
-/* The most blocks a report can have: output, H weights, the average, 5 H
- * steps, and a grad report's (sa_report_grad_max_blocks). */
+/* The most blocks a report can have: output, H weights, the average, 9 H
+ * steps and concat, and a grad report's (sa_report_grad_max_blocks). */
 size_t sa_report_max_blocks(const sa_report *r);
 
 /* The heads whose weights and steps are printed: [first, first + count)
  * from 0, every head or the report's head. */
 void sa_report_heads(size_t *first, size_t *count, const sa_report *r);
 
-/* Fills blocks (sa_report_max_blocks entries) in computation order (steps
+/* The blocks of the input, the context and the eight weights at most. */
+#define SA_REPORT_INPUT_BLOCKS 10
+
+/* Fills b (up to 8 entries) with the report's weights as used, in the math
+ * convention: Wq, Wk, Wv, Wo, then the biases bq, bk, bv, bo (vectors),
+ * those that it has; returns the count (0 without params). */
+size_t sa_report_params(sa_block *b, const sa_report *r);
+
+/* Fills blocks (sa_report_max_blocks entries) in computation order (input
+ * and params, steps
  * per head, weights, the average, output) or, if !computation_order, in
- * the JSON order (output, weights, the average, steps).  With steps,
+ * the JSON order (input and params, output, weights, the average,
+ * steps).  With steps,
  * per-head weights are left out: they are the softmax blocks.  Returns the
  * count. */
 size_t sa_report_blocks(sa_block *blocks, const sa_report *r,

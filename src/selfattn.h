@@ -590,7 +590,8 @@ typedef struct {
     float rope_base;       /* theta_t = base^(-2t/dh); 10000 usually */
     bool pos_sinusoidal;   /* add sa_sinusoidal positions to x first */
     bool keep_weights;     /* fill result.weights (the dense path) */
-    bool keep_steps;       /* fill result.q, .k, .v, .scores (dense) */
+    bool keep_steps;       /* fill result.q, .k, .v, .scores and the other
+                              intermediates (dense) */
     bool keep_grad_steps;  /* sa_attention_grad: fill the grads' per-head
                               steps (dense) */
     size_t threads;        /* threads for products and tiles (0: 1); callers
@@ -624,6 +625,18 @@ typedef struct {
     float *q;        /* (H, n, dh) after RoPE, or NULL unless keep_steps */
     float *k, *v;    /* (H, m, dh): the kv head each query head uses, or NULL */
     float *scores;   /* (H, n, m) softmax input (masked = -INFINITY), or NULL */
+    /* the other intermediates of the dense path, kept with keep_steps
+     * (else NULL); for a query h, i that sees some key,
+     * weights = exp_scores / rowsum and concat = [head_output_1 ...]: */
+    float *raw_scores;  /* (H, n, m) q.k after RoPE, before the scale or any
+                           term (softcap, ALiBi, bias, mask) */
+    float *exp_scores;  /* (H, n, m) exp(scores - the row's maximum), in
+                           float32; masked keys 0 */
+    float *rowsum;      /* (H, n) each row's sum of exp_scores, summed in
+                           double; 0 for a query that sees no key */
+    float *head_output; /* (H, n, dh) weights_h @ V_g, each head's output */
+    float *concat;      /* (n, P) the heads' outputs side by side, the input
+                           of the output projection */
     size_t *empty_rows; /* (n_empty_rows) queries with no visible key, ascending */
     size_t n_empty_rows;
     double seconds_project;  /* wall time of the projections (Q, K, V, Wo) */
@@ -844,6 +857,14 @@ typedef struct {
     char *const *key_tokens;   /* (m) key labels, or NULL */
     /* what to print */
     bool print_output, print_weights, print_steps;
+    bool print_input;          /* the input rows as given (and the context) */
+    bool print_params;         /* the weights in the math convention, as used */
+    const float *input;        /* (n, d) the input rows, (B, n, d) for a batch */
+    const float *context;      /* (m, d_context) the context's rows, (B, m,
+                                  d_context) with context_per_sequence, or
+                                  NULL for self-attention */
+    bool context_per_sequence;
+    const sa_weights *params;  /* the weights printed with print_params */
     bool average_heads;        /* print the average of the heads' weights */
     bool omit_config;          /* JSON without its "config" (--no-config) */
     int digits;                /* decimals in the table format */

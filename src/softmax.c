@@ -7,16 +7,24 @@
 
 #include "attention_internal.h"
 
-bool sa_softmax_row(float *s, size_t m)
+bool sa_softmax_row(float *s, size_t m, float *exp_out, float *sum_out)
 {
     // pass 1: the maximum of the visible keys
     float max = sa_max(s, m);
     if (max == -INFINITY) {
         memset(s, 0, m * sizeof *s);
+        if (exp_out)
+            memset(exp_out, 0, m * sizeof *exp_out);
+        if (sum_out)
+            *sum_out = 0.0f;
         return false;
     }
     // pass 2: exponentiate in float32, sum in double; pass 3: normalise
     double sum = sa_exp_shifted(s, m, max);
+    if (exp_out)  // the steps keep what is normalised, and by what
+        memcpy(exp_out, s, m * sizeof *exp_out);
+    if (sum_out)
+        *sum_out = (float)sum;
     float inv = (float)(1.0 / sum);
     for (size_t j = 0; j < m; j++)
         s[j] *= inv;

@@ -190,8 +190,15 @@ static void write_labels(doc *d, const char *name, char *const *labels,
 /* The arrays a report prints, in the order of the document. */
 typedef enum {
     ITEM_OUTPUT, ITEM_WEIGHTS, ITEM_AVERAGE, ITEM_Q, ITEM_K, ITEM_V,
-    ITEM_SCORES, ITEM_SOFTMAX
+    ITEM_RAW_SCORES, ITEM_SCORES, ITEM_EXP, ITEM_ROWSUM, ITEM_SOFTMAX,
+    ITEM_HEAD_OUTPUT, ITEM_CONCAT, ITEM_INPUT, ITEM_CONTEXT
 } item;
+
+/* The keys of "steps", in the order of the computation, from ITEM_Q. */
+static const char *const step_keys[] = {
+    "Q", "K", "V", "raw_scores", "scores", "exp", "rowsum", "softmax",
+    "head_output", "concat"
+};
 
 /* Writes item of the one-sequence report r at indent: a matrix, or one
  * per head printed. */
@@ -209,6 +216,15 @@ static void write_value(doc *d, const sa_report *r, item it, int indent)
         [ITEM_V] = {res->v ? res->v + first * m * dh : NULL, H, m, dh},
         [ITEM_SCORES] = {res->scores ? res->scores + first * n * m : NULL, H, n, m},
         [ITEM_SOFTMAX] = {res->weights ? res->weights + first * n * m : NULL, H, n, m},
+        [ITEM_RAW_SCORES] = {res->raw_scores ? res->raw_scores + first * n * m : NULL, H, n, m},
+        [ITEM_EXP] = {res->exp_scores ? res->exp_scores + first * n * m : NULL, H, n, m},
+        // (H, n): one row of sums per head
+        [ITEM_ROWSUM] = {res->rowsum ? res->rowsum + first * n : NULL, 0, H, n},
+        [ITEM_HEAD_OUTPUT] = {res->head_output ? res->head_output + first * n * dh : NULL, H, n, dh},
+        // (n, P): every head's columns, whichever head is printed
+        [ITEM_CONCAT] = {res->concat, 0, n, res->heads * dh},
+        [ITEM_INPUT] = {r->input, 0, n, r->d_model},
+        [ITEM_CONTEXT] = {r->context, 0, m, r->d_context},
     };
     if (items[it].heads)
         write_heads(d, items[it].data, items[it].heads, items[it].rows,
@@ -241,9 +257,39 @@ static void write_item(doc *d, const sa_report *r, item it, int indent)
     sa_buffer_putc(d->b, ']');
 }
 
-/* The printed matrices: output, weights and steps. */
+/* "params": the weights as used, in the math convention, by name. */
+static void write_params(doc *d, const sa_report *r)
+{
+    sa_block blocks[8];
+    size_t count = sa_report_params(blocks, r);
+    key(d, 1, false, "params");
+    sa_buffer_putc(d->b, '{');
+    for (size_t k = 0; k < count; k++) {
+        key(d, 2, k == 0, blocks[k].name);
+        if (blocks[k].vector)
+            sa_buffer_json_vector(d->b, blocks[k].data, blocks[k].cols);
+        else
+            sa_buffer_json_rows(d->b, blocks[k].data, blocks[k].rows,
+                                blocks[k].cols, d->compact ? -1 : 4);
+    }
+    if (!d->compact)
+        sa_buffer_puts(d->b, "\n  ");
+    sa_buffer_putc(d->b, '}');
+}
+
+/* The printed matrices: input and params, output, weights and steps. */
 static void write_matrices(doc *d, const sa_report *r)
 {
+    if (r->print_input) {
+        key(d, 1, false, "input");
+        write_item(d, r, ITEM_INPUT, 2);
+        if (r->context) {
+            key(d, 1, false, "context");
+            write_item(d, r, ITEM_CONTEXT, 2);
+        }
+    }
+    if (r->print_params && r->params)
+        write_params(d, r);
     if (r->print_output) {
         key(d, 1, false, "output");
         write_item(d, r, ITEM_OUTPUT, 2);
@@ -258,11 +304,10 @@ static void write_matrices(doc *d, const sa_report *r)
     }
     if (!r->print_steps)
         return;
-    static const char *const steps[] = {"Q", "K", "V", "scores", "softmax"};
     key(d, 1, false, "steps");
     sa_buffer_putc(d->b, '{');
-    for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
-        key(d, 2, s == 0, steps[s]);
+    for (size_t s = 0; s < sizeof step_keys / sizeof step_keys[0]; s++) {
+        key(d, 2, s == 0, step_keys[s]);
         write_item(d, r, (item)(ITEM_Q + s), 4);
     }
     if (!d->compact)

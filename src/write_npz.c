@@ -1,7 +1,8 @@
 /* write_npz.c — NumPy .npz archives (zip files of stored NAME.npy
  * members, which numpy.load reads), and a report as NumPy arrays: one
  * array in an .npy file, or every printed item in an .npz archive under
- * its name (output, weights, average_weights, Q, K, V, scores, softmax),
+ * its name (output, weights, average_weights, Q, K, V, raw_scores, scores,
+ * exp, rowsum, softmax, head_output, concat),
  * with a leading axis of B for a batch.  Masked scores are -inf, NaN rows
  * NaN.
  * Legend: B = sequences, n = queries, m = keys, H = heads, dh = head width. */
@@ -108,13 +109,21 @@ done:
     return status;
 }
 
+#define ITEMS_MAX 15  /* input, context, output, weights, the average and
+                         10 steps; the weights' 8 arrays come after */
+
 /* Fills entries with the report's printed items; returns the count (at
- * most 8). */
+ * most ITEMS_MAX). */
 static size_t report_arrays(sa_npz_entry *e, const sa_report *r)
 {
     const sa_result *res = r->result;
     size_t k = 0, n = res->n, m = res->m, dh = res->d_head, f, H;
     sa_report_heads(&f, &H, r);
+    if (r->print_input) {
+        e[k++] = (sa_npz_entry){"input", r->input, 2, {n, r->d_model}};
+        if (r->context)
+            e[k++] = (sa_npz_entry){"context", r->context, 2, {m, r->d_context}};
+    }
     if (r->print_output)
         e[k++] = (sa_npz_entry){"output", res->output, 2, {n, res->d_out}};
     if (r->print_weights)
@@ -125,8 +134,13 @@ static size_t report_arrays(sa_npz_entry *e, const sa_report *r)
         e[k++] = (sa_npz_entry){"Q", res->q + f * n * dh, 3, {H, n, dh}};
         e[k++] = (sa_npz_entry){"K", res->k + f * m * dh, 3, {H, m, dh}};
         e[k++] = (sa_npz_entry){"V", res->v + f * m * dh, 3, {H, m, dh}};
+        e[k++] = (sa_npz_entry){"raw_scores", res->raw_scores + f * n * m, 3, {H, n, m}};
         e[k++] = (sa_npz_entry){"scores", res->scores + f * n * m, 3, {H, n, m}};
+        e[k++] = (sa_npz_entry){"exp", res->exp_scores + f * n * m, 3, {H, n, m}};
+        e[k++] = (sa_npz_entry){"rowsum", res->rowsum + f * n, 2, {H, n}};
         e[k++] = (sa_npz_entry){"softmax", res->weights + f * n * m, 3, {H, n, m}};
+        e[k++] = (sa_npz_entry){"head_output", res->head_output + f * n * dh, 3, {H, n, dh}};
+        e[k++] = (sa_npz_entry){"concat", res->concat, 2, {n, res->heads * dh}};
     }
     return k;
 }
@@ -148,7 +162,7 @@ static sa_status items(sa_npz_entry *e, size_t *count, float **owned,
                        const sa_report *r, sa_error *err)
 {
     sa_sequence_view v;
-    sa_npz_entry one[8];
+    sa_npz_entry one[ITEMS_MAX];
     sa_report_sequence(&v, r, 0);
     *count = report_arrays(e, &v.report);
     for (size_t k = 0; r->batch && k < *count; k++) {
@@ -177,12 +191,21 @@ static sa_status items(sa_npz_entry *e, size_t *count, float **owned,
 static sa_status write_items(FILE *out, const sa_report *r, bool one_array,
                              sa_error *err)
 {
-    sa_npz_entry *e = malloc((8 + sa_report_grad_max_arrays(r)) * sizeof *e);
-    float *owned[8] = {NULL};
+    sa_npz_entry *e = malloc((ITEMS_MAX + 8 + sa_report_grad_max_arrays(r)) * sizeof *e);
+    float *owned[ITEMS_MAX] = {NULL};
     size_t count;
     if (!e)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     sa_status status = items(e, &count, owned, r, err);
+    if (!status && r->print_params) {  // one set of weights for every sequence
+        sa_block blocks[8];
+        size_t params = sa_report_params(blocks, r);
+        for (size_t k = 0; k < params; k++)
+            e[count++] = (sa_npz_entry){blocks[k].name, blocks[k].data,
+                                        blocks[k].vector ? 1 : 2,
+                                        {blocks[k].vector ? blocks[k].cols : blocks[k].rows,
+                                         blocks[k].cols}};
+    }
     if (!status)
         count = sa_report_grad_arrays(e, count, r);
     if (!status && one_array && count != 1)
@@ -192,7 +215,7 @@ static sa_status write_items(FILE *out, const sa_report *r, bool one_array,
     if (!status)
         status = one_array ? sa_write_npy(out, e[0].data, e[0].ndim, e[0].shape, err)
                            : sa_write_npz(out, e, count, err);
-    for (size_t k = 0; k < 8; k++)
+    for (size_t k = 0; k < ITEMS_MAX; k++)
         free(owned[k]);
     free(e);
     return status;

@@ -3,7 +3,8 @@
    documents of -f json, one per layer) and draws four views of them: the
    head view (queries to keys as lines, one colour per head), the matrix
    view (a heat map per head), the model view (every layer x head) and the
-   steps view (Q, K, V, scores, softmax, and how one weight came about).
+   steps view (Q, K, V, scores, softmax, the heads' outputs when the result
+   has them, and how one weight came about).
    Hand-written, no build step and no library; built into the binary
    (src/html_assets.c).  Token text only ever goes into the page as text
    (textContent, canvas fillText), never as HTML.
@@ -698,7 +699,8 @@
       K: 'K = ' + ctx + ' W_k' + (c.biases ? ' + b_k' : '') + kv + rope,
       V: 'V = ' + ctx + ' W_v' + (c.biases ? ' + b_v' : '') + kv,
       scores: sc,
-      softmax: 'w_ij = exp(s_ij \u2212 max_j s_ij) / \u03a3_j exp(s_ij \u2212 max_j s_ij)'
+      softmax: 'w_ij = exp(s_ij \u2212 max_j s_ij) / \u03a3_j exp(s_ij \u2212 max_j s_ij)',
+      head_output: 'O = W V: each row the value rows averaged with its weights'
     };
   }
 
@@ -722,8 +724,11 @@
       'use the arrow keys) to see the q row and k row it came from and each term on the way.']));
     var f = formulas(L), box = el('div', { class: 'steps', 'data-head': id }), parts = {};
     var dh = L.steps.Q[k][0].length;
-    [['Q', L.n, dh, L.tokens], ['K', L.m, dh, L.keys], ['V', L.m, dh, L.keys],
-     ['scores', L.n, L.m, L.tokens], ['softmax', L.n, L.m, L.tokens]].forEach(function (p) {
+    var shown = [['Q', L.n, dh, L.tokens], ['K', L.m, dh, L.keys], ['V', L.m, dh, L.keys],
+                 ['scores', L.n, L.m, L.tokens], ['softmax', L.n, L.m, L.tokens]];
+    // results since head_output was kept show what each head gathers too
+    if (L.steps.head_output) shown.push(['head_output', L.n, dh, L.tokens]);
+    shown.forEach(function (p) {
       var name = p[0], M = L.steps[name][k], rows = p[1], cols = p[2], square = name === 'scores' || name === 'softmax';
       var masked = square ? function (i, j, v) { return maskReason(L, k, i, j, v) !== ''; } : function () { return false; };
       var s = scaleOf([M], function (_, i, j, v) { return masked(i, j, v); }, false);

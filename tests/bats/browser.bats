@@ -69,7 +69,8 @@ cell_at() {
     for k in 1 2 3 4; do
         assert_equal "$(result $k)" '["0","1","2","3"]'
     done
-    assert_equal "$(result 5)" 5
+    # Q, K, V, scores, softmax and each head's output
+    assert_equal "$(result 5)" 6
     # the data the scripts read back is -f json's document
     jq -e --slurpfile want "$T/p.json" '.results[6] == $want[0]' "$T/b.json"
     assert_equal "$(result 7)" '[false,"true"]'

@@ -26,7 +26,7 @@ complete_words() {
 # The long options of every command's --help, sorted.
 all_help_options() {
     local cmd
-    for cmd in run grad batch init inspect plot completion; do
+    for cmd in run grad explain batch init inspect plot completion; do
         help_options "$cmd"
     done | sort -u
 }
@@ -39,7 +39,7 @@ all_help_options() {
 
 @test "completion bash: subcommands" {
     run complete_words ""
-    assert_output "$(printf '%s\n' --help --version batch completion grad help init inspect plot run | sort)"
+    assert_output "$(printf '%s\n' --help --version batch completion explain grad help init inspect plot run | sort)"
     run complete_words p
     assert_output "plot"
     run complete_words i
@@ -47,7 +47,7 @@ all_help_options() {
     run complete_words completion ""
     assert_output $'bash\nzsh'
     run complete_words help ""
-    assert_output "$(printf '%s\n' batch completion grad init inspect plot run | sort)"
+    assert_output "$(printf '%s\n' batch completion explain grad init inspect plot run | sort)"
     run complete_words help in
     assert_output $'init\ninspect'
     run complete_words help run ""
@@ -71,13 +71,13 @@ all_help_options() {
 
 @test "completion bash: --print comma lists" {
     run complete_words run --print ""
-    assert_output $'output\nsteps\nweights'
+    assert_output $'input\noutput\nparams\nsteps\nweights'
     run complete_words run --print output,w
     assert_output "output,weights"
     run complete_words run -p weights,s
     assert_output "weights,steps"
     run complete_words run -p output,weights,
-    assert_output $'output,weights,output\noutput,weights,steps\noutput,weights,weights'
+    assert_output $'output,weights,input\noutput,weights,output\noutput,weights,params\noutput,weights,steps\noutput,weights,weights'
 }
 
 @test "completion bash: --color, --what and other values" {
@@ -112,7 +112,7 @@ all_help_options() {
 
 @test "completion bash offers each command the long options of its --help, no more" {
     local cmd
-    for cmd in run grad batch init inspect plot; do
+    for cmd in run grad explain batch init inspect plot; do
         run diff <(help_options "$cmd") <(complete_words "$cmd" --)
         assert_success
     done
@@ -120,7 +120,7 @@ all_help_options() {
 
 @test "completion bash: grad's --print items, --what values and --dy files" {
     run complete_words grad --print ""
-    assert_output $'grad_steps\ngrads\noutput\nsteps\nweights'
+    assert_output $'grad_steps\ngrads\ninput\noutput\nparams\nsteps\nweights'
     run complete_words grad -p output,g
     assert_output $'output,grad_steps\noutput,grads'
     run complete_words grad --what ""

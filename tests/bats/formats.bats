@@ -396,15 +396,15 @@ print(sorted(z.files))
 print({k: z[k].shape for k in z.files})
 def f32(x): return np.array(x, dtype=np.float32)
 same = [np.array_equal(z[k], f32(j[k])) for k in ("output", "weights")]
-same += [np.array_equal(z[k], f32(j["steps"][k])) for k in ("Q", "K", "V", "softmax")]
+same += [np.array_equal(z[k], f32(j["steps"][k])) for k in ("Q", "K", "V", "raw_scores", "exp", "rowsum", "softmax", "head_output", "concat")]
 s = z["scores"]
 upper = np.triu(np.ones((5, 5), bool), 1)
 print(all(same), bool(np.all(np.isneginf(s[:, upper]))), bool(np.all(np.isfinite(s[:, ~upper]))))
 js = np.array([[[np.nan if v is None else v for v in r] for r in h] for h in j["steps"]["scores"]], dtype=np.float32)
 print(np.array_equal(s[:, ~upper], js[:, ~upper]))'
     assert_success
-    assert_line --index 0 "['K', 'Q', 'V', 'output', 'scores', 'softmax', 'weights']"
-    assert_line --index 1 "{'output': (5, 8), 'weights': (2, 5, 5), 'Q': (2, 5, 4), 'K': (2, 5, 4), 'V': (2, 5, 4), 'scores': (2, 5, 5), 'softmax': (2, 5, 5)}"
+    assert_line --index 0 "['K', 'Q', 'V', 'concat', 'exp', 'head_output', 'output', 'raw_scores', 'rowsum', 'scores', 'softmax', 'weights']"
+    assert_line --index 1 "{'output': (5, 8), 'weights': (2, 5, 5), 'Q': (2, 5, 4), 'K': (2, 5, 4), 'V': (2, 5, 4), 'raw_scores': (2, 5, 5), 'scores': (2, 5, 5), 'exp': (2, 5, 5), 'rowsum': (2, 5), 'softmax': (2, 5, 5), 'head_output': (2, 5, 4), 'concat': (5, 8)}"
     assert_line --index 2 "True True True"
     assert_line --index 3 "True"
 }

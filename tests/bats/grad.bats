@@ -214,7 +214,8 @@ print(same)' "$T/g.npz" "$T/g.json"
 @test "grad --help prints grad's usage and options" {
     run --separate-stderr selfattn grad --help
     assert_success
-    assert_line --index 0 "Usage: selfattn grad [OPTIONS] [--dy FILE] INPUT"
+    assert_output "$(selfattn help grad)"
+    assert_line --partial "selfattn grad [OPTIONS] [--dy FILE] INPUT"
     assert_line --regexp '^      --dy FILE '
     assert_line --regexp '^      --what W '
     refute_line --regexp '^      --jobs '

@@ -234,12 +234,14 @@ print({k: h[k].shape for k in h.files})
 close = lambda x, y: np.allclose(x, np.array(y, dtype=np.float32), rtol=1e-6, atol=1e-7)
 print(close(o, j["output"]), close(w, j["weights"]), np.array_equal(w[:, 1:], w2),
       close(a, j["average_weights"]), close(z["Q"], j["steps"]["Q"]),
-      np.array_equal(h["weights"], w[:, :1]), np.array_equal(h["V"], z["V"][:, :1]))'
+      np.array_equal(h["weights"], w[:, :1]), np.array_equal(h["V"], z["V"][:, :1]))
+print(all(close(z[k], j["steps"][k]) for k in ("raw_scores", "exp", "rowsum", "head_output", "concat")))'
     assert_success
     assert_line --index 0 "(3, 4, 8) (3, 2, 4, 4) (3, 1, 4, 4) (3, 4, 4)"
-    assert_line --index 1 "{'output': (3, 4, 8), 'weights': (3, 2, 4, 4), 'average_weights': (3, 4, 4), 'Q': (3, 2, 4, 4), 'K': (3, 2, 4, 4), 'V': (3, 2, 4, 4), 'scores': (3, 2, 4, 4), 'softmax': (3, 2, 4, 4)}"
-    assert_line --index 2 "{'weights': (3, 1, 4, 4), 'Q': (3, 1, 4, 4), 'K': (3, 1, 4, 4), 'V': (3, 1, 4, 4), 'scores': (3, 1, 4, 4), 'softmax': (3, 1, 4, 4)}"
+    assert_line --index 1 "{'output': (3, 4, 8), 'weights': (3, 2, 4, 4), 'average_weights': (3, 4, 4), 'Q': (3, 2, 4, 4), 'K': (3, 2, 4, 4), 'V': (3, 2, 4, 4), 'raw_scores': (3, 2, 4, 4), 'scores': (3, 2, 4, 4), 'exp': (3, 2, 4, 4), 'rowsum': (3, 2, 4), 'softmax': (3, 2, 4, 4), 'head_output': (3, 2, 4, 4), 'concat': (3, 4, 8)}"
+    assert_line --index 2 "{'weights': (3, 1, 4, 4), 'Q': (3, 1, 4, 4), 'K': (3, 1, 4, 4), 'V': (3, 1, 4, 4), 'raw_scores': (3, 1, 4, 4), 'scores': (3, 1, 4, 4), 'exp': (3, 1, 4, 4), 'rowsum': (3, 1, 4), 'softmax': (3, 1, 4, 4), 'head_output': (3, 1, 4, 4), 'concat': (3, 4, 8)}"
     assert_line --index 3 "True True True True True True True"
+    assert_line --index 4 "True"
 }
 
 @test "-f csv: a line saying so, then each block with every sequence's rows, the sequence first" {

@@ -47,11 +47,16 @@ x3  2.00  7.76  0.36"
 @test "-f table: steps come in the order of the computation, masked scores are -inf" {
     run --separate-stderr selfattn run -f table -p output,steps --causal "${CLASSIC[@]}"
     assert_success
-    assert_equal "$(grep -E '^[A-Za-z]+(, head [0-9]+)? \(' <<< "$output")" "Q, head 1 (3 × 3)
+    assert_equal "$(grep -E '^[A-Za-z_]+(, head [0-9]+)? \(' <<< "$output")" "Q, head 1 (3 × 3)
 K, head 1 (3 × 3)
 V, head 1 (3 × 3)
+raw_scores, head 1 (3 × 3)
 scores, head 1 (3 × 3)
+exp, head 1 (3 × 3)
+rowsum, head 1 (3 × 1)
 softmax, head 1 (3 × 3)
+head_output, head 1 (3 × 3)
+concat (3 × 3)
 output (3 × 3)"
     assert_line "x1  2.0000     -inf     -inf"
     assert_output --partial "n = 3, d_model = 4, heads = 1, d_head = 3, d_out = 3, scale = 1, causal"
@@ -77,11 +82,16 @@ weights, average of 2 heads (3 × 3)"
 @test "-f table: --head 2 prints head 2's weights and steps alone" {
     run --separate-stderr selfattn run -f table -H 2 --head 2 -p weights,steps classic.json
     assert_success
-    assert_equal "$(grep -E '^[A-Za-z]+, head' <<<"$output")" "Q, head 2 (3 × 2)
+    assert_equal "$(grep -E '^[A-Za-z_]+, head' <<<"$output")" "Q, head 2 (3 × 2)
 K, head 2 (3 × 2)
 V, head 2 (3 × 2)
+raw_scores, head 2 (3 × 3)
 scores, head 2 (3 × 3)
-softmax, head 2 (3 × 3)"
+exp, head 2 (3 × 3)
+rowsum, head 2 (3 × 1)
+softmax, head 2 (3 × 3)
+head_output, head 2 (3 × 2)"
+    assert_line "concat (3 × 4)"
 }
 
 @test "-f table: the second line says where the weights came from" {
@@ -207,4 +217,51 @@ softmax, head 2 (3 × 3)"
     run timeout 2 head -c "$(( ${#want} + 1 ))" <&7
     exec 7<&-
     assert_output "$want"
+}
+
+@test "-p input,params: the input rows as given and the weights as used (math convention), so that Q = X Wq + bq" {
+    local case="$REFERENCE/torch_n5_d8_h2"
+    run --separate-stderr selfattn run -H 2 -p input,params,steps -w "$case.weights.json" "$case.input.json"
+    assert_success
+    assert_equal "$(jq -c 'keys' <<< "$output")" '["config","input","params","steps"]'
+    assert_equal "$(jq -c '.params | keys_unsorted' <<< "$output")" '["Wq","Wk","Wv","Wo","bq","bk","bv","bo"]'
+    # torch's in_proj_weight is [Wq Wk Wv]^T: printed transposed back, as used
+    /usr/bin/python3 -c '
+import json, sys
+import numpy as np
+doc, w = json.loads(sys.argv[1]), json.load(open(sys.argv[2]))
+x = json.load(open(sys.argv[3]))
+x = np.array(x["embeddings"] if isinstance(x, dict) else x)
+p = {k: np.array(v) for k, v in doc["params"].items()}
+P = p["Wq"].shape[1]
+f32 = lambda a: np.array(a, dtype=np.float32)
+assert np.array_equal(f32(doc["input"]), f32(x))
+assert np.array_equal(f32(p["Wq"]), f32(w["in_proj_weight"])[:P].T)
+assert np.array_equal(f32(p["Wo"]), f32(w["out_proj.weight"]).T)
+q = x @ p["Wq"] + p["bq"]
+steps_q = np.concatenate(list(np.array(doc["steps"]["Q"])), axis=1)
+assert np.allclose(steps_q, q, rtol=1e-5, atol=1e-5), abs(steps_q - q).max()
+print("ok")' "$output" "$case.weights.json" "$case.input.json"
+    run selfattn run -p input,params -f table "${CLASSIC[@]}"
+    assert_success
+    assert_equal "$(grep -E '^[A-Za-z_]+ \(' <<< "$output")" "input (3 × 4)
+Wq (4 × 3)
+Wk (4 × 3)
+Wv (4 × 3)"
+    run selfattn run -p input,params -f csv "${CLASSIC[@]}"
+    assert_line "# input (3 x 4)"
+    assert_line "# Wq (4 x 3)"
+    run --separate-stderr selfattn run -p params -f npy -o "$T/w.npy" "${CLASSIC[@]}"
+    assert_error 64 "selfattn: --format npy writes one array: params are several; use npz
+Try 'selfattn run --help' for more information."
+    run selfattn run -p input -f npy -o "$T/x.npy" "${CLASSIC[@]}"
+    assert_success
+}
+
+@test "-p input with --context prints the context's rows too; npz names the weights' arrays" {
+    printf "[[1,0,0,1],[0,1,1,0]]" > "$T/context.json"
+    run selfattn run -p input,params,output -f npz -o "$T/out.npz" --context "$T/context.json" --out-proj classic.json
+    assert_success
+    run /usr/bin/python3 -c 'import numpy as np, sys; z = np.load(sys.argv[1]); print(sorted(z.files))' "$T/out.npz"
+    assert_output "['Wk', 'Wo', 'Wq', 'Wv', 'context', 'input', 'output']"
 }

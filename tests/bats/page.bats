@@ -31,7 +31,7 @@ page_data() { /usr/bin/python3 "$REPO_ROOT/tests/tools/page_data.py" "$@"; }
                  page_data '$T/w.html' | jq -c '[keys, (.weights | length)]'"
     assert_output '[["config","tokens","weights"],2]'
     selfattn run -H 2 -p steps -f html -o "$T/s.html" "$SENTENCE"
-    page_data "$T/s.html" | jq -e '(.steps | keys) == ["K","Q","V","scores","softmax"] and .weights == null'
+    page_data "$T/s.html" | jq -e '(.steps | keys) == ["K","Q","V","concat","exp","head_output","raw_scores","rowsum","scores","softmax"] and .weights == null'
     selfattn run -H 2 --average-heads -f html -o "$T/a.html" "$SENTENCE"
     page_data "$T/a.html" | jq -e '.average_weights and .weights == null'
     selfattn run -H 2 --head 2 -p weights,output -f html -o "$T/h.html" "$SENTENCE"

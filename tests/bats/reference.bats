@@ -96,3 +96,14 @@ check_cases() {
     run bash -c 'cd "$0" && ls *.case.json | grep -v -e "^numpy_" -e "^torch_"' "$REFERENCE"
     assert_output ""
 }
+
+@test "every intermediate of -p steps against NumPy float64, softmax = exp / rowsum, concat = the heads" {
+    # tests/reference/check_steps.py computes raw_scores, scores, exp,
+    # rowsum, softmax, head_output and concat of each case in float64
+    run /usr/bin/python3 "$REPO_ROOT/tests/reference/check_steps.py" "$SELFATTN" "$REFERENCE"
+    assert_success
+    [[ $output =~ ^cases:\ ([0-9]+)\ checked$ ]] && (( BASH_REMATCH[1] >= 15 ))
+    run /usr/bin/python3 "$REPO_ROOT/tests/reference/check_steps.py" "$SELFATTN" "$REPO_ROOT/tests/reference/variants"
+    assert_success
+    [[ $output =~ ^cases:\ ([0-9]+)\ checked$ ]] && (( BASH_REMATCH[1] >= 12 ))
+}

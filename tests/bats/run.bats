@@ -65,10 +65,15 @@ load ../helpers
     assert_equal "$(jq -c 'keys_unsorted' <<< "$output")" '["config","output","weights","steps"]'
 }
 
-@test "-p steps: Q, K, V, scores and softmax per head" {
+@test "-p steps: Q, K, V, the raw scores, scores, exp, rowsum, softmax and the heads' outputs per head, concat" {
     run --separate-stderr selfattn run -p steps "${CLASSIC[@]}"
     assert_success
-    assert_equal "$(jq -c '.steps | keys_unsorted' <<< "$output")" '["Q","K","V","scores","softmax"]'
+    assert_equal "$(jq -c '.steps | keys_unsorted' <<< "$output")" \
+        '["Q","K","V","raw_scores","scores","exp","rowsum","softmax","head_output","concat"]'
+    assert_equal "$(jq -c '.steps.raw_scores' <<< "$output")" '[[[2,4,4],[4,16,12],[4,12,10]]]'
+    assert_equal "$(jq -c '.steps.exp[0][0] | map(. * 10000 | round)' <<< "$output")" '[1353,10000,10000]'
+    assert_equal "$(jq -c '.steps.rowsum | map(map(. * 10000 | round))' <<< "$output")" '[[21353,10183,11357]]'
+    assert_equal "$(jq -c '.steps.head_output[0] == .steps.concat' <<< "$output")" true
     assert_equal "$(jq -c '.steps.Q' <<< "$output")" '[[[1,0,2],[2,2,2],[2,1,3]]]'
     assert_equal "$(jq -c '.steps.K' <<< "$output")" '[[[0,1,1],[4,4,0],[2,3,1]]]'
     assert_equal "$(jq -c '.steps.V' <<< "$output")" '[[[1,2,3],[2,8,0],[2,6,3]]]'
@@ -78,8 +83,10 @@ load ../helpers
 @test "-p steps with heads: Q, K, V are n x d_head per head" {
     run --separate-stderr selfattn run -H 2 -p steps plain.json
     assert_success
-    assert_equal "$(jq -c '[.steps[] | [length, (.[0] | length), (.[0][0] | length)]]' <<< "$output")" \
-        '[[2,3,2],[2,3,2],[2,3,2],[2,3,3],[2,3,3]]'
+    assert_equal "$(jq -c '[.steps | del(.rowsum, .concat)[] | [length, (.[0] | length), (.[0][0] | length)]]' <<< "$output")" \
+        '[[2,3,2],[2,3,2],[2,3,2],[2,3,3],[2,3,3],[2,3,3],[2,3,3],[2,3,2]]'
+    # rowsum is H x n, concat n x H*d_head
+    assert_equal "$(jq -c '[.steps.rowsum, .steps.concat] | map([length, (.[0] | length)])' <<< "$output")" '[[2,3],[3,4]]'
 }
 
 @test "-p steps: softmax equals the printed weights" {
@@ -201,10 +208,10 @@ load ../helpers
     run --separate-stderr selfattn run -H 3 --d-head 2 --head 2 -p output,weights,steps sentence.csv
     assert_success
     echo "$output" > "$T/two.json"
-    assert_equal "$(jq -c '[.config.heads, .config.head, (.weights | length), (.steps | map_values(length) | [.[]] | unique)]' "$T/two.json")" \
+    assert_equal "$(jq -c '[.config.heads, .config.head, (.weights | length), (.steps | del(.concat) | map_values(length) | [.[]] | unique)]' "$T/two.json")" \
         '[3,2,1,[1]]'
-    assert_equal "$(jq -c '[.output, .weights[1], (.steps | map_values(.[1]))]' "$T/all.json")" \
-        "$(jq -c '[.output, .weights[0], (.steps | map_values(.[0]))]' "$T/two.json")"
+    assert_equal "$(jq -c '[.output, .weights[1], (.steps | del(.concat) | map_values(.[1])), .steps.concat]' "$T/all.json")" \
+        "$(jq -c '[.output, .weights[0], (.steps | del(.concat) | map_values(.[0])), .steps.concat]' "$T/two.json")"
     assert_equal "$(jq -c .config.head "$T/all.json")" null
 }
 

@@ -17,7 +17,7 @@ load ../helpers
     assert_equal "$stderr" ""
     assert_line --index 0 --partial "Usage: selfattn run [OPTIONS] INPUT"
     local cmd
-    for cmd in run batch init inspect plot completion help; do
+    for cmd in run grad explain batch init inspect plot completion help; do
         assert_line --regexp "^(Usage:)? +selfattn $cmd "
     done
     assert_output --partial "  -h, --help "
@@ -42,14 +42,14 @@ options_and_commands() {
 @test "each command's --help lists exactly the options that command takes" {
     local option commands cmd missing="" extra=""
     declare -A listed
-    for cmd in run grad batch init inspect plot completion; do
+    for cmd in run grad explain batch init inspect plot completion; do
         listed[$cmd]=" $(help_options "$cmd" | tr '\n' ' ')"
     done
     local table
     table="$(options_and_commands)"
     assert [ "$(wc -l <<< "$table")" -ge 30 ]
     while read -r option commands; do
-        for cmd in run grad batch init inspect plot completion; do
+        for cmd in run grad explain batch init inspect plot completion; do
             if [[ " $commands " == *" $cmd "* ]]; then
                 [[ ${listed[$cmd]} == *" --$option "* ]] || missing+=" $cmd:--$option"
             else
@@ -59,7 +59,7 @@ options_and_commands() {
     done <<< "$table"
     assert_equal "${missing:-none}" none
     assert_equal "${extra:-none}" none
-    for cmd in run grad batch init inspect plot completion; do
+    for cmd in run grad explain batch init inspect plot completion; do
         [[ ${listed[$cmd]} == *" --help "* ]] || missing+=" $cmd:--help"
     done
     assert_equal "${missing:-none}" none
@@ -69,7 +69,7 @@ options_and_commands() {
     # the table's rows with a short name: {"weights", 'w', 'w', ... CLI_RUN ...}
     # (a row names its commands with CLI_ bits or the table's RUNS, READS, ALL)
     local row option short cmd help commands
-    for cmd in run grad batch init inspect plot completion; do
+    for cmd in run grad explain batch init inspect plot completion; do
         help="$(selfattn "$cmd" --help)"
         while read -r short option commands; do
             commands="${commands//RUNS/CLI_RUN|CLI_BATCH|CLI_GRAD}"
@@ -97,7 +97,7 @@ options_and_commands() {
     assert_output "$usage"
     run --separate-stderr selfattn help
     assert_output "$usage"
-    for cmd in run grad batch init inspect plot completion; do
+    for cmd in run grad explain batch init inspect plot completion; do
         run --separate-stderr selfattn help "$cmd"
         assert_success
         assert_equal "$stderr" ""
@@ -126,5 +126,5 @@ options_and_commands() {
 
 @test "no arguments: 64, asks for a command" {
     run --separate-stderr selfattn
-    assert_usage_error "missing command (run, grad, batch, init, inspect, plot or completion)"
+    assert_usage_error "missing command (run, grad, explain, batch, init, inspect, plot or completion)"
 }

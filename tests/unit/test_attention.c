@@ -42,6 +42,57 @@ typedef struct {
     float softcap;
 } random_case;
 
+/* The intermediates of the dense path's steps against the arrays they come
+ * from, in double: raw_scores = q.k, exp = exp(scores - the row's max),
+ * weights = exp / rowsum (rows that see a key), head_output = weights V,
+ * concat = the heads side by side, and the output = concat without Wo.
+ * Every configuration of the random cases goes through it. */
+static void check_steps(const sa_result *r, const sa_weights *w,
+                        const char *what)
+{
+    size_t n = r->n, m = r->m, H = r->heads, dh = r->d_head, P = H * dh;
+    double worst = 0, worst_exp = 0, worst_ratio = 0, worst_out = 0;
+    bool concat_same = true;
+    for (size_t h = 0; h < H; h++)
+        for (size_t i = 0; i < n; i++) {
+            const float *q = r->q + (h * n + i) * dh;
+            const float *s = r->scores + (h * n + i) * m;
+            const float *e = r->exp_scores + (h * n + i) * m;
+            const float *a = r->weights + (h * n + i) * m;
+            float sum = r->rowsum[h * n + i], max = -INFINITY;
+            for (size_t j = 0; j < m; j++)
+                max = s[j] > max ? s[j] : max;
+            for (size_t j = 0; j < m; j++) {
+                double dot = 0;
+                for (size_t t = 0; t < dh; t++)
+                    dot += (double)q[t] * r->k[(h * m + j) * dh + t];
+                double raw = r->raw_scores[(h * n + i) * m + j];
+                worst = fmax(worst, fabs(raw - dot) / (1e-5 + 1e-5 * fabs(dot)));
+                double want = max == -INFINITY ? 0.0 : exp((double)s[j] - (double)max);
+                worst_exp = fmax(worst_exp, fabs(e[j] - want) / (1e-6 + 1e-5 * want));
+                if (sum > 0)
+                    worst_ratio = fmax(worst_ratio, fabs(a[j] - (double)e[j] / sum) /
+                                       (1e-6 + 1e-5 * fabs(a[j])));
+            }
+            for (size_t t = 0; t < dh && sum > 0; t++) {
+                double o = 0;
+                for (size_t j = 0; j < m; j++)
+                    o += (double)a[j] * r->v[(h * m + j) * dh + t];
+                float got = r->head_output[(h * n + i) * dh + t];
+                worst_out = fmax(worst_out, fabs(got - o) / (1e-5 + 1e-5 * fabs(o)));
+                concat_same &= memcmp(&got, &r->concat[i * P + h * dh + t], sizeof got) == 0;
+            }
+        }
+    CHECK(worst <= 1, "%s: raw_scores are not q.k (%g tolerances)", what, worst);
+    CHECK(worst_exp <= 1, "%s: exp is not exp(scores - max) (%g)", what, worst_exp);
+    CHECK(worst_ratio <= 1, "%s: weights are not exp / rowsum (%g)", what, worst_ratio);
+    CHECK(worst_out <= 1, "%s: head_output is not weights V (%g)", what, worst_out);
+    CHECK(concat_same, "%s: concat is not the heads side by side", what);
+    if (!w->wo && !w->bo && !r->n_empty_rows)
+        CHECK(memcmp(r->output, r->concat, n * P * sizeof(float)) == 0,
+              "%s: without Wo the output is not concat", what);
+}
+
 /* Runs one random case on the BLAS path (with and without keeping the
  * weights) and compares output, weights, scores and Q with the reference. */
 static void check_random_case(const random_case *c, uint64_t seed)
@@ -122,6 +173,7 @@ static void check_random_case(const random_case *c, uint64_t seed)
     printf(", weights %.2g\n", max_abs);
     worst = naive_worst(r.scores, scores, H * n * m, 1e-4, 1e-5, &max_abs);
     CHECK(worst <= 1, "%s: scores off by %g", what, max_abs);
+    check_steps(&r, &w, what);
 
     /* every query with no visible key is listed once, and only those */
     size_t expect_empty = 0;
