@@ -31,6 +31,16 @@ BLAS_STATIC_LIBS = $(patsubst -lopenblas,-Wl$(comma)-Bstatic -lopenblas -Wl$(com
 BIN_LIBS = $(if $(filter 1,$(STATIC_BLAS)),$(shell pkg-config --libs libcjson zlib) \
 	$(BLAS_STATIC_LIBS) -lstdc++ -lm,$(LIBS))
 
+# MPI (docs/mpi.md): with an MPI's development files (pkg-config's ompi-c,
+# Open MPI, or mpich), the program is built with SELFATTN_MPI and
+# `mpirun -n P selfattn run` splits the sequence over P processes; only
+# the program links MPI, never the library.  MPI=0 builds without.
+MPI ?= auto
+MPI_PC = $(if $(filter 0,$(MPI)),,$(firstword $(foreach p,ompi-c mpich,\
+	$(shell pkg-config --exists $(p) 2>/dev/null && echo $(p)))))
+MPI_CFLAGS = $(if $(MPI_PC),-DSELFATTN_MPI $(shell pkg-config --cflags $(MPI_PC)))
+MPI_LIBS = $(if $(MPI_PC),$(shell pkg-config --libs $(MPI_PC)))
+
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
@@ -53,8 +63,10 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completion
 # xmllint and rsvg-convert to validate and render the SVG, clang and its
 # runtime for the libFuzzer smoke, Chromium to open the pages of -f html
 # headless (tests/tools/browser.py).  make memcheck adds valgrind.
+# Open MPI (libopenmpi-dev, openmpi-bin) builds and runs the MPI runs
+# (docs/mpi.md); without it the program builds without them.
 BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
-	libdragonbox-dev xxd
+	libdragonbox-dev xxd libopenmpi-dev openmpi-bin
 TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils time \
 	librsvg2-bin clang libclang-rt-14-dev chromium
 
@@ -108,7 +120,10 @@ TEST_TOOLS = tests/tools/jsoncmp
 all: selfattn
 
 selfattn: $(CLI_OBJ) libselfattn.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(BIN_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(BIN_LIBS) $(MPI_LIBS)
+
+# the program's files see mpi.h (only cli_ring.c and cmd_batch.c use it)
+$(CLI_OBJ): ALL_CFLAGS += $(MPI_CFLAGS)
 
 libselfattn.a: $(LIB_OBJ)
 	rm -f $@
@@ -256,7 +271,7 @@ src/%.san.o: src/%.cc $(HEADERS)
 	$(CXX) $(SAN_CXXFLAGS) -c -o $@ $<
 
 selfattn-san: $(SAN_LIB) $(CLI_SRC) $(HEADERS)
-	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_LIB) $(CLI_SRC) $(LIBS)
+	$(CC) $(SAN_CFLAGS) $(MPI_CFLAGS) -o $@ $(SAN_LIB) $(CLI_SRC) $(LIBS) $(MPI_LIBS)
 
 tests/unit/%-san: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h $(SAN_LIB) $(HEADERS)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c $(SAN_LIB) $(LIBS)
@@ -273,7 +288,7 @@ check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
 ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign
 
 selfattn-allocfail: $(SAN_LIB) $(CLI_SRC) $(HEADERS) tests/alloc/alloc_fail.c
-	$(CC) $(SAN_CFLAGS) $(ALLOC_WRAP) -o $@ $(SAN_LIB) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS)
+	$(CC) $(SAN_CFLAGS) $(MPI_CFLAGS) $(ALLOC_WRAP) -o $@ $(SAN_LIB) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS) $(MPI_LIBS)
 
 check-alloc: selfattn-allocfail
 	tests/alloc/sweep.sh ./selfattn-allocfail

@@ -136,6 +136,31 @@ sa_status grad_sequence(run_output *out, run_session *s, const sa_matrix *x,
                         const sa_matrix *keys, const char **blame,
                         sa_error *err);
 
+/* What run_sequence does before attending, for one rank of an MPI run
+ * (cli_ring.c): the weights (generated for width d), the mask and bias
+ * (whole, n x m) and the config of n queries of width d over m keys of
+ * width d_ctx (the context's, or d in self-attention), into out.  Returns
+ * as run_sequence. */
+sa_status run_prepare(run_output *out, run_session *s, size_t n, size_t d,
+                      size_t m, size_t d_ctx, const char **blame, sa_error *err);
+
+/* The report of out->result (filled by the caller) for the input x, of
+ * which it reads the width and tokens only. */
+void run_report(run_output *out, const run_session *s, const sa_matrix *x);
+
+/* An MPI run of `run` or `grad` (cli_ring.c): this process is one of the
+ * ranks mpirun started (cli_mpi_ranks() > 1).  Returns the exit code. */
+int ring_main(int argc, char **argv, unsigned command);
+
+/* An MPI run of `batch`: the lines spread over the ranks, written in
+ * input order by rank 0 (cli_ring.c).  Returns the exit code. */
+int batch_mpi_main(int argc, char **argv);
+
+/* The processes of the MPI run this one belongs to, from what the
+ * launcher put in the environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE,
+ * PMIX_SIZE, MPI_LOCALNRANKS); 0 if none (cli_mpi.c). */
+size_t cli_mpi_ranks(void);
+
 /* The query rows that saw no key as one message in buf (size), e.g.
  * "query row 1 (counting from 0) sees no key after masking; its weights
  * and head outputs are zero"; returns buf. */
