@@ -49,7 +49,7 @@ enum {
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
     OPT_RECORDED_MASK, OPT_MAX_INPUT,
     OPT_VMIN, OPT_VMAX, OPT_NO_CAUSAL, OPT_NO_CONFIG,
-    OPT_DY,
+    OPT_DY, OPT_SHARD,
 };
 
 /* One option (cli_options.c holds them all). */
@@ -128,6 +128,7 @@ void cli_progress(bool final, const char *fmt, ...) __attribute__((format(printf
 #define CLI_MAX_LAYER ((size_t)1000000)     /* --layer */
 #define CLI_MAX_THREADS ((size_t)1024)      /* --threads */
 #define CLI_MAX_JOBS ((size_t)256)          /* --jobs */
+#define CLI_MAX_SHARDS ((size_t)1 << 20)    /* --shard's N */
 
 /* The name of a path in messages: "<stdin>" for "-". */
 const char *cli_display_name(const char *path);

@@ -48,45 +48,50 @@ static spans spans_of(int rank, int ranks, size_t total)
     return s;
 }
 
-/* This rank, and its standard streams while they are silenced. */
+/* This rank. */
 typedef struct {
     int rank, ranks;
-    int saved_out, saved_err;  /* -1 unless silenced */
 } world;
 
-/* Ranks other than 0 print nothing while every rank does the same thing
- * (options, the files all read): rank 0's messages are the ones. */
-static void silence(world *w, bool on)
+/* The standard streams of a rank other than 0 while silenced, or -1. */
+static int saved_out = -1, saved_err = -1;
+
+void mpi_quiet(bool on)
 {
-    if (w->rank == 0)
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0)
         return;
     fflush(stdout);
     fflush(stderr);
-    if (on && w->saved_err < 0) {
+    if (on && saved_err < 0) {
         int null = open("/dev/null", O_WRONLY);
-        w->saved_out = dup(STDOUT_FILENO);
-        w->saved_err = dup(STDERR_FILENO);
+        saved_out = dup(STDOUT_FILENO);
+        saved_err = dup(STDERR_FILENO);
         if (null >= 0) {
             dup2(null, STDOUT_FILENO);
             dup2(null, STDERR_FILENO);
             close(null);
         }
-    } else if (!on && w->saved_err >= 0) {
-        dup2(w->saved_out, STDOUT_FILENO);
-        dup2(w->saved_err, STDERR_FILENO);
-        close(w->saved_out);
-        close(w->saved_err);
-        w->saved_out = w->saved_err = -1;
+    } else if (!on && saved_err >= 0) {
+        dup2(saved_out, STDOUT_FILENO);
+        dup2(saved_err, STDERR_FILENO);
+        close(saved_out);
+        close(saved_err);
+        saved_out = saved_err = -1;
     }
 }
 
-/* Every rank's exit code agreed: the largest.  A rank whose own step
- * went well says nothing; the failing rank printed why. */
-static int agree(int code)
+int mpi_agree(int code)
 {
     int worst = code;
     MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     return worst;
+}
+
+static int agree(int code)
+{
+    return mpi_agree(code);
 }
 
 /* ---- reading: each rank its rows ---------------------------------------- */
@@ -677,7 +682,7 @@ done:
 int ring_main(int argc, char **argv, unsigned command)
 {
     double started = sa_seconds();
-    world w = {.saved_out = -1, .saved_err = -1};
+    world w = {0};
     run_options o;
     run_session s;
     rank_input in = {0};
@@ -685,7 +690,7 @@ int ring_main(int argc, char **argv, unsigned command)
     MPI_Init(NULL, NULL);
     MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &w.ranks);
-    silence(&w, true);  // what all ranks do alike, rank 0 reports
+    mpi_quiet(true);  // what all ranks do alike, rank 0 reports
     int code = run_parse_command(&o, argc, argv, command);
     bool help = code == -1;
     if (help)
@@ -704,7 +709,7 @@ int ring_main(int argc, char **argv, unsigned command)
         code = cli_usage_error("--format npy is binary: use -o FILE or "
                                "redirect standard output");
     code = agree(code);
-    silence(&w, false);
+    mpi_quiet(false);
     if (!help && !code && !(code = read_rows(&in, &o, &w)))
         code = run_ranks(&s, &o, &in, &w, started);
     if (opened)

@@ -35,6 +35,7 @@ typedef struct {
     /* batch only */
     size_t jobs;
     bool quiet;
+    size_t shard, shards;             /* --shard K/N (1 <= K <= N), or 0, 0 */
     /* what the command line set, so that the weights' config sets the rest */
     bool heads_set, kv_heads_set, causal_set;
     size_t head;                      /* --head: 1-based, 0 for every head */
@@ -155,6 +156,17 @@ int ring_main(int argc, char **argv, unsigned command);
 /* An MPI run of `batch`: the lines spread over the ranks, written in
  * input order by rank 0 (cli_ring.c).  Returns the exit code. */
 int batch_mpi_main(int argc, char **argv);
+
+#ifdef SELFATTN_MPI
+/* Ranks other than 0 print nothing (stdout and stderr to /dev/null) while
+ * on, as while every rank does the same thing (options, the files all
+ * read) and rank 0's messages are the ones (cli_ring.c). */
+void mpi_quiet(bool on);
+
+/* Every rank's exit code agreed: the largest (a collective call).  The
+ * failing rank printed why. */
+int mpi_agree(int code);
+#endif
 
 /* The processes of the MPI run this one belongs to, from what the
  * launcher put in the environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE,
