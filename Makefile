@@ -113,7 +113,7 @@ UNIT_TESTS = tests/unit/test_attention tests/unit/test_grad tests/unit/test_kern
 	tests/unit/test_suggest
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps test-deps check test test-kernels unit bats doctest data data-page demo bench \
+.PHONY: all deps test-deps check test test-mpi test-kernels unit bats doctest data data-page demo bench \
 	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean \
 	lib check-install
 
@@ -121,6 +121,11 @@ all: selfattn
 
 selfattn: $(CLI_OBJ) libselfattn.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(BIN_LIBS) $(MPI_LIBS)
+
+# The program built without MPI, for tests/bats/mpi.bats: started by
+# mpirun it must say it has no MPI
+selfattn-nompi: $(CLI_SRC) libselfattn.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_SRC) libselfattn.a $(LIBS)
 
 # the program's files see mpi.h (only cli_ring.c and cmd_batch.c use it)
 $(CLI_OBJ): ALL_CFLAGS += $(MPI_CFLAGS)
@@ -188,12 +193,13 @@ test-deps:
 check: export SELFATTN_NEED_BROWSER := 1
 check: test-deps
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test-mpi
 	@$(MAKE) --no-print-directory test-kernels
 	@$(MAKE) --no-print-directory check-sanitize doctest fuzz-smoke
 	@$(MAKE) --no-print-directory check-install
 
 # lib too: tests/bats/install.bats installs it
-test: all lib $(UNIT_TESTS) $(TEST_TOOLS)
+test: all lib selfattn-nompi $(UNIT_TESTS) $(TEST_TOOLS)
 	@$(MAKE) --no-print-directory unit bats
 
 unit: $(UNIT_TESTS)
@@ -201,6 +207,11 @@ unit: $(UNIT_TESTS)
 
 bats: selfattn $(TEST_TOOLS)
 	bats tests/bats
+
+# The MPI runs again over TCP on the loopback (make test runs them over
+# shared memory); they skip without Open MPI (docs/mpi.md)
+test-mpi: selfattn selfattn-nompi $(TEST_TOOLS)
+	SELFATTN_MPI_BTL=tcp,self bats tests/bats/mpi.bats
 
 # The suites under the other kernels: SELFATTN_KERNELS=generic, avx2 where
 # the CPU has AVX-512 (selfattn --version exits 64 for a set it lacks), and
@@ -358,7 +369,7 @@ check-install: selfattn lib
 	tests/install/check_install.sh
 
 clean:
-	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a libselfattn.so.* src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
+	rm -f selfattn selfattn-san selfattn-allocfail selfattn-nompi libselfattn.a libselfattn.so.* src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
 		$(GENERATED_C) \
 		$(TEST_TOOLS) tests/bench/sgemm_peak
 	rm -rf tests/fuzz/build

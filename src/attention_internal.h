@@ -177,6 +177,7 @@ typedef struct {
     float *row_max;   /* (H, rows) running maximum, -INFINITY at first */
     double *row_sum;  /* (H, rows) running sum of exp(s - row_max) */
     float *s;         /* (Bq, Bk) a tile's scores */
+    float *qt, *at;   /* (Bq, dh) a tile's Q and output, zero-padded */
 } sa_online;
 
 /* Allocates the state of rows queries (H heads, P = H * dh) with nothing
@@ -208,7 +209,10 @@ void sa_span_output(float *out, const float *concat, size_t rows,
  * of p->q and st), whose global indices are [i0, i0 + rows), for every
  * head.  p describes the whole sequence: p->n and p->m are the global
  * sizes the mask and bias (cfg, whole) are indexed with, p->q the span's
- * Q (st->rows, P), p->slopes the ALiBi slopes, cfg->scale resolved.  Tiles
+ * Q (st->rows, P), p->slopes the ALiBi slopes, cfg->scale resolved; with
+ * p->blocked, k and v are in the blocked layout (sa_block_keys,
+ * sa_block_values, on rows padded with zeros to a multiple of SA_BLOCK),
+ * which needs sa_tile_kernels_usable(dh).  Tiles
  * that causal or window hide are skipped.  Blocks may come in any order:
  * the result is the same up to float32 rounding.  False if a visible
  * score overflows float32 (the state is then unusable). */

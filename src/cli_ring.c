@@ -268,36 +268,76 @@ typedef struct {
     rank_stats stats;
 } rank_result;
 
-/* K and V (k.total, Pkv) each, one after the other in buf, of the key
- * rows k: projected from rows (k.total, width). */
-static sa_status project_keys(float *buf, const spans *k, const float *rows,
-                              size_t width, const sa_weights *wts,
-                              const sa_config *cfg, sa_error *err)
+/* rows rounded up to a whole block of the blocked layout */
+static size_t padded(size_t rows)
 {
-    size_t Pkv = wts->d_kv, at = 0;
-    sa_status status = SA_OK;
-    for (int s = 0; s < 2 && !status; s++) {
-        status = sa_span_keys(buf + at * Pkv, buf + (k->total + at) * Pkv,
-                              rows + at * width, k->rows[s], k->first[s],
-                              width, wts, cfg, err);
-        at += k->rows[s];
-    }
-    return status;
+    return (rows + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
 }
 
-/* Takes the key block of rank owner (its K and V in kv) into st: every
- * pair of a query run and a key run. */
-static bool take_block(sa_online *st, const sa_pass *p, const spans *q,
-                       const spans *k, const float *kv)
+/* The rows of a key block in the ring: each run padded to whole blocks. */
+static size_t block_rows(const spans *k)
 {
-    size_t Pkv = p->Pkv;
-    for (int a = 0, r0 = 0; a < 2; r0 += (int)q->rows[a], a++)
-        for (int b = 0, c0 = 0; b < 2; c0 += (int)k->rows[b], b++)
-            if (!sa_attend_span(st, p, (size_t)r0, q->first[a], q->rows[a],
-                                kv + (size_t)c0 * Pkv,
-                                kv + (k->total + (size_t)c0) * Pkv,
-                                k->first[b], k->rows[b]))
-                return false;
+    return padded(k->rows[0]) + padded(k->rows[1]);
+}
+
+/* The key block of the key rows k into buf (zeroed): K (block_rows,
+ * Pkv), then V, each run from a whole block, projected from rows
+ * (k.total, width); blocked for the tile kernels when they apply. */
+static sa_status project_keys(float *buf, bool *blocked, const spans *k,
+                              const float *rows, size_t width,
+                              const sa_weights *wts, const sa_config *cfg,
+                              sa_error *err)
+{
+    size_t Pkv = wts->d_kv, at = 0, row = 0, all = block_rows(k);
+    sa_status status = SA_OK;
+    for (int s = 0; s < 2 && !status; s++) {
+        status = sa_span_keys(buf + at * Pkv, buf + (all + at) * Pkv,
+                              rows + row * width, k->rows[s], k->first[s],
+                              width, wts, cfg, err);
+        at += padded(k->rows[s]);
+        row += k->rows[s];
+    }
+    float *tmp;
+    *blocked = sa_tile_kernels_usable(wts->d_proj / cfg->heads);
+    if (status || !*blocked)
+        return status;
+    if (!(tmp = malloc(SA_BLOCK * Pkv * sizeof *tmp)))
+        return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    // each run blocked in place: the block travels blocked
+    for (int s = 0, at0 = 0; s < 2; at0 += (int)padded(k->rows[s]), s++) {
+        sa_block_keys(buf + (size_t)at0 * Pkv, padded(k->rows[s]), Pkv, tmp);
+        sa_block_values(buf + (all + (size_t)at0) * Pkv, padded(k->rows[s]), Pkv, tmp);
+    }
+    free(tmp);
+    return SA_OK;
+}
+
+/* Query rows taken at a time between two looks at the transfers. */
+#define PROGRESS_ROWS 240
+
+/* Takes the key block of rank owner (its K and V in kv) into st: every
+ * pair of a query run and a key run, PROGRESS_ROWS queries at a time,
+ * testing the transfers req (pending) in between: MPI moves a large
+ * message on only inside MPI calls, and the next block must arrive while
+ * this one is taken. */
+static bool take_block(sa_online *st, const sa_pass *p, const spans *q,
+                       const spans *k, const float *kv, MPI_Request *req,
+                       int pending)
+{
+    size_t Pkv = p->Pkv, all = block_rows(k);
+    int done = 0;
+    for (size_t a = 0, r0 = 0; a < 2; r0 += q->rows[a], a++)
+        for (size_t at = 0; at < q->rows[a]; at += PROGRESS_ROWS) {
+            size_t rows = q->rows[a] - at < PROGRESS_ROWS ? q->rows[a] - at
+                                                          : PROGRESS_ROWS;
+            for (size_t b = 0, c0 = 0; b < 2; c0 += padded(k->rows[b]), b++)
+                if (!sa_attend_span(st, p, r0 + at, q->first[a] + at, rows,
+                                    kv + c0 * Pkv, kv + (all + c0) * Pkv,
+                                    k->first[b], k->rows[b]))
+                    return false;
+            if (pending && !done)
+                MPI_Testall(pending, req, &done, MPI_STATUSES_IGNORE);
+        }
     return true;
 }
 
@@ -315,7 +355,7 @@ static bool ring(sa_online *st, const sa_pass *p, const spans *q, float *bufs[2]
         MPI_Request req[2];
         int pending = 0;
         if (step + 1 < w->ranks) {
-            int count = (int)(2 * k.total * p->Pkv);
+            int count = (int)(2 * block_rows(&k) * p->Pkv);
             MPI_Irecv(bufs[1], (int)(2 * cap * p->Pkv), MPI_FLOAT, left, step,
                       MPI_COMM_WORLD, &req[pending++]);
             MPI_Isend(bufs[0], count, MPI_FLOAT, right, step, MPI_COMM_WORLD,
@@ -324,7 +364,7 @@ static bool ring(sa_online *st, const sa_pass *p, const spans *q, float *bufs[2]
         }
         double start = sa_seconds();
         if (ok)
-            ok = take_block(st, p, q, &k, bufs[0]);
+            ok = take_block(st, p, q, &k, bufs[0], req, pending);
         double computed = sa_seconds();
         MPI_Waitall(pending, req, MPI_STATUSES_IGNORE);
         stats->compute += computed - start;
@@ -336,14 +376,14 @@ static bool ring(sa_online *st, const sa_pass *p, const spans *q, float *bufs[2]
     return ok;
 }
 
-/* The most key rows any rank holds. */
+/* The most rows of a key block any rank holds. */
 static size_t most_rows(size_t m, int ranks)
 {
     size_t most = 0;
     for (int r = 0; r < ranks; r++) {
         spans s = spans_of(r, ranks, m);
-        if (s.total > most)
-            most = s.total;
+        if (block_rows(&s) > most)
+            most = block_rows(&s);
     }
     return most;
 }
@@ -370,12 +410,12 @@ static int attend_rows(rank_result *res, const run_session *s,
     size_t cap = most_rows(m, w->ranks), rows = res->q.total;
     float *q = malloc((rows * P + 1) * sizeof *q);
     float *slopes = malloc(H * sizeof *slopes);
-    float *bufs[2] = {malloc((2 * cap * Pkv + 1) * sizeof(float)),
-                      malloc((2 * cap * Pkv + 1) * sizeof(float))};
-    res->out = malloc((rows * wts->d_out + 1) * sizeof *res->out);
+    float *bufs[2] = {calloc(2 * cap * Pkv + 1, sizeof(float)),
+                      calloc(2 * cap * Pkv + 1, sizeof(float))};
+    bool blocked = false;
     res->empty = calloc(rows + 1, sizeof *res->empty);
     sa_online st = {0};
-    if (!q || !slopes || !bufs[0] || !bufs[1] || !res->out || !res->empty ||
+    if (!q || !slopes || !bufs[0] || !bufs[1] || !res->empty ||
         sa_online_new(&st, rows, P, H, &err))
         status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory for this "
                          "rank's %zu rows", rows);
@@ -399,17 +439,20 @@ static int attend_rows(rank_result *res, const run_session *s,
                        res->k.rows[k] * width * sizeof *picked);
             ctx = picked;
         }
-        status = ctx ? project_keys(bufs[0], &res->k, ctx, width, wts, &cfg, &err)
+        status = ctx ? project_keys(bufs[0], &blocked, &res->k, ctx, width,
+                                    wts, &cfg, &err)
                      : sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory");
         free(picked);
     }
+    free(in->local);  // projected: its memory goes to the ring
+    in->local = NULL;
     res->stats.project = sa_seconds() - start;
     if (status)
         cli_fail(NULL, &err);
     int code = agree(status ? cli_exit_code(status) : 0);
     if (!code) {
         sa_alibi_slopes(slopes, H);
-        sa_pass pass = {&cfg, n, m, H, G, dh, P, Pkv, q, NULL, NULL, false,
+        sa_pass pass = {&cfg, n, m, H, G, dh, P, Pkv, q, NULL, NULL, blocked,
                         slopes, NULL, NULL, NULL};
         int blas = openblas_get_num_threads();
         if (blas != 1)  // tiles are small: one BLAS thread per product
@@ -417,10 +460,18 @@ static int attend_rows(rank_result *res, const run_session *s,
         bool ok = ring(&st, &pass, &res->q, bufs, cap, m, w, &res->stats);
         if (blas != 1)
             openblas_set_num_threads(blas);
+        free(bufs[0]);
+        free(bufs[1]);
+        free(q);
+        bufs[0] = bufs[1] = q = NULL;
         if (!ok)
             status = sa_fail(&err, SA_ERR_DATA, 0, 0, "the scores overflow "
                              "float32; scale the input or weights down");
-        else if (!(status = sa_online_finish(res->empty, &st, &pass, &err)))
+        else if (!(status = sa_online_finish(res->empty, &st, &pass, &err)) &&
+                 !(res->out = malloc((rows * wts->d_out + 1) * sizeof *res->out)))
+            status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory for this "
+                             "rank's %zu rows of output", rows);
+        else if (!status)
             sa_span_output(res->out, st.acc, rows, wts, cfg.threads);
         if (status)
             cli_fail(NULL, &err);
@@ -567,12 +618,6 @@ static int write_report(run_output *out, const run_session *s,
     int code = cli_output_open(&dest, o->output);
     if (code)
         return code;
-    bool binary = o->format == OUT_NPY || o->format == OUT_NPZ;
-    if (binary && isatty(fileno(dest.fp))) {
-        cli_output_abort(&dest);
-        return cli_usage_error("--format %s is binary: not to a terminal",
-                               o->format == OUT_NPY ? "npy" : "npz");
-    }
     out->report.color = cli_use_color(o->color, dest.fp);
     out->report.truecolor = cli_truecolor();
     (void)s;
@@ -704,10 +749,10 @@ int ring_main(int argc, char **argv, unsigned command)
     } else if (code == 0) {
         code = refuse(&o, NULL, command);
     }
-    if (!help && !code && w.rank == 0 && o.format == OUT_NPY &&
-        isatty(STDOUT_FILENO) && (!o.output || !*o.output || strcmp(o.output, "-") == 0))
-        code = cli_usage_error("--format npy is binary: use -o FILE or "
-                               "redirect standard output");
+    // mpirun hands the ranks a pseudo-terminal for standard output, whatever
+    // its own is: colour only when asked for, and no refusing a terminal
+    if (!help && !code && o.color == CLI_COLOR_AUTO)
+        o.color = CLI_COLOR_NEVER;
     code = agree(code);
     mpi_quiet(false);
     if (!help && !code && !(code = read_rows(&in, &o, &w)))
