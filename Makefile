@@ -110,7 +110,7 @@ PIC_OBJ = $(LIB_C:.c=.pic.o) $(LIB_CXX:.cc=.pic.o)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_grad tests/unit/test_kernels tests/unit/test_readers \
 	tests/unit/test_numbers tests/unit/test_limits \
 	tests/unit/test_formats tests/unit/test_pictures \
-	tests/unit/test_suggest
+	tests/unit/test_suggest tests/unit/test_span
 TEST_TOOLS = tests/tools/jsoncmp
 
 .PHONY: all deps test-deps check test test-mpi test-kernels unit bats doctest data data-page demo bench \
