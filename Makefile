@@ -330,6 +330,7 @@ bench: test-deps selfattn tests/bench/sgemm_peak
 	$(call install,$(BENCH_PACKAGES))
 	/usr/bin/python3 tests/bench/bench.py
 	/usr/bin/python3 tests/bench/bench_grad.py
+	/usr/bin/python3 tests/bench/bench_mpi.py
 
 tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)

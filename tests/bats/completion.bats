@@ -47,7 +47,7 @@ all_help_options() {
     run complete_words completion ""
     assert_output $'bash\nzsh'
     run complete_words help ""
-    assert_output "$(printf '%s\n' batch completion init inspect plot run | sort)"
+    assert_output "$(printf '%s\n' batch completion grad init inspect plot run | sort)"
     run complete_words help in
     assert_output $'init\ninspect'
     run complete_words help run ""
