@@ -388,6 +388,46 @@ static size_t most_rows(size_t m, int ranks)
     return most;
 }
 
+/* This rank's Q (rows, P) into q and its key block into kv
+ * (project_keys): from its input rows in->local, which get their
+ * sinusoidal positions, or with --context from the context's rows res->k
+ * holds.  SA_OK or the status, err saying why. */
+static sa_status project_rows(float *q, float *kv, bool *blocked,
+                              const rank_result *res, const run_session *s,
+                              const sa_config *cfg, rank_input *in,
+                              sa_error *err)
+{
+    const sa_weights *wts = &s->weights;
+    const size_t d = in->d, P = wts->d_proj;
+    const bool self = !s->o->context;
+    const size_t width = self ? d : s->context.cols;
+    sa_status status = SA_OK;
+    // positions (global), Q of the queries, K and V of the keys this rank holds
+    for (size_t k = 0, at = 0; !status && k < 2; at += res->q.rows[k], k++) {
+        float *x = in->local + at * d;
+        if (cfg->pos_sinusoidal)
+            sa_sinusoidal_from(x, res->q.first[k], res->q.rows[k], d);
+        status = sa_span_queries(q + at * P, x, res->q.rows[k], res->q.first[k],
+                                 d, wts, cfg, err);
+    }
+    if (status)
+        return status;
+    const float *ctx = in->local;
+    float *picked = NULL;
+    if (!self) {  // the context's rows of this rank, together
+        picked = malloc((res->k.total * width + 1) * sizeof *picked);
+        for (int k = 0; picked && k < 2; k++)
+            memcpy(picked + (k ? res->k.rows[0] * width : 0),
+                   s->context.data + res->k.first[k] * width,
+                   res->k.rows[k] * width * sizeof *picked);
+        ctx = picked;
+    }
+    status = ctx ? project_keys(kv, blocked, &res->k, ctx, width, wts, cfg, err)
+                 : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
+    free(picked);
+    return status;
+}
+
 /* This rank's share of the attention of out's config into res; the input
  * rows in->local get sinusoidal positions added.  0 or an exit code after
  * the message; every rank takes part in the ring whatever happens. */
@@ -397,11 +437,10 @@ static int attend_rows(rank_result *res, const run_session *s,
     const run_options *o = s->o;
     const sa_weights *wts = &s->weights;
     sa_config cfg = out->config;
-    const size_t n = in->n, d = in->d, H = cfg.heads;
+    const size_t n = in->n, H = cfg.heads;
     const size_t G = cfg.kv_heads ? cfg.kv_heads : H, P = wts->d_proj;
     const size_t dh = P / H, Pkv = wts->d_kv;
-    const bool self = !o->context;
-    const size_t m = self ? n : s->context.rows, width = self ? d : s->context.cols;
+    const size_t m = o->context ? s->context.rows : n;
     sa_error err;
     sa_status status = SA_OK;
     cfg.scale = sa_config_scale(&cfg, dh);
@@ -420,30 +459,8 @@ static int attend_rows(rank_result *res, const run_session *s,
         status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory for this "
                          "rank's %zu rows", rows);
     double start = sa_seconds();
-    // positions (global), Q of the queries, K and V of the keys this rank holds
-    for (int k = 0, at = 0; !status && k < 2; at += (int)res->q.rows[k], k++) {
-        float *x = in->local + (size_t)at * d;
-        if (cfg.pos_sinusoidal)
-            sa_sinusoidal_from(x, res->q.first[k], res->q.rows[k], d);
-        status = sa_span_queries(q + (size_t)at * P, x, res->q.rows[k],
-                                 res->q.first[k], d, wts, &cfg, &err);
-    }
-    if (!status) {
-        const float *ctx = in->local;
-        float *picked = NULL;
-        if (!self) {  // the context's rows of this rank, together
-            picked = malloc((res->k.total * width + 1) * sizeof *picked);
-            for (int k = 0; picked && k < 2; k++)
-                memcpy(picked + (k ? res->k.rows[0] * width : 0),
-                       s->context.data + res->k.first[k] * width,
-                       res->k.rows[k] * width * sizeof *picked);
-            ctx = picked;
-        }
-        status = ctx ? project_keys(bufs[0], &blocked, &res->k, ctx, width,
-                                    wts, &cfg, &err)
-                     : sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory");
-        free(picked);
-    }
+    if (!status)
+        status = project_rows(q, bufs[0], &blocked, res, s, &cfg, in, &err);
     free(in->local);  // projected: its memory goes to the ring
     in->local = NULL;
     res->stats.project = sa_seconds() - start;

@@ -214,7 +214,7 @@ print(same)' "$T/g.npz" "$T/g.json"
 @test "grad --help prints the usage, with grad's options" {
     run --separate-stderr selfattn grad --help
     assert_success
-    assert_output "$(selfattn --help)"
-    assert_line --partial "selfattn grad [OPTIONS] INPUT"
+    assert_output "$(selfattn help grad)"
+    assert_line --partial "selfattn grad [OPTIONS] [--dy FILE] INPUT"
     assert_line --regexp '^      --dy FILE '
 }

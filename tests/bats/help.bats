@@ -147,7 +147,7 @@ option_values() {
     for cmd in "${COMMANDS[@]}"; do
         run --separate-stderr selfattn "$(typo "$cmd")"
         assert_equal "$status" 64
-        assert_equal "${stderr_lines[0]}" "selfattn: unknown command '$(typo "$cmd")' (run, batch, init, inspect, plot or completion); did you mean '$cmd'?"
+        assert_equal "${stderr_lines[0]}" "selfattn: unknown command '$(typo "$cmd")' (run, grad, batch, init, inspect, plot or completion); did you mean '$cmd'?"
         run --separate-stderr selfattn help "$(typo "$cmd")"
         assert_equal "$status" 64
         assert_regex "${stderr_lines[0]}" "^selfattn: help: unknown command .*; did you mean '$cmd'\?$"
@@ -164,7 +164,7 @@ option_values() {
     run --separate-stderr selfattn run -f n x.json
     assert_usage_error "--format n: expected json, table, csv, npy, npz, svg, heatmap or html"
     run --separate-stderr selfattn frobnicate
-    assert_usage_error "unknown command 'frobnicate' (run, batch, init, inspect, plot or completion)"
+    assert_usage_error "unknown command 'frobnicate' (run, grad, batch, init, inspect, plot or completion)"
 }
 
 # divisors N: "1, 2, 3 or 6", by trial division.
