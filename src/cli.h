@@ -87,6 +87,17 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * overview outside any command, on stdout; returns the exit code. */
 int cli_help(void);
 
+/* In a build without MPI, replaces this process (execv) with
+ * selfattn-mpi, the program built with MPI, from the directory of this
+ * one's executable, with the same arguments (argv, NULL-terminated), if it
+ * is there; returns if it is not (or in a build with MPI). */
+void cli_mpi_exec(char **argv);
+
+/* The processes of the MPI run this one belongs to, from what the
+ * launcher put in the environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE,
+ * PMIX_SIZE, MPI_LOCALNRANKS); 0 if none (cli_mpi.c). */
+size_t cli_mpi_ranks(void);
+
 /* Prints the help of command (one CLI_ bit) on fp: its usage lines, a few
  * words on what it does, its options as the option table gives them, and
  * where the manual says more. */

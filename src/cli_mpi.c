@@ -1,9 +1,13 @@
 /* cli_mpi.c — whether this process is one rank of an MPI run, from the
- * environment the launcher sets (so that a build without MPI can say so,
- * rather than run P copies of the same job), and what a build without
- * MPI does when it is: exit 64 with a message.  The MPI runs themselves
- * are cli_ring.c. */
+ * environment the launcher sets, and what the program built without MPI
+ * (selfattn: linking MPI's libraries cost every run 2-3 ms of start-up)
+ * does when it is: run selfattn-mpi, the same program built with MPI,
+ * from beside it; without one, exit 64 with a message rather than run P
+ * copies of the same job.  The MPI runs themselves are cli_ring.c. */
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli_run.h"
 
@@ -24,7 +28,28 @@ size_t cli_mpi_ranks(void)
     return 0;
 }
 
-#ifndef SELFATTN_MPI
+#ifdef SELFATTN_MPI
+void cli_mpi_exec(char **argv)
+{
+    (void)argv;  // this is the program built with MPI
+}
+#else
+void cli_mpi_exec(char **argv)
+{
+    char self[PATH_MAX], path[PATH_MAX + 16];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return;
+    slash[1] = '\0';
+    snprintf(path, sizeof path, "%sselfattn-mpi", self);
+    if (access(path, X_OK) == 0)
+        execv(path, argv);  // returns only if it failed: then say no MPI
+}
+
 static int no_mpi(void)
 {
     return cli_error(EX_USAGE, "started as one of %zu MPI processes, but this "

@@ -168,10 +168,6 @@ void mpi_quiet(bool on);
 int mpi_agree(int code);
 #endif
 
-/* The processes of the MPI run this one belongs to, from what the
- * launcher put in the environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE,
- * PMIX_SIZE, MPI_LOCALNRANKS); 0 if none (cli_mpi.c). */
-size_t cli_mpi_ranks(void);
 
 /* The query rows that saw no key as one message in buf (size), e.g.
  * "query row 1 (counting from 0) sees no key after masking; its weights

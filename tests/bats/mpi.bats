@@ -2,11 +2,12 @@
 # mpi.bats — `mpirun -n P selfattn run` and `batch` (docs/mpi.md) give
 # what one process gives, within jsoncmp's tolerance (the ranks add the
 # key blocks in another order), for P = 1 to 5, more ranks than rows
-# included; what an MPI run refuses; --shard; and a build without MPI.
+# included; what an MPI run refuses; --shard; and selfattn without
+# selfattn-mpi, the program built with MPI that it runs as a rank.
 # The transport is SELFATTN_MPI_BTL (Open MPI's --mca btl): make test runs
 # this file over shared memory (vader,self), make test-mpi again over TCP
-# on the loopback (tcp,self).  Without mpirun or an MPI build every test
-# but the last skips, saying why (make deps installs Open MPI).
+# on the loopback (tcp,self).  Without mpirun or selfattn-mpi, the tests
+# of MPI runs skip, saying why (make deps installs Open MPI).
 
 load ../helpers
 
@@ -25,7 +26,9 @@ mpi() {
 
 need_mpi() {
     command -v mpirun > /dev/null || skip "no mpirun (make deps installs Open MPI)"
-    [[ "$(ldd "$SELFATTN")" == *libmpi* ]] || skip "selfattn was built without MPI"
+    # selfattn runs selfattn-mpi from beside it; the sanitizer build has MPI
+    [[ -x "${SELFATTN%/*}/selfattn-mpi" || "$(ldd "$SELFATTN")" == *libmpi* ]] ||
+        skip "no selfattn-mpi beside $SELFATTN: built without MPI"
 }
 
 # x.npy: n x d float32 rows from a fixed seed
@@ -242,9 +245,12 @@ print("ok")' "$T/ranks.npy" "$T/one.npy"
     done
 }
 
-@test "a build without MPI started by mpirun says so (exit 64) and runs alone as ever" {
-    local nompi="$REPO_ROOT/selfattn-nompi"
-    [[ -x "$nompi" ]] || skip "selfattn-nompi is not built (make selfattn-nompi)"
+@test "selfattn without selfattn-mpi beside it, started as a rank, says so (exit 64) and runs alone as ever" {
+    # selfattn itself never loads MPI's libraries: a copy on its own is a
+    # build without MPI
+    [[ "$(ldd "$REPO_ROOT/selfattn")" != *libmpi* ]] || fail "selfattn links MPI"
+    local nompi="$T/selfattn"
+    cp "$REPO_ROOT/selfattn" "$nompi"
     run --separate-stderr env OMPI_COMM_WORLD_SIZE=3 "$nompi" run classic.json
     assert_failure 64
     assert_equal "$stderr" "selfattn: started as one of 3 MPI processes, but this build of selfattn has no MPI: install an MPI (make deps installs Open MPI), rebuild (make clean all), or run one process"
