@@ -31,6 +31,16 @@ BLAS_STATIC_LIBS = $(patsubst -lopenblas,-Wl$(comma)-Bstatic -lopenblas -Wl$(com
 BIN_LIBS = $(if $(filter 1,$(STATIC_BLAS)),$(shell pkg-config --libs libcjson zlib) \
 	$(BLAS_STATIC_LIBS) -lstdc++ -lm,$(LIBS))
 
+# MPI (docs/mpi.md): with an MPI's development files (pkg-config's ompi-c,
+# Open MPI, or mpich), the program is built with SELFATTN_MPI and
+# `mpirun -n P selfattn run` splits the sequence over P processes; only
+# the program links MPI, never the library.  MPI=0 builds without.
+MPI ?= auto
+MPI_PC = $(if $(filter 0,$(MPI)),,$(firstword $(foreach p,ompi-c mpich,\
+	$(shell pkg-config --exists $(p) 2>/dev/null && echo $(p)))))
+MPI_CFLAGS = $(if $(MPI_PC),-DSELFATTN_MPI $(shell pkg-config --cflags $(MPI_PC)))
+MPI_LIBS = $(if $(MPI_PC),$(shell pkg-config --libs $(MPI_PC)))
+
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
@@ -53,8 +63,10 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completion
 # xmllint and rsvg-convert to validate and render the SVG, clang and its
 # runtime for the libFuzzer smoke, Chromium to open the pages of -f html
 # headless (tests/tools/browser.py).  make memcheck adds valgrind.
+# Open MPI (libopenmpi-dev, openmpi-bin) builds and runs the MPI runs
+# (docs/mpi.md); without it the program builds without them.
 BUILD_PACKAGES = gcc g++ make pkg-config libcjson-dev libopenblas-dev zlib1g-dev \
-	libdragonbox-dev xxd
+	libdragonbox-dev xxd libopenmpi-dev openmpi-bin
 TEST_PACKAGES = bats bats-assert bats-support jq python3-numpy libxml2-utils time \
 	librsvg2-bin clang libclang-rt-14-dev chromium
 
@@ -98,17 +110,26 @@ PIC_OBJ = $(LIB_C:.c=.pic.o) $(LIB_CXX:.cc=.pic.o)
 UNIT_TESTS = tests/unit/test_attention tests/unit/test_grad tests/unit/test_kernels tests/unit/test_readers \
 	tests/unit/test_numbers tests/unit/test_limits \
 	tests/unit/test_formats tests/unit/test_pictures \
-	tests/unit/test_suggest
+	tests/unit/test_suggest tests/unit/test_span
 TEST_TOOLS = tests/tools/jsoncmp
 
-.PHONY: all deps test-deps check test test-kernels unit bats doctest data data-page demo bench \
+.PHONY: all deps test-deps check test test-mpi test-kernels unit bats doctest data data-page demo bench \
 	sanitize check-sanitize check-alloc memcheck fuzz fuzz-smoke install uninstall clean \
 	lib check-install
 
-all: selfattn
+all: selfattn $(if $(MPI_PC),selfattn-mpi)
 
 selfattn: $(CLI_OBJ) libselfattn.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) libselfattn.a $(BIN_LIBS)
+
+# The same program built with MPI (docs/mpi.md), made when an MPI is
+# there: selfattn started by mpirun runs it from beside itself, so that
+# selfattn's other runs do not load MPI's libraries (2-3 ms of start-up)
+selfattn-mpi: $(CLI_SRC:.c=.mpi.o) libselfattn.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_SRC:.c=.mpi.o) libselfattn.a $(BIN_LIBS) $(MPI_LIBS)
+
+src/%.mpi.o: src/%.c $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c -o $@ $<
 
 libselfattn.a: $(LIB_OBJ)
 	rm -f $@
@@ -173,6 +194,7 @@ test-deps:
 check: export SELFATTN_NEED_BROWSER := 1
 check: test-deps
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test-mpi
 	@$(MAKE) --no-print-directory test-kernels
 	@$(MAKE) --no-print-directory check-sanitize doctest fuzz-smoke
 	@$(MAKE) --no-print-directory check-install
@@ -186,6 +208,11 @@ unit: $(UNIT_TESTS)
 
 bats: selfattn $(TEST_TOOLS)
 	bats tests/bats
+
+# The MPI runs again over TCP on the loopback (make test runs them over
+# shared memory); they skip without Open MPI (docs/mpi.md)
+test-mpi: all $(TEST_TOOLS)
+	SELFATTN_MPI_BTL=tcp,self bats tests/bats/mpi.bats
 
 # The suites under the other kernels: SELFATTN_KERNELS=generic, avx2 where
 # the CPU has AVX-512 (selfattn --version exits 64 for a set it lacks), and
@@ -268,7 +295,7 @@ src/%.san.o: src/%.cc $(HEADERS)
 	$(CXX) $(SAN_CXXFLAGS) -c -o $@ $<
 
 selfattn-san: $(SAN_LIB) $(CLI_SRC) $(HEADERS)
-	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_LIB) $(CLI_SRC) $(LIBS)
+	$(CC) $(SAN_CFLAGS) $(MPI_CFLAGS) -o $@ $(SAN_LIB) $(CLI_SRC) $(LIBS) $(MPI_LIBS)
 
 tests/unit/%-san: tests/unit/%.c tests/unit/naive.c tests/unit/naive.h tests/unit/check.h $(SAN_LIB) $(HEADERS)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< tests/unit/naive.c $(SAN_LIB) $(LIBS)
@@ -285,7 +312,7 @@ check-sanitize: selfattn-san $(SAN_UNIT_TESTS) $(TEST_TOOLS)
 ALLOC_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=posix_memalign
 
 selfattn-allocfail: $(SAN_LIB) $(CLI_SRC) $(HEADERS) tests/alloc/alloc_fail.c
-	$(CC) $(SAN_CFLAGS) $(ALLOC_WRAP) -o $@ $(SAN_LIB) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS)
+	$(CC) $(SAN_CFLAGS) $(MPI_CFLAGS) $(ALLOC_WRAP) -o $@ $(SAN_LIB) $(CLI_SRC) tests/alloc/alloc_fail.c $(LIBS) $(MPI_LIBS)
 
 check-alloc: selfattn-allocfail
 	tests/alloc/sweep.sh ./selfattn-allocfail
@@ -316,14 +343,16 @@ bench: test-deps selfattn tests/bench/sgemm_peak
 	$(call install,$(BENCH_PACKAGES))
 	/usr/bin/python3 tests/bench/bench.py
 	/usr/bin/python3 tests/bench/bench_grad.py
+	/usr/bin/python3 tests/bench/bench_mpi.py
 
 tests/bench/sgemm_peak: tests/bench/sgemm_peak.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
-install: selfattn lib
+install: all lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 selfattn $(DESTDIR)$(BINDIR)/selfattn
+	if [ -x selfattn-mpi ]; then install -m 755 selfattn-mpi $(DESTDIR)$(BINDIR)/selfattn-mpi; fi
 	install -m 644 man/selfattn.1 $(DESTDIR)$(MANDIR)/selfattn.1
 	./selfattn completion bash > $(DESTDIR)$(BASHCOMPDIR)/selfattn
 	./selfattn completion zsh > $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
@@ -340,7 +369,7 @@ install: selfattn lib
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/selfattn.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(MANDIR)/selfattn.1 \
+	rm -f $(DESTDIR)$(BINDIR)/selfattn $(DESTDIR)$(BINDIR)/selfattn-mpi $(DESTDIR)$(MANDIR)/selfattn.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/selfattn $(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 	rm -f $(DESTDIR)$(LIBDIR)/libselfattn.a $(DESTDIR)$(LIBDIR)/$(SHLIB) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libselfattn.so \
@@ -355,7 +384,7 @@ check-install: selfattn lib
 	tests/install/check_install.sh
 
 clean:
-	rm -f selfattn selfattn-san selfattn-allocfail libselfattn.a libselfattn.so.* src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
+	rm -f selfattn selfattn-mpi selfattn-san selfattn-allocfail libselfattn.a libselfattn.so.* src/*.o $(UNIT_TESTS) $(SAN_UNIT_TESTS) \
 		$(GENERATED_C) \
 		$(TEST_TOOLS) tests/bench/sgemm_peak
 	rm -rf tests/fuzz/build

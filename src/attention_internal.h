@@ -159,4 +159,74 @@ sa_status sa_attend_stream(sa_pass *p, size_t threads, sa_error *err);
  * q is read; false if memory ran out. */
 bool sa_attend_row(float *out, const sa_pass *p, size_t h, size_t i);
 
+/* ---- positions from an offset (positions.c) ----------------------------- */
+
+/* sa_sinusoidal for rows at positions [first, first + n). */
+void sa_sinusoidal_from(float *x, size_t first, size_t n, size_t d);
+
+/* sa_rope for rows at positions [first, first + rows). */
+void sa_rope_from(float *x, size_t first, size_t rows, size_t heads,
+                  size_t dh, size_t ld, float base, bool neox);
+
+/* ---- a sequence split into spans (attention_span.c) --------------------- */
+
+/* The running online softmax of one span's rows queries over every head,
+ * carried across blocks of keys (the ranks of an MPI run). */
+typedef struct {
+    size_t rows;
+    float *acc;       /* (rows, P) unnormalised head outputs, head h in
+                       * columns [h*dh, (h+1)*dh); the output once finished */
+    float *row_max;   /* (H, rows) running maximum, -INFINITY at first */
+    double *row_sum;  /* (H, rows) running sum of exp(s - row_max) */
+    float *s;         /* (Bq, Bk) a tile's scores */
+    float *qt, *at;   /* (Bq, dh) a tile's Q and output, zero-padded */
+} sa_online;
+
+/* Allocates the state of rows queries (H heads, P = H * dh) with nothing
+ * seen; SA_ERR_NOMEM (everything freed) if memory runs out. */
+sa_status sa_online_new(sa_online *st, size_t rows, size_t P, size_t H,
+                        sa_error *err);
+void sa_online_free(sa_online *st);
+
+/* Q (rows, P) = x (rows, d) @ Wq + bq for queries at global positions
+ * [first, first + rows), RoPE at those positions when cfg says; x carries
+ * sinusoidal positions already if cfg wants them (sa_sinusoidal_from).
+ * SA_ERR_DATA if Q overflows float32.  BLAS on cfg->threads threads. */
+sa_status sa_span_queries(float *q, const float *x, size_t rows, size_t first,
+                          size_t d, const sa_weights *w, const sa_config *cfg,
+                          sa_error *err);
+
+/* K, V (rows, Pkv) = ctx (rows, d_ctx) @ Wk, Wv + bk, bv for keys at
+ * global positions [first, first + rows), RoPE on K.  As sa_span_queries. */
+sa_status sa_span_keys(float *k, float *v, const float *ctx, size_t rows,
+                       size_t first, size_t d_ctx, const sa_weights *w,
+                       const sa_config *cfg, sa_error *err);
+
+/* out (rows, d_out) = concat (rows, P) @ Wo + bo (concat + bo without Wo). */
+void sa_span_output(float *out, const float *concat, size_t rows,
+                    const sa_weights *w, size_t threads);
+
+/* Takes keys [j0, j0 + cols) (global indices), k and v (cols, Pkv)
+ * row-major, into the state of the span's queries [r0, r0 + rows) (rows
+ * of p->q and st), whose global indices are [i0, i0 + rows), for every
+ * head.  p describes the whole sequence: p->n and p->m are the global
+ * sizes the mask and bias (cfg, whole) are indexed with, p->q the span's
+ * Q (st->rows, P), p->slopes the ALiBi slopes, cfg->scale resolved; with
+ * p->blocked, k and v are in the blocked layout (sa_block_keys,
+ * sa_block_values, on rows padded with zeros to a multiple of SA_BLOCK),
+ * which needs sa_tile_kernels_usable(dh).  Tiles
+ * that causal or window hide are skipped.  Blocks may come in any order:
+ * the result is the same up to float32 rounding.  False if a visible
+ * score overflows float32 (the state is then unusable). */
+bool sa_attend_span(sa_online *st, const sa_pass *p, size_t r0, size_t i0,
+                    size_t rows, const float *k, const float *v, size_t j0,
+                    size_t cols);
+
+/* Normalises st->acc into the span's concat (rows, P) once every block
+ * was taken: a query that saw no key gets zeros (NaN with
+ * masked_rows_nan) and empty[r] (rows) set.  SA_ERR_DATA if a result
+ * overflows float32. */
+sa_status sa_online_finish(bool *empty, sa_online *st, const sa_pass *p,
+                           sa_error *err);
+
 #endif

@@ -49,7 +49,7 @@ enum {
     OPT_WHAT, OPT_DIGITS, OPT_COLOR, OPT_STATS, OPT_JOBS, OPT_QUIET,
     OPT_RECORDED_MASK, OPT_MAX_INPUT,
     OPT_VMIN, OPT_VMAX, OPT_NO_CAUSAL, OPT_NO_CONFIG,
-    OPT_DY, OPT_LABELS, OPT_SWEEP, OPT_ROW,
+    OPT_DY, OPT_LABELS, OPT_SWEEP, OPT_ROW, OPT_SHARD,
 };
 
 /* One option (cli_options.c holds them all). */
@@ -86,6 +86,17 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the help of the command being run (cli_set_command), or the
  * overview outside any command, on stdout; returns the exit code. */
 int cli_help(void);
+
+/* In a build without MPI, replaces this process (execv) with
+ * selfattn-mpi, the program built with MPI, from the directory of this
+ * one's executable, with the same arguments (argv, NULL-terminated), if it
+ * is there; returns if it is not (or in a build with MPI). */
+void cli_mpi_exec(char **argv);
+
+/* The processes of the MPI run this one belongs to, from what the
+ * launcher put in the environment (OMPI_COMM_WORLD_SIZE, PMI_SIZE,
+ * PMIX_SIZE, MPI_LOCALNRANKS); 0 if none (cli_mpi.c). */
+size_t cli_mpi_ranks(void);
 
 /* Prints the help of command (one CLI_ bit) on fp: its usage lines, a few
  * words on what it does, its options as the option table gives them, and
@@ -128,6 +139,7 @@ void cli_progress(bool final, const char *fmt, ...) __attribute__((format(printf
 #define CLI_MAX_LAYER ((size_t)1000000)     /* --layer */
 #define CLI_MAX_THREADS ((size_t)1024)      /* --threads */
 #define CLI_MAX_JOBS ((size_t)256)          /* --jobs */
+#define CLI_MAX_SHARDS ((size_t)1 << 20)    /* --shard's N */
 
 /* The name of a path in messages: "<stdin>" for "-". */
 const char *cli_display_name(const char *path);

@@ -73,6 +73,7 @@ static const cli_option options[] = {
     {"threads", 't', 't', "N", RUNS, "threads (default: OPENBLAS_NUM_THREADS, else all cores)"},
     {"stats", 0, OPT_STATS, NULL, CLI_RUN | CLI_GRAD, "print time per phase, GFLOP/s and peak memory on stderr"},
     {"jobs", 0, OPT_JOBS, "N", CLI_BATCH, "run N lines in parallel (default 1); order is kept"},
+    {"shard", 0, OPT_SHARD, "K/N", CLI_BATCH, "run only lines L with (L - 1) mod N = K - 1, keeping their \"line\""},
     {"quiet", 0, OPT_QUIET, NULL, CLI_BATCH, "no progress line on a terminal"},
     {"max-input", 0, OPT_MAX_INPUT, "SIZE", READS, "refuse a text input, stream or batch line larger than SIZE (default 1G; K, M, G or T)"},
     {"dy", 0, OPT_DY, "FILE", CLI_GRAD, "the upstream gradient dY, n x d_out (JSON, CSV or .npy): the gradients are those of L = sum of dY .* output (default all ones)"},

@@ -51,6 +51,7 @@ typedef struct {
     /* batch only */
     size_t jobs;
     bool quiet;
+    size_t shard, shards;             /* --shard K/N (1 <= K <= N), or 0, 0 */
     /* what the command line set, so that the weights' config sets the rest */
     bool heads_set, kv_heads_set, causal_set;
     size_t head;                      /* --head: 1-based, 0 for every head */
@@ -155,6 +156,38 @@ void run_output_free(run_output *out);
 sa_status grad_sequence(run_output *out, run_session *s, const sa_matrix *x,
                         const sa_matrix *keys, const char **blame,
                         sa_error *err);
+
+/* What run_sequence does before attending, for one rank of an MPI run
+ * (cli_ring.c): the weights (generated for width d), the mask and bias
+ * (whole, n x m) and the config of n queries of width d over m keys of
+ * width d_ctx (the context's, or d in self-attention), into out.  Returns
+ * as run_sequence. */
+sa_status run_prepare(run_output *out, run_session *s, size_t n, size_t d,
+                      size_t m, size_t d_ctx, const char **blame, sa_error *err);
+
+/* The report of out->result (filled by the caller) for the input x, of
+ * which it reads the width and tokens only. */
+void run_report(run_output *out, const run_session *s, const sa_matrix *x);
+
+/* An MPI run of `run` or `grad` (cli_ring.c): this process is one of the
+ * ranks mpirun started (cli_mpi_ranks() > 1).  Returns the exit code. */
+int ring_main(int argc, char **argv, unsigned command);
+
+/* An MPI run of `batch`: the lines spread over the ranks, written in
+ * input order by rank 0 (cli_ring.c).  Returns the exit code. */
+int batch_mpi_main(int argc, char **argv);
+
+#ifdef SELFATTN_MPI
+/* Ranks other than 0 print nothing (stdout and stderr to /dev/null) while
+ * on, as while every rank does the same thing (options, the files all
+ * read) and rank 0's messages are the ones (cli_ring.c). */
+void mpi_quiet(bool on);
+
+/* Every rank's exit code agreed: the largest (a collective call).  The
+ * failing rank printed why. */
+int mpi_agree(int code);
+#endif
+
 
 /* The query rows that saw no key as one message in buf (size), e.g.
  * "query row 1 (counting from 0) sees no key after masking; its weights

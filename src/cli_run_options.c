@@ -1,4 +1,5 @@
 /* cli_run_options.c — the options of `run` and `batch`, and their checks. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,28 @@ static bool take_score_option(run_options *o, int c, const char *arg)
 }
 
 /* The options of what to print and how to run. */
+/* --shard K/N: 1 <= K <= N, N at most CLI_MAX_SHARDS. */
+static bool parse_shard(run_options *o, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long k = strtoull(arg, &end, 10), n = 0;
+    bool ok = end != arg && *end == '/' && arg[0] != '-' && end[1] != '-' && errno == 0;
+    if (ok) {
+        const char *at = end + 1;
+        n = strtoull(at, &end, 10);
+        ok = end != at && *end == '\0' && errno == 0;
+    }
+    if (!ok || k < 1 || n < 1 || k > n || n > CLI_MAX_SHARDS) {
+        cli_usage_error("--shard: expected K/N with 1 <= K <= N <= %zu (shard K "
+                        "of N), not '%s'", CLI_MAX_SHARDS, arg);
+        return false;
+    }
+    o->shard = (size_t)k;
+    o->shards = (size_t)n;
+    return true;
+}
+
 static bool take_output_option(run_options *o, int c, const char *arg)
 {
     static const char *const formats[] = {"json", "table", "csv", "npy", "npz",
@@ -170,6 +193,7 @@ static bool take_output_option(run_options *o, int c, const char *arg)
     case OPT_STATS: o->stats = true; return true;
     case OPT_JOBS: return cli_parse_size(&o->jobs, "--jobs", arg, 1, CLI_MAX_JOBS);
     case OPT_QUIET: o->quiet = true; return true;
+    case OPT_SHARD: return parse_shard(o, arg);
     case OPT_NO_CONFIG: o->no_config = true; return true;
     case OPT_DY: o->dy = arg; return true;
     case OPT_WHAT:  // grad's: what its pictures draw
@@ -191,6 +215,7 @@ static bool take_option(void *ctx, int c, const char *arg)
         return take_model_option(o, c, arg);
     case 'p': case OPT_AVERAGE: case 'f': case 'o': case OPT_DIGITS:
     case OPT_COLOR: case 't': case OPT_STATS: case OPT_JOBS: case OPT_QUIET:
+    case OPT_SHARD:
     case OPT_VMIN: case OPT_VMAX: case OPT_HEAD: case OPT_NO_CONFIG: case OPT_DY:
     case OPT_WHAT: case OPT_ROW:
         return take_output_option(o, c, arg);

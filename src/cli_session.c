@@ -434,6 +434,41 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
     return run_sequences(out, s, x, 0, line, blame, err);
 }
 
+sa_status run_prepare(run_output *out, run_session *s, size_t n, size_t d,
+                      size_t m, size_t d_ctx, const char **blame, sa_error *err)
+{
+    const run_options *o = s->o;
+    sa_matrix x = {.rows = n, .cols = d};
+    bool per_head = false, per_sequence = false;
+    sa_status status;
+    memset(out, 0, sizeof *out);
+    *blame = NULL;
+    if ((status = sequence_weights(s, &x, d_ctx, blame, err)) ||
+        (status = sequence_masks(out, &per_head, &per_sequence, s, 0, NULL, n,
+                                 m, blame, err)))
+        goto fail;
+    size_t dh = s->weights.d_proj / o->heads;
+    if (o->rope && dh % 2 != 0) {
+        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
+                         "width, not %zu", dh);
+        goto fail;
+    }
+    out->config = sequence_config(o, out, per_head);
+    return SA_OK;
+fail:
+    run_output_free(out);
+    return status;
+}
+
+void run_report(run_output *out, const run_session *s, const sa_matrix *x)
+{
+    const run_options *o = s->o;
+    const sa_matrix *keys = o->context ? &s->context : x;
+    out->report = sequence_report(s, out, x, keys, NULL, out->result.n,
+                                  out->result.m);
+    memcpy(out->report.from_weights, o->from_weights, sizeof o->from_weights);
+}
+
 const char *run_batch_empty_rows_text(char *buf, size_t size,
                                       const sa_result *r, size_t batch, bool nan)
 {

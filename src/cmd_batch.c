@@ -7,6 +7,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +19,14 @@
 #include "format.h"
 #include "cli_run.h"
 #include "line_reader.h"
+
+/* What a line wrote to the output, recorded by the ranks of an MPI run
+ * so that rank 0 can put every rank's lines in input order. */
+typedef struct {
+    long line;
+    unsigned long long bytes;
+    int usage;  /* the line stopped the run (a usage error) */
+} written_line;
 
 /* One line in flight. */
 typedef struct {
@@ -34,6 +43,8 @@ typedef struct {
     bool failed;
     bool usage;           /* failed for a reason every line shares (64) */
     bool nomem;           /* failed for want of memory (71) */
+    bool discard;         /* another shard's line, run only for the weights
+                           * it would generate (its result is not written) */
 } job;
 
 /* Writes {"line": N, "error": message} and the stderr message for a line
@@ -160,6 +171,10 @@ typedef struct {
     pthread_cond_t ready, finished;
     bool any_failed, usage, nomem, write_failed;
     long done_lines;
+    size_t shard, shards;      /* --shard K/N: only lines L with
+                                  (L - 1) mod N = K - 1; 0, 0 for all */
+    written_line *index;       /* an MPI rank's: what each line wrote, or NULL */
+    size_t indexed, index_cap;
 } batch;
 
 /* Reads the next non-blank line into j; false at the end of the input.
@@ -169,18 +184,27 @@ typedef struct {
 static bool read_job(batch *b, job *j)
 {
     for (;;) {
-        char *line;
+        char *line = NULL;
         size_t len;
         sa_line_status got = sa_read_line(&b->in, sa_input_limit(), &line, &len);
         if (got == SA_LINE_END)
             return false;
         b->line_no++;
-        if (got == SA_LINE_OK && strspn(line, " \t") == len) {
+        /* another shard's lines are skipped, but for those before generated
+         * weights exist: the first good line of all sets their width, as
+         * in one process */
+        bool other_shard = b->shards &&
+                           (size_t)(b->line_no - 1) % b->shards != b->shard - 1;
+        bool discard = other_shard && !b->session->have_weights &&
+                       !b->session->o->weights && got == SA_LINE_OK;
+        if ((other_shard && !discard) ||
+            (got == SA_LINE_OK && strspn(line, " \t") == len)) {
             free(line);
-            continue;  /* blank lines are skipped */
+            continue;  /* blank lines, and another shard's, are skipped */
         }
         *j = (job){.session = b->session, .source = b->source, .text = line,
-                   .text_len = got == SA_LINE_NOMEM ? 0 : len, .line = b->line_no};
+                   .text_len = got == SA_LINE_NOMEM ? 0 : len, .line = b->line_no,
+                   .discard = discard};
         return true;
     }
 }
@@ -222,6 +246,14 @@ static void write_job(batch *b, job *j)
         if (j->result_len &&
             fwrite(j->result, 1, j->result_len, b->out) != j->result_len)
             b->write_failed = true;
+        if (b->index && b->indexed == b->index_cap) {
+            written_line *more = realloc(b->index, 2 * b->index_cap * sizeof *more);
+            b->nomem |= !more;
+            b->index = more ? more : b->index;
+            b->index_cap *= more ? 2 : 1;
+        }
+        if (b->index && b->indexed < b->index_cap)
+            b->index[b->indexed++] = (written_line){j->line, j->result_len, j->usage};
         b->any_failed |= j->failed;
         b->usage |= j->usage;
         b->nomem |= j->nomem;
@@ -248,8 +280,14 @@ static void read_chunk(batch *b, bool pooled)
             b->eof = true;
             break;
         }
-        if (!pooled || !b->session->have_weights) {
+        if (!pooled || !b->session->have_weights || j->discard) {
             run_job(j);  /* in order: nothing is in the pool yet */
+            if (j->discard) {
+                free(j->text);
+                free(j->result);
+                free(j->messages);
+                continue;
+            }
             write_job(b, j);
             if (b->usage || b->write_failed)
                 break;
@@ -382,6 +420,8 @@ static int batch_status(const batch *b, cli_output *dest, const char *output,
 
 int cmd_batch(int argc, char **argv)
 {
+    if (cli_mpi_ranks() > 1)  // one of the ranks of mpirun -n P (P > 1)
+        return batch_mpi_main(argc, argv);
     run_options o;
     run_session s;
     int in;
@@ -405,7 +445,8 @@ int cmd_batch(int argc, char **argv)
     double start = sa_seconds();
     progress p = {.on = !o.quiet && isatty(STDERR_FILENO), .start = start,
                   .last = start, .total = S_ISREG(st.st_mode) ? st.st_size : 0};
-    batch b = {.session = &s, .source = cli_display_name(o.input), .out = dest.fp};
+    batch b = {.session = &s, .source = cli_display_name(o.input), .out = dest.fp,
+               .shard = o.shard, .shards = o.shards};
     if (!sa_line_reader_open(&b.in, in)) {
         code = cli_error(EX_OSERR, "out of memory");
         cli_output_abort(&dest);
@@ -425,3 +466,191 @@ done:
     run_session_close(&s);
     return code;
 }
+
+#ifdef SELFATTN_MPI
+#include <mpi.h>
+
+/* What each rank wrote, gathered at rank 0: lines (count) and their
+ * bytes (text, bytes) per rank, rank after rank. */
+typedef struct {
+    written_line *lines;
+    char *text;
+    int *line_counts, *line_starts, *byte_counts, *byte_starts;
+} gathered;
+
+/* Gathers every rank's index and text at rank 0; false if they cannot be
+ * sent (a collective call). */
+static bool gather_lines(gathered *g, const batch *b, const char *text,
+                         size_t text_len, int rank, int ranks)
+{
+    unsigned long long mine[2] = {b->indexed * sizeof *b->index, text_len};
+    unsigned long long *all = calloc(2 * (size_t)ranks, sizeof *all);
+    int ok = all && mine[0] < INT_MAX && mine[1] < INT_MAX, every = 0;
+    MPI_Allreduce(&ok, &every, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!every) {
+        free(all);
+        return false;
+    }
+    MPI_Gather(mine, 2, MPI_UNSIGNED_LONG_LONG, all, 2, MPI_UNSIGNED_LONG_LONG,
+               0, MPI_COMM_WORLD);
+    memset(g, 0, sizeof *g);
+    int *counts = calloc(4 * (size_t)ranks, sizeof *counts);
+    unsigned long long lines = 0, bytes = 0;
+    for (int r = 0; counts && rank == 0 && r < ranks; r++) {
+        counts[r] = (int)all[2 * r];
+        counts[ranks + r] = (int)(lines);
+        counts[2 * ranks + r] = (int)all[2 * r + 1];
+        counts[3 * ranks + r] = (int)bytes;
+        lines += all[2 * r];
+        bytes += all[2 * r + 1];
+    }
+    ok = counts && lines < INT_MAX && bytes < INT_MAX;
+    if (ok && rank == 0) {
+        g->lines = malloc(lines + 1);
+        g->text = malloc(bytes + 1);
+        ok = g->lines && g->text;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    free(all);
+    if (!ok) {
+        free(counts);
+        free(g->lines);
+        free(g->text);
+        return false;
+    }
+    g->line_counts = counts;
+    g->line_starts = counts + ranks;
+    g->byte_counts = counts + 2 * ranks;
+    g->byte_starts = counts + 3 * ranks;
+    MPI_Gatherv(b->index, (int)mine[0], MPI_BYTE, g->lines, g->line_counts,
+                g->line_starts, MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Gatherv(text, (int)mine[1], MPI_BYTE, g->text, g->byte_counts,
+                g->byte_starts, MPI_BYTE, 0, MPI_COMM_WORLD);
+    return true;
+}
+
+/* Rank 0 writes the gathered lines in input order (each rank's are in
+ * order: a merge), up to and with the first that stopped the run. */
+static bool merge_lines(FILE *out, const gathered *g, int ranks)
+{
+    size_t *next = calloc((size_t)ranks, sizeof *next);   // entry
+    size_t *at = calloc((size_t)ranks, sizeof *at);       // byte
+    bool ok = next && at;
+    for (;;) {
+        int best = -1;
+        const written_line *lines = g->lines;
+        for (int r = 0; ok && r < ranks; r++) {
+            size_t count = (size_t)g->line_counts[r] / sizeof *lines;
+            size_t first = (size_t)g->line_starts[r] / sizeof *lines;
+            if (next[r] < count && (best < 0 ||
+                lines[first + next[r]].line <
+                lines[g->line_starts[best] / sizeof *lines + next[best]].line))
+                best = r;
+        }
+        if (best < 0)
+            break;
+        const written_line *l = &lines[g->line_starts[best] / sizeof *lines + next[best]];
+        const char *from = g->text + g->byte_starts[best] + at[best];
+        ok = fwrite(from, 1, l->bytes, out) == l->bytes;
+        at[best] += l->bytes;
+        next[best]++;
+        if (l->usage)
+            break;  // as one process: nothing after a usage error
+    }
+    free(next);
+    free(at);
+    return ok;
+}
+
+/* Each rank runs its lines ((L - 1) mod P = rank) into memory; rank 0
+ * gathers them and writes them in input order.  0 or an exit code. */
+static int batch_ranks(run_session *s, const run_options *o, int in, int rank,
+                       int ranks)
+{
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *mem = open_memstream(&text, &text_len);
+    batch b = {.session = s, .source = cli_display_name(o->input), .out = mem,
+               .shard = (size_t)rank + 1, .shards = (size_t)ranks,
+               .index = malloc(64 * sizeof *b.index), .index_cap = 64};
+    progress p = {.on = false};
+    int code = 0;
+    if (!mem || !b.index || !sa_line_reader_open(&b.in, in))
+        code = cli_error(EX_OSERR, "out of memory");
+    else
+        code = run_batch(&b, o, &p);
+    if (b.in.buf)
+        sa_line_reader_close(&b.in);
+    if (mem && fclose(mem) != 0)
+        b.write_failed = true;
+    int flags = (b.any_failed ? 1 : 0) | (b.usage ? 2 : 0) | (b.nomem ? 4 : 0) |
+                (b.write_failed ? 8 : 0), all = 0, read_error = b.in.error, error = 0;
+    MPI_Allreduce(&flags, &all, 1, MPI_INT, MPI_BOR, MPI_COMM_WORLD);
+    MPI_Allreduce(&read_error, &error, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    gathered g = {0};
+    if ((code = mpi_agree(code)) == 0 &&
+        !gather_lines(&g, &b, text, text_len, rank, ranks))
+        code = cli_error(EX_OSERR, "the ranks' lines cannot be gathered at "
+                         "rank 0 (2 GiB at most per rank): use --shard");
+    free(text);
+    free(b.index);
+    if (code || rank != 0)
+        return code;
+    cli_output dest;
+    if (!(code = cli_output_open(&dest, o->output))) {
+        batch all_of = {.any_failed = all & 1, .usage = all & 2, .nomem = all & 4,
+                        .write_failed = (all & 8) || !merge_lines(dest.fp, &g, ranks)};
+        all_of.in.error = error;
+        code = batch_status(&all_of, &dest, o->output, o->input);
+    }
+    free(g.lines);
+    free(g.text);
+    free(g.line_counts);
+    return code;
+}
+
+int batch_mpi_main(int argc, char **argv)
+{
+    run_options o;
+    run_session s;
+    int in = -1, rank;
+    struct stat st;
+    bool opened = false;
+    MPI_Init(NULL, NULL);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int ranks;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    mpi_quiet(true);  // what all ranks do alike, rank 0 reports
+    int code = run_parse_options(&o, argc, argv, true);
+    bool help = code == -1;
+    if (help)
+        code = rank == 0 ? cli_help() : 0;
+    if (!help && !code && strcmp(o.input, "-") == 0)
+        code = cli_usage_error("under MPI, batch reads a file: standard input "
+                               "reaches rank 0 only (give a file, or split a "
+                               "stream with --shard K/N)");
+    if (!help && !code && o.shards)
+        code = cli_usage_error("--shard and MPI both split the lines: use one");
+    if (!help && !code)
+        code = open_input(&in, &st, o.input);
+    if (!help && !code && !(code = run_session_open(&s, &o)))
+        opened = true;
+    if (opened && s.context_batch)
+        code = cli_error(EX_DATAERR, "%s: the context has %zu sequences (a 3-D "
+                         "array); batch takes a 2-D context, for every line",
+                         cli_display_name(o.context), s.context_batch);
+    code = mpi_agree(code);
+    mpi_quiet(false);
+    if (!help && !code)
+        code = batch_ranks(&s, &o, in, rank, ranks);
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (in > 0)
+        close(in);
+    if (opened)
+        run_session_close(&s);
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Finalize();
+    return code;
+}
+#endif

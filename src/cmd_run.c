@@ -44,6 +44,8 @@ int cmd_run(int argc, char **argv)
 
 int run_main(int argc, char **argv, unsigned command)
 {
+    if (cli_mpi_ranks() > 1)  // one of the ranks of mpirun -n P (P > 1)
+        return ring_main(argc, argv, command);
     double started = sa_seconds();
     run_options o;
     run_session s;

@@ -101,6 +101,9 @@ extern int blas_thread_shutdown_(void) __attribute__((weak));
 
 int main(int argc, char **argv)
 {
+    // one rank of an MPI run: the program built with MPI, if beside this one
+    if (cli_mpi_ranks() > 1)
+        cli_mpi_exec(argv);
     sa_json_setup();
     signal(SIGXFSZ, SIG_IGN);  // past `ulimit -f`, a write fails and is reported
     openblas_set_num_threads(1);

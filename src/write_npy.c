@@ -5,10 +5,7 @@
 
 #include "format.h"
 
-/* The bytes of a version 1.0 header for (shape) <f4, padded so the data
- * starts at a multiple of 64.  Returns the length written into h (at least
- * 512 bytes). */
-static size_t npy_header(char *h, size_t ndim, const size_t *shape)
+size_t sa_npy_header_bytes(char *h, size_t ndim, const size_t *shape)
 {
     char dict[400];
     size_t n = (size_t)snprintf(dict, sizeof dict,
@@ -32,7 +29,7 @@ sa_status sa_npy_encode(unsigned char **bytes, size_t *len, const float *data,
                         size_t ndim, const size_t *shape, sa_error *err)
 {
     char header[512];
-    size_t h = npy_header(header, ndim, shape), numel = 1;
+    size_t h = sa_npy_header_bytes(header, ndim, shape), numel = 1;
     for (size_t i = 0; i < ndim; i++)
         numel *= shape[i];
     *bytes = malloc(h + 4 * numel);
@@ -62,7 +59,7 @@ sa_status sa_write_npy(FILE *out, const float *data, size_t ndim,
         size_t numel = 1;
         for (size_t i = 0; i < ndim; i++)
             numel *= shape[i];
-        fwrite(header, 1, npy_header(header, ndim, shape), out);
+        fwrite(header, 1, sa_npy_header_bytes(header, ndim, shape), out);
         fwrite(data, sizeof *data, numel, out);
         return sa_stream_status(out, err);
     }

@@ -15,11 +15,14 @@ version() { local v; v="$(selfattn --version)"; echo "${v#selfattn }"; }
     command -v make >/dev/null || skip "make is not installed"
     local stage="$T/stage" v
     v="$(version)"
-    # -o selfattn: copy the binary as it is, never rebuild it from here
-    run make -s -C "$REPO_ROOT" -o selfattn install PREFIX=/usr DESTDIR="$stage"
+    # -o selfattn: copy the binary as it is, never rebuild it from here;
+    # selfattn-mpi, the program built with MPI, is installed when built
+    local mpi=""
+    [[ -x "$REPO_ROOT/selfattn-mpi" ]] && mpi=$'\n./usr/bin/selfattn-mpi'
+    run make -s -C "$REPO_ROOT" -o selfattn -o selfattn-mpi install PREFIX=/usr DESTDIR="$stage"
     assert_success
     run bash -c "cd '$stage' && find . -type f | sort"
-    assert_output "./usr/bin/selfattn
+    assert_output "./usr/bin/selfattn$mpi
 ./usr/include/selfattn.h
 ./usr/lib/libselfattn.a
 ./usr/lib/libselfattn.so.$v
