@@ -3,7 +3,8 @@
  * (selfattn: linking MPI's libraries cost every run 2-3 ms of start-up)
  * does when it is: run selfattn-mpi, the same program built with MPI,
  * from beside it; without one, exit 64 with a message rather than run P
- * copies of the same job.  The MPI runs themselves are cli_ring.c. */
+ * copies of the same job.  The MPI runs themselves are cli_ring.c
+ * and cli_ring_io.c. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

@@ -158,7 +158,7 @@ sa_status grad_sequence(run_output *out, run_session *s, const sa_matrix *x,
                         sa_error *err);
 
 /* What run_sequence does before attending, for one rank of an MPI run
- * (cli_ring.c): the weights (generated for width d), the mask and bias
+ * (cli_ring_io.c): the weights (generated for width d), the mask and bias
  * (whole, n x m) and the config of n queries of width d over m keys of
  * width d_ctx (the context's, or d in self-attention), into out.  Returns
  * as run_sequence. */
@@ -169,18 +169,19 @@ sa_status run_prepare(run_output *out, run_session *s, size_t n, size_t d,
  * which it reads the width and tokens only. */
 void run_report(run_output *out, const run_session *s, const sa_matrix *x);
 
-/* An MPI run of `run` or `grad` (cli_ring.c): this process is one of the
- * ranks mpirun started (cli_mpi_ranks() > 1).  Returns the exit code. */
+/* An MPI run of `run` (cli_ring_io.c), or the refusal of `grad` or
+ * `explain` under MPI: this process is one of the ranks mpirun started
+ * (cli_mpi_ranks() > 1).  Returns the exit code. */
 int ring_main(int argc, char **argv, unsigned command);
 
 /* An MPI run of `batch`: the lines spread over the ranks, written in
- * input order by rank 0 (cli_ring.c).  Returns the exit code. */
+ * input order by rank 0 (cmd_batch.c).  Returns the exit code. */
 int batch_mpi_main(int argc, char **argv);
 
 #ifdef SELFATTN_MPI
 /* Ranks other than 0 print nothing (stdout and stderr to /dev/null) while
  * on, as while every rank does the same thing (options, the files all
- * read) and rank 0's messages are the ones (cli_ring.c). */
+ * read) and rank 0's messages are the ones (cli_ring_io.c). */
 void mpi_quiet(bool on);
 
 /* Every rank's exit code agreed: the largest (a collective call).  The

@@ -101,6 +101,8 @@ int cmd_explain(int argc, char **argv)
     size_t len, batch;
     sa_error err;
     const char *blame;
+    if (cli_mpi_ranks() > 1)  // one of the ranks of mpirun -n P: refused
+        return ring_main(argc, argv, CLI_EXPLAIN);
     int code = run_parse_command(&o, argc, argv, CLI_EXPLAIN);
     if (code)
         return code == -1 ? cli_help() : code;

@@ -22,7 +22,7 @@ sa_status sa_npy_encode(unsigned char **bytes, size_t *len, const float *data,
 /* The bytes of a version 1.0 .npy header for (shape) <f4 into h (512
  * bytes), padded so the data starts at a multiple of 64; returns its
  * length.  The data follows, little-endian, in C order (an MPI run's
- * ranks write their rows there, cli_ring.c). */
+ * ranks write their rows there, cli_ring_io.c). */
 size_t sa_npy_header_bytes(char *h, size_t ndim, const size_t *shape);
 
 /* Writes "3 x 4 x 5" (or "scalar" for no dimensions) into buf (size). */

@@ -178,7 +178,7 @@ print("ok")' "$T/ranks.npy" "$T/one.npy"
     assert_equal "${stderr_lines[0]%%,*}" 'selfattn: stats: 3 ranks'
 }
 
-@test "what an MPI run refuses: grad, the weights and steps, a batch input (exit 64)" {
+@test "what an MPI run refuses: grad, explain, the weights and steps, input and params, --sweep, a batch input (exit 64)" {
     need_mpi
     run --separate-stderr mpi 2 grad classic.json
     assert_failure 64
@@ -186,6 +186,15 @@ print("ok")' "$T/ranks.npy" "$T/one.npy"
     run --separate-stderr mpi 2 run -p weights classic.json
     assert_failure 64
     assert_equal "$(grep -c '^selfattn: under MPI, run prints the output only' <<< "$stderr")" 1
+    run --separate-stderr mpi 2 explain classic.json
+    assert_failure 64
+    assert_equal "$(grep -c '^selfattn: explain tells a small input as one process: run it without mpirun$' <<< "$stderr")" 1
+    run --separate-stderr mpi 2 run -p output,input classic.json
+    assert_failure 64
+    assert_equal "$(grep -c '^selfattn: under MPI, run prints the output only: drop input and params' <<< "$stderr")" 1
+    run --separate-stderr mpi 2 run --sweep scale=1,2 classic.json
+    assert_failure 64
+    assert_equal "$(grep -c '^selfattn: under MPI, run takes one value of each parameter' <<< "$stderr")" 1
     run --separate-stderr mpi 2 run -H 2 "$REFERENCE/numpy_batch_causal.input.npy"
     assert_failure 64
     assert_equal "$(grep -c 'a batch of 3 sequences (a 3-D array): under MPI' <<< "$stderr")" 1

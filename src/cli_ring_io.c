@@ -1,0 +1,506 @@
+/* cli_ring_io.c — `mpirun -n P selfattn run` around the ring (cli_ring.c):
+ * the options an MPI run refuses; each rank's rows read (a 2-D C-order
+ * .npy by seeking; other inputs are read by rank 0 and sent); the output
+ * written by every rank at its rows' offset (-f npy -o FILE) or gathered
+ * to rank 0, which writes the report the one-process run writes; --stats
+ * per rank; ranks that agree on one exit code.  Only the program knows
+ * MPI.  Legend as in attention_internal.h.
+ */
+#ifdef SELFATTN_MPI
+#include <errno.h>
+#include <fcntl.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "cli_ring.h"
+
+/* The standard streams of a rank other than 0 while silenced, or -1. */
+static int saved_out = -1, saved_err = -1;
+
+void mpi_quiet(bool on)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0)
+        return;
+    fflush(stdout);
+    fflush(stderr);
+    if (on && saved_err < 0) {
+        int null = open("/dev/null", O_WRONLY);
+        saved_out = dup(STDOUT_FILENO);
+        saved_err = dup(STDERR_FILENO);
+        if (null >= 0) {
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+            close(null);
+        }
+    } else if (!on && saved_err >= 0) {
+        dup2(saved_out, STDOUT_FILENO);
+        dup2(saved_err, STDERR_FILENO);
+        close(saved_out);
+        close(saved_err);
+        saved_out = saved_err = -1;
+    }
+}
+
+int mpi_agree(int code)
+{
+    int worst = code;
+    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
+}
+
+static int agree(int code)
+{
+    return mpi_agree(code);
+}
+
+/* ---- reading: each rank its rows ---------------------------------------- */
+
+/* A 2-D C-order .npy file whose data is all there: its header into t,
+ * the data's offset into *offset; false otherwise (the whole-file reader
+ * then gives the message a single process gives). */
+static bool seekable_npy(sa_tensor *t, size_t *offset, const char *path)
+{
+    unsigned char head[65536 + 16];
+    size_t bytes;
+    sa_error err;
+    struct stat st;
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+                  ? pread(fd, head, sizeof head, 0) : -1;
+    close(fd);
+    if (got < 10 || sa_npy_header(t, &bytes, offset, head, (size_t)got, &err))
+        return false;
+    return t->ndim == 2 && !t->fortran_order && t->shape[0] > 0 &&
+           t->shape[1] > 0 && (off_t)*offset + (off_t)bytes <= st.st_size;
+}
+
+/* Reads rows [first, first + rows) of the .npy file t describes into dst
+ * (rows, d); 0 or an exit code after the message. */
+static int read_npy_rows(float *dst, const char *path, const sa_tensor *head,
+                         size_t offset, size_t first, size_t rows)
+{
+    sa_error err;
+    size_t d = head->shape[1], size = sa_dtype_size(head->dtype);
+    size_t bytes = rows * d * size;
+    unsigned char *raw = malloc(bytes + 1);
+    int fd = open(path, O_RDONLY);
+    size_t done = 0;
+    while (raw && fd >= 0 && done < bytes) {
+        ssize_t got = pread(fd, raw + done, bytes - done,
+                            (off_t)(offset + first * d * size + done));
+        if (got <= 0)
+            break;
+        done += (size_t)got;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (!raw || done < bytes) {
+        free(raw);
+        sa_fail(&err, raw ? SA_ERR_IO : SA_ERR_NOMEM, 0, 0, "%s",
+                raw ? "read error" : "out of memory");
+        return cli_fail(path, &err);
+    }
+    sa_tensor t = *head;
+    t.shape[0] = rows;
+    t.raw = raw;
+    t.name = "the .npy array";
+    float *f;
+    sa_status status = sa_tensor_floats(&f, &t, &err);
+    free(raw);
+    if (status) {
+        char message[sizeof err.message];
+        snprintf(message, sizeof message, "%s", err.message);
+        sa_fail(&err, status, 0, 0, "rows %zu to %zu (counting from 0): %s",
+                first, first + rows - 1, message);
+        return cli_fail(path, &err);
+    }
+    memcpy(dst, f, rows * d * sizeof *f);
+    free(f);
+    return 0;
+}
+
+/* Rank 0 reads the whole input as one process does; 0 or an exit code. */
+static int read_whole(rank_input *in, const run_options *o)
+{
+    char *text = NULL;
+    size_t len, batch;
+    sa_error err;
+    if (cli_read_file(&text, &len, o->input, &err) ||
+        sa_read_input_take(&in->whole, &batch, o->input, sa_input_members,
+                           &text, len, &err)) {
+        free(text);
+        return cli_fail(o->input, &err);
+    }
+    free(text);
+    if (batch) {
+        sa_fail(&err, SA_ERR_USAGE, 0, 0, "a batch of %zu sequences (a 3-D "
+                "array): under MPI, run splits one sequence over the ranks; "
+                "use batch, or one process", batch);
+        return cli_fail(o->input, &err);
+    }
+    in->n = in->whole.rows;
+    in->d = in->whole.cols;
+    return 0;
+}
+
+/* This rank's rows of the input into in; 0 or an exit code (agreed). */
+static int read_rows(rank_input *in, const run_options *o, const world *w)
+{
+    sa_tensor head;
+    size_t offset = 0;
+    unsigned long long shape[3] = {0, 0, 0};  // n, d, seekable
+    int code = 0;
+    memset(in, 0, sizeof *in);
+    if (w->rank == 0) {
+        if (seekable_npy(&head, &offset, o->input)) {
+            shape[0] = head.shape[0];
+            shape[1] = head.shape[1];
+            shape[2] = 1;
+        } else if (!(code = read_whole(in, o))) {
+            shape[0] = in->n;
+            shape[1] = in->d;
+        }
+    }
+    if ((code = agree(code)))
+        return code;
+    MPI_Bcast(shape, 3, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    in->n = shape[0];
+    in->d = shape[1];
+    spans q = ring_spans(w->rank, w->ranks, in->n);
+    in->local = malloc((q.total * in->d + 1) * sizeof *in->local);
+    if (!in->local)
+        code = cli_error(EX_OSERR, "out of memory for %zu rows", q.total);
+    if (shape[2]) {  // every rank seeks to its rows
+        if (!code && w->rank != 0 && !seekable_npy(&head, &offset, o->input))
+            code = cli_error(EX_NOINPUT, "%s: rank %d cannot read the file "
+                             "rank 0 read", cli_display_name(o->input), w->rank);
+        for (int k = 0; k < 2 && !code; k++)
+            if (q.rows[k])
+                code = read_npy_rows(in->local + (k ? q.rows[0] * in->d : 0),
+                                     o->input, &head, offset, q.first[k], q.rows[k]);
+        return agree(code);
+    }
+    if ((code = agree(code)))
+        return code;
+    // rank 0 sends each rank its two runs of rows
+    for (int r = 0; r < w->ranks; r++) {
+        spans s = ring_spans(r, w->ranks, in->n);
+        for (int k = 0; k < 2; k++) {
+            size_t at = k ? s.rows[0] * in->d : 0, count = s.rows[k] * in->d;
+            if (!count)
+                continue;
+            if (w->rank == 0 && r == 0)
+                memcpy(in->local + at, in->whole.data + s.first[k] * in->d,
+                       count * sizeof(float));
+            else if (w->rank == 0)
+                MPI_Send(in->whole.data + s.first[k] * in->d, (int)count,
+                         MPI_FLOAT, r, k, MPI_COMM_WORLD);
+            else if (w->rank == r)
+                MPI_Recv(in->local + at, (int)count, MPI_FLOAT, 0, k,
+                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        }
+    }
+    return 0;
+}
+
+/* ---- writing --------------------------------------------------------------- */
+
+/* The queries that saw no key, every rank's, at rank 0 (ascending) into
+ * r->empty_rows; an empty list elsewhere. */
+static int gather_empty(sa_result *r, const rank_result *res, const world *w)
+{
+    int mine = 0, code = 0;
+    unsigned long long *list = malloc((res->q.total + 1) * sizeof *list);
+    for (int k = 0, at = 0; list && k < 2; at += (int)res->q.rows[k], k++)
+        for (size_t i = 0; i < res->q.rows[k]; i++)
+            if (res->empty[at + i])
+                list[mine++] = res->q.first[k] + i;
+    int *counts = calloc((size_t)w->ranks, sizeof *counts);
+    int *starts = calloc((size_t)w->ranks, sizeof *starts);
+    if (!list || !counts || !starts)
+        code = cli_error(EX_OSERR, "out of memory");
+    if (!(code = agree(code))) {
+        MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        int total = 0;
+        for (int k = 0; k < w->ranks; k++) {
+            starts[k] = total;
+            total += counts[k];
+        }
+        unsigned long long *all = malloc(((size_t)total + 1) * sizeof *all);
+        r->empty_rows = malloc(((size_t)total + 1) * sizeof *r->empty_rows);
+        MPI_Gatherv(list, mine, MPI_UNSIGNED_LONG_LONG, all, counts, starts,
+                    MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+        // each rank's list ascends within its two runs: merge by value
+        for (int i = 0; w->rank == 0 && i < total; i++) {
+            size_t v = all[i], j = r->n_empty_rows++;
+            while (j > 0 && r->empty_rows[j - 1] > v) {
+                r->empty_rows[j] = r->empty_rows[j - 1];
+                j--;
+            }
+            r->empty_rows[j] = v;
+        }
+        free(all);
+    }
+    free(list);
+    free(counts);
+    free(starts);
+    return code;
+}
+
+/* Every rank's output rows into full (n, d_out) at rank 0. */
+static void gather_rows(float *full, const rank_result *res, size_t n,
+                        size_t d_out, const world *w)
+{
+    for (int r = 0; r < w->ranks; r++) {
+        spans s = ring_spans(r, w->ranks, n);
+        for (int k = 0; k < 2; k++) {
+            size_t at = k ? s.rows[0] * d_out : 0, count = s.rows[k] * d_out;
+            if (!count)
+                continue;
+            if (w->rank == 0 && r == 0)
+                memcpy(full + s.first[k] * d_out, res->out + at,
+                       count * sizeof *full);
+            else if (w->rank == 0)
+                MPI_Recv(full + s.first[k] * d_out, (int)count, MPI_FLOAT, r,
+                         k, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            else if (w->rank == r)
+                MPI_Send(res->out + at, (int)count, MPI_FLOAT, 0, k,
+                         MPI_COMM_WORLD);
+        }
+    }
+}
+
+/* -f npy -o FILE: rank 0 makes the temporary file (cli_output_open) with
+ * the header and its full length, every rank writes its rows at their
+ * offset, rank 0 renames it into place.  Returns 0, an exit code, or -1
+ * when the output is no regular file (it is then gathered). */
+static int write_npy_rows(const rank_result *res, const run_options *o,
+                          size_t n, size_t d_out, const world *w)
+{
+    cli_output dest;
+    char header[512], path[4096] = "";
+    size_t shape[2] = {n, d_out}, h = sa_npy_header_bytes(header, 2, shape);
+    int code = 0;
+    if (w->rank == 0) {
+        code = cli_output_open(&dest, o->output);
+        if (!code && !dest.tmp_path) {
+            cli_output_abort(&dest);
+            code = -1;
+        } else if (!code) {
+            snprintf(path, sizeof path, "%s", dest.tmp_path);
+            if (fwrite(header, 1, h, dest.fp) != h || fflush(dest.fp) != 0 ||
+                ftruncate(fileno(dest.fp), (off_t)(h + n * d_out * 4)) != 0) {
+                code = cli_error(EX_IOERR, "%s: write error: %s",
+                                 cli_display_name(o->output), strerror(errno));
+                cli_output_abort(&dest);
+            }
+        }
+    }
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (code)
+        return code;
+    MPI_Bcast(path, sizeof path, MPI_CHAR, 0, MPI_COMM_WORLD);
+    int fd = open(path, O_WRONLY);
+    for (int k = 0, at = 0; k < 2 && !code; at += (int)res->q.rows[k], k++) {
+        size_t bytes = res->q.rows[k] * d_out * sizeof(float), done = 0;
+        const char *from = (const char *)(res->out + (size_t)at * d_out);
+        off_t offset = (off_t)(h + res->q.first[k] * d_out * sizeof(float));
+        while (fd >= 0 && done < bytes) {
+            ssize_t put = pwrite(fd, from + done, bytes - done, offset + (off_t)done);
+            if (put <= 0)
+                break;
+            done += (size_t)put;
+        }
+        if (done < bytes)
+            code = cli_error(EX_IOERR, "%s: write error: %s (rank %d)",
+                             cli_display_name(o->output), strerror(errno), w->rank);
+    }
+    if (fd >= 0 && close(fd) != 0 && !code)
+        code = cli_error(EX_IOERR, "%s: write error: %s (rank %d)",
+                         cli_display_name(o->output), strerror(errno), w->rank);
+    code = agree(code);
+    if (w->rank == 0 && code)
+        cli_output_abort(&dest);
+    else if (w->rank == 0)
+        code = cli_output_commit(&dest);
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return code;
+}
+
+/* Rank 0 writes the report of the gathered result as one process does. */
+static int write_report(run_output *out, const run_session *s,
+                        const run_options *o)
+{
+    sa_error err;
+    cli_output dest;
+    int code = cli_output_open(&dest, o->output);
+    if (code)
+        return code;
+    out->report.color = cli_use_color(o->color, dest.fp);
+    out->report.truecolor = cli_truecolor();
+    (void)s;
+    if (run_write(dest.fp, o->format, &out->report, &err)) {
+        cli_output_abort(&dest);
+        return cli_fail(err.status == SA_ERR_IO ? (o->output ? o->output : "<stdout>")
+                                                : NULL, &err);
+    }
+    if (!(code = cli_output_commit(&dest)))
+        code = cli_close_stdout();
+    return code;
+}
+
+/* --stats: each rank's line, printed by rank 0 in rank order. */
+static void print_stats(const rank_result *res, const world *w, double total)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    rank_stats mine = res->stats;
+    mine.rows = (double)res->q.total;
+    mine.peak_mib = (double)ru.ru_maxrss / 1024.0;
+    rank_stats *all = w->rank == 0 ? calloc((size_t)w->ranks, sizeof *all) : NULL;
+    MPI_Gather(&mine, 6, MPI_DOUBLE, all, 6, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (!all)
+        return;
+    cli_note("stats: %d ranks, total %.3f s, kernels %s, OpenBLAS %s",
+             w->ranks, total, sa_kernels_name(), sa_blas_name());
+    for (int r = 0; r < w->ranks; r++) {
+        const rank_stats *t = &all[r];
+        double ring = t->compute + t->wait;
+        cli_note("stats: rank %d: %.0f rows, project %.3f s, attend %.3f s, "
+                 "waiting for the ring %.3f s, sent %.1f MiB, overlap %.0f%%, "
+                 "peak memory %.1f MiB", r, t->rows, t->project, t->compute,
+                 t->wait, t->bytes / 1048576.0,
+                 ring > 0 ? 100.0 * t->compute / ring : 100.0, t->peak_mib);
+    }
+    free(all);
+}
+
+/* Options an MPI run refuses: 0 or EX_USAGE after the message. */
+static int refuse(const run_options *o, const run_session *s, unsigned command)
+{
+    if (command == CLI_GRAD)
+        return cli_usage_error("grad does not run under MPI yet: run it as one "
+                               "process");
+    if (command == CLI_EXPLAIN)
+        return cli_usage_error("explain tells a small input as one process: "
+                               "run it without mpirun");
+    if (o->print_weights || o->print_steps || o->average_heads)
+        return cli_usage_error("under MPI, run prints the output only: the "
+                               "weights and steps are n x m per head; drop "
+                               "weights and steps from --print (and "
+                               "--average-heads), or run one process");
+    if (o->print_input || o->print_params)
+        return cli_usage_error("under MPI, run prints the output only: drop "
+                               "input and params from --print, or run one "
+                               "process");
+    if (o->sweep_spec)
+        return cli_usage_error("under MPI, run takes one value of each "
+                               "parameter: run --sweep as one process");
+    if (s->context_batch)
+        return cli_usage_error("under MPI, --context takes one 2-D context");
+    return 0;
+}
+
+/* The rank's part once the files are read: attend, then write. */
+static int run_ranks(run_session *s, const run_options *o, rank_input *in,
+                     const world *w, double started)
+{
+    run_output out = {0};
+    rank_result res = {0};
+    sa_error err;
+    const char *blame;
+    size_t m = o->context ? s->context.rows : in->n;
+    size_t d_ctx = o->context ? s->context.cols : in->d;
+    int code = 0;
+    if (run_prepare(&out, s, in->n, in->d, m, d_ctx, &blame, &err))
+        code = cli_fail(blame, &err);
+    if ((code = agree(code)) || (code = ring_attend(&res, s, &out, in, w)))
+        goto done;
+    sa_result *r = &out.result;
+    *r = (sa_result){.n = in->n, .m = m, .heads = o->heads,
+                     .d_head = s->weights.d_proj / o->heads,
+                     .d_out = s->weights.d_out,
+                     .seconds_project = res.stats.project,
+                     .seconds_attend = res.stats.compute + res.stats.wait};
+    if ((code = gather_empty(r, &res, w)))
+        goto done;
+    if (w->rank == 0 && r->n_empty_rows) {
+        char empty[256];
+        cli_warn("%s", run_empty_rows_text(empty, sizeof empty, r, o->masked_rows_nan));
+    }
+    bool to_file = o->output && *o->output && strcmp(o->output, "-") != 0;
+    code = o->format == OUT_NPY && to_file
+           ? write_npy_rows(&res, o, in->n, r->d_out, w) : -1;
+    if (code == -1) {  // gathered at rank 0, which writes the report
+        code = 0;
+        if (w->rank == 0 && !(r->output = malloc((in->n * r->d_out + 1) * sizeof(float))))
+            code = cli_error(EX_OSERR, "out of memory for the output");
+        if (!(code = agree(code))) {
+            gather_rows(r->output, &res, in->n, r->d_out, w);
+            sa_matrix x = in->whole.data ? in->whole
+                                         : (sa_matrix){.rows = in->n, .cols = in->d};
+            run_report(&out, s, &x);
+            code = agree(w->rank == 0 ? write_report(&out, s, o) : 0);
+        }
+    }
+    if (o->stats)
+        print_stats(&res, w, sa_seconds() - started);
+done:
+    free(res.out);
+    free(res.empty);
+    run_output_free(&out);
+    return code;
+}
+
+int ring_main(int argc, char **argv, unsigned command)
+{
+    double started = sa_seconds();
+    world w = {0};
+    run_options o;
+    run_session s;
+    rank_input in = {0};
+    bool opened = false;
+    MPI_Init(NULL, NULL);
+    MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &w.ranks);
+    mpi_quiet(true);  // what all ranks do alike, rank 0 reports
+    int code = run_parse_command(&o, argc, argv, command);
+    bool help = code == -1;
+    if (help)
+        code = w.rank == 0 ? cli_help() : 0;
+    if (help) {
+    } else if (code == 0 && command == CLI_RUN) {
+        if (!(code = run_session_open(&s, &o))) {
+            opened = true;
+            code = refuse(&o, &s, command);
+        }
+    } else if (code == 0) {
+        code = refuse(&o, NULL, command);
+    }
+    // mpirun hands the ranks a pseudo-terminal for standard output, whatever
+    // its own is: colour only when asked for, and no refusing a terminal
+    if (!help && !code && o.color == CLI_COLOR_AUTO)
+        o.color = CLI_COLOR_NEVER;
+    code = agree(code);
+    mpi_quiet(false);
+    if (!help && !code && !(code = read_rows(&in, &o, &w)))
+        code = run_ranks(&s, &o, &in, &w, started);
+    if (opened)
+        run_session_close(&s);
+    free(in.local);
+    sa_matrix_free(&in.whole);
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Finalize();
+    return code;
+}
+#endif
