@@ -148,6 +148,27 @@ bool sa_softmax_tile(float *s, size_t cols, float *row_max, double *row_sum,
  * exponentials and row sums too.  SA_ERR_DATA if q.k overflows float32. */
 sa_status sa_attend_dense(sa_result *r, const sa_pass *p, sa_error *err);
 
+/* Where the dense path writes the rows of a span of queries: head h's
+ * row i (of p->q) at weights[h * head_stride + i * m], and alike in
+ * raw_scores, scores and exp_scores (NULL when not kept); its row sum at
+ * rowsum[h * rowsum_stride + i] (NULL when not kept). */
+typedef struct {
+    float *weights;      /* (H, head_stride) */
+    float *raw_scores, *scores, *exp_scores;   /* (H, head_stride) or NULL */
+    size_t head_stride;  /* >= (rows of p->q) * m */
+    float *rowsum;       /* (H, rowsum_stride) or NULL */
+    size_t rowsum_stride;/* >= rows of p->q */
+} sa_dense_rows;
+
+/* sa_attend_dense for the queries [r0, r0 + rows) of p->q (and of
+ * p->concat, p->empty and o's arrays), whose global indices are
+ * [i0, i0 + rows): p->n and p->m are the global sizes the mask and bias
+ * are indexed with, p->k and p->v (m, Pkv) row-major hold every key.  The
+ * head outputs go into concat's rows. */
+sa_status sa_attend_dense_rows(const sa_dense_rows *o, const sa_pass *p,
+                               size_t r0, size_t i0, size_t rows,
+                               sa_error *err);
+
 /* The streaming path: tiles of queries against tiles of keys with an
  * online softmax, on threads threads (0: one).  Memory O(threads * tile^2)
  * beyond the pass.  May leave p->k and p->v blocked (p->blocked). */

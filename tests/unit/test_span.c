@@ -3,7 +3,9 @@
  * float64 reference tests/unit/naive.c: the queries cut zig-zag over R
  * simulated ranks as cli_ring.c cuts them, each rank's key block taken in
  * ring order (and once in reverse), K and V blocked for the tile kernels
- * or not, with every score modifier at global positions.  No MPI: the
+ * or not, with every score modifier at global positions; and each rank's
+ * dense rows (weights, scores and output, sa_attend_dense_rows) over
+ * every key, as an MPI run computes them to print.  No MPI: the
  * blocks are passed by hand.  Tolerance as test_attention.c's.
  * Legend: n = queries, m = keys, d = model width, H = heads, G = kv
  * heads, dh = head width, P = H dh, Pkv = G dh, R = ranks. */
@@ -74,6 +76,29 @@ static float *key_block(size_t *all, bool blocked, const float *keys,
     return kv;
 }
 
+/* Rank qr's query runs (first, rows) and their Q (total, P), new, from
+ * the input x (n, d) with its positions. */
+static float *rank_q(size_t first[2], size_t rows[2], size_t qr,
+                     const float *x, const span_case *c, const sa_weights *w,
+                     const sa_config *cfg)
+{
+    size_t P = w->d_proj;
+    runs_of(first, rows, qr, c->R, c->n);
+    size_t total = rows[0] + rows[1];
+    float *q = malloc((total * P + 1) * sizeof *q);
+    float *xp = malloc((total * c->d + 1) * sizeof *xp);
+    sa_error err;
+    for (size_t k = 0, at = 0; k < 2; at += rows[k], k++) {
+        memcpy(xp + at * c->d, x + first[k] * c->d, rows[k] * c->d * sizeof *xp);
+        if (cfg->pos_sinusoidal)
+            sa_sinusoidal_from(xp + at * c->d, first[k], rows[k], c->d);
+        CHECK(sa_span_queries(q + at * P, xp + at * c->d, rows[k], first[k],
+                              c->d, w, cfg, &err) == SA_OK, "%s", err.message);
+    }
+    free(xp);
+    return q;
+}
+
 /* Rank qr's queries over every rank's key block, into concat (n, P) and
  * empty (n) at the queries' global rows. */
 static void rank_queries(float *concat, bool *empty, size_t qr,
@@ -82,21 +107,12 @@ static void rank_queries(float *concat, bool *empty, size_t qr,
                          const sa_config *cfg, const float *slopes)
 {
     size_t first[2], rows[2], P = w->d_proj, dh = c->dh;
-    runs_of(first, rows, qr, c->R, c->n);
+    float *q = rank_q(first, rows, qr, x, c, w, cfg);
     size_t total = rows[0] + rows[1];
-    float *q = malloc((total * P + 1) * sizeof *q);
-    float *xp = malloc((total * c->d + 1) * sizeof *xp);
     bool *e = calloc(total + 1, sizeof *e);
     sa_online st;
     sa_error err;
     CHECK(sa_online_new(&st, total, P, c->H, &err) == SA_OK, "%s", err.message);
-    for (size_t k = 0, at = 0; k < 2; at += rows[k], k++) {
-        memcpy(xp + at * c->d, x + first[k] * c->d, rows[k] * c->d * sizeof *xp);
-        if (cfg->pos_sinusoidal)
-            sa_sinusoidal_from(xp + at * c->d, first[k], rows[k], c->d);
-        CHECK(sa_span_queries(q + at * P, xp + at * c->d, rows[k], first[k],
-                              c->d, w, cfg, &err) == SA_OK, "%s", err.message);
-    }
     bool blocked = sa_tile_kernels_usable(dh);
     sa_pass p = {cfg, c->n, c->m, c->H, c->G, dh, P, w->d_kv, q, NULL, NULL,
                  blocked, slopes, NULL, NULL, NULL};
@@ -120,8 +136,67 @@ static void rank_queries(float *concat, bool *empty, size_t qr,
     }
     sa_online_free(&st);
     free(q);
-    free(xp);
     free(e);
+}
+
+/* The dense rows of rank qr (sa_attend_dense_rows, every key's K and V
+ * row-major): its weights and scores into weights and scores (H, n, m),
+ * its head outputs into concat (n, P), at the queries' global rows. */
+static void rank_dense(float *weights, float *scores, float *concat, size_t qr,
+                       const float *x, const float *keys, size_t width,
+                       const span_case *c, const sa_weights *w,
+                       const sa_config *cfg, const float *slopes)
+{
+    size_t first[2], rows[2], P = w->d_proj, Pkv = w->d_kv, m = c->m;
+    float *q = rank_q(first, rows, qr, x, c, w, cfg);
+    size_t total = rows[0] + rows[1], H = c->H;
+    float *k = malloc(m * Pkv * sizeof *k), *v = malloc(m * Pkv * sizeof *v);
+    float *a = malloc((H * total * m + 1) * sizeof *a);
+    float *s = malloc((H * total * m + 1) * sizeof *s);
+    float *o = malloc((total * P + 1) * sizeof *o);
+    bool *e = calloc(total + 1, sizeof *e);
+    sa_error err;
+    CHECK(sa_span_keys(k, v, keys, m, 0, width, w, cfg, &err) == SA_OK, "%s",
+          err.message);
+    sa_pass p = {cfg, c->n, m, H, c->G, c->dh, P, Pkv, q, k, v, false,
+                 slopes, o, e, NULL};
+    sa_dense_rows d = {a, NULL, s, NULL, total * m, NULL, total};
+    for (size_t r = 0, r0 = 0; r < 2; r0 += rows[r], r++)
+        CHECK(sa_attend_dense_rows(&d, &p, r0, first[r], rows[r], &err) == SA_OK,
+              "%s", err.message);
+    for (size_t r = 0, r0 = 0; r < 2; r0 += rows[r], r++) {
+        for (size_t h = 0; h < H; h++) {
+            size_t to = (h * c->n + first[r]) * m, from = h * total * m + r0 * m;
+            memcpy(weights + to, a + from, rows[r] * m * sizeof *a);
+            memcpy(scores + to, s + from, rows[r] * m * sizeof *s);
+        }
+        memcpy(concat + first[r] * P, o + r0 * P, rows[r] * P * sizeof *o);
+    }
+    free(q); free(k); free(v); free(a); free(s); free(o); free(e);
+}
+
+/* Every rank's dense rows against the float64 weights, scores and
+ * output. */
+static void check_dense(const span_case *c, const double *want,
+                        const double *weights, const double *scores,
+                        const float *x, const float *keys, size_t width,
+                        const sa_weights *w, const sa_config *cfg,
+                        const float *slopes)
+{
+    size_t n = c->n, m = c->m, H = c->H, P = w->d_proj, d = w->d_out;
+    float *a = malloc(H * n * m * sizeof *a), *s = malloc(H * n * m * sizeof *s);
+    float *concat = malloc(n * P * sizeof *concat), *got = malloc(n * d * sizeof *got);
+    for (size_t r = 0; r < c->R; r++)
+        rank_dense(a, s, concat, r, x, keys, width, c, w, cfg, slopes);
+    sa_span_output(got, concat, n, w, 1);
+    double err_w, err_s, err_o;
+    double worst_w = naive_worst(a, weights, H * n * m, RTOL, ATOL, &err_w);
+    double worst_s = naive_worst_scaled(s, scores, H * n * m, RTOL, ATOL, &err_s);
+    double worst_o = naive_worst(got, want, n * d, RTOL, ATOL, &err_o);
+    CHECK(worst_w <= 1, "R=%zu dense rows: weights off by %g", c->R, err_w);
+    CHECK(worst_s <= 1, "R=%zu dense rows: scores off by %g", c->R, err_s);
+    CHECK(worst_o <= 1, "R=%zu dense rows: output off by %g", c->R, err_o);
+    free(a); free(s); free(concat); free(got);
 }
 
 static void check_case(const span_case *c, uint64_t seed)
@@ -198,6 +273,7 @@ static void check_case(const span_case *c, uint64_t seed)
     CHECK(worst <= 1, "R=%zu: output off by %g", c->R, max_abs);
     if (c->mask)
         CHECK(empty[n / 2], "the row that sees nothing is not listed");
+    check_dense(&cc, want, weights, scores, x, keys, d_ctx, &w, &resolved, slopes);
     free(w.wq); free(w.wk); free(w.wv); free(w.wo);
     free(w.bq); free(w.bk); free(w.bv); free(w.bo);
     free(x); free(ctx); free(bias); free(mask); free(want); free(weights); free(scores); free(slopes);
