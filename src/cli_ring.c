@@ -5,7 +5,8 @@
  * and values at their global positions, then passes its K and V block
  * round the ring with MPI_Isend/MPI_Irecv while it attends to the block
  * it holds (attention_span.c's online softmax, which the library keeps
- * free of MPI).  Reading, gathering and writing are cli_ring_io.c.
+ * free of MPI).  Reading, gathering and writing are cli_ring_io.c; with
+ * the weights or steps printed, cli_ring_dense.c attends instead.
  * Legend as in attention_internal.h; P also counts ranks where it says so.
  */
 #ifdef SELFATTN_MPI
@@ -30,45 +31,45 @@ spans ring_spans(int rank, int ranks, size_t total)
 
 /* ---- the ring ------------------------------------------------------------ */
 
-/* rows rounded up to a whole block of the blocked layout */
-static size_t padded(size_t rows)
+size_t ring_padded(size_t rows)
 {
     return (rows + SA_BLOCK - 1) / SA_BLOCK * SA_BLOCK;
 }
 
-/* The rows of a key block in the ring: each run padded to whole blocks. */
-static size_t block_rows(const spans *k)
+size_t ring_block_rows(const spans *k)
 {
-    return padded(k->rows[0]) + padded(k->rows[1]);
+    return ring_padded(k->rows[0]) + ring_padded(k->rows[1]);
 }
 
 /* The key block of the key rows k into buf (zeroed): K (block_rows,
  * Pkv), then V, each run from a whole block, projected from rows
- * (k.total, width); blocked for the tile kernels when they apply. */
+ * (k.total, width); blocked for the tile kernels when they apply (not
+ * for the dense rows, which read every key row-major). */
 static sa_status project_keys(float *buf, bool *blocked, const spans *k,
                               const float *rows, size_t width,
                               const sa_weights *wts, const sa_config *cfg,
                               sa_error *err)
 {
-    size_t Pkv = wts->d_kv, at = 0, row = 0, all = block_rows(k);
+    const bool may_block = !sa_config_dense(cfg);  // the dense rows read rows
+    size_t Pkv = wts->d_kv, at = 0, row = 0, all = ring_block_rows(k);
     sa_status status = SA_OK;
     for (int s = 0; s < 2 && !status; s++) {
         status = sa_span_keys(buf + at * Pkv, buf + (all + at) * Pkv,
                               rows + row * width, k->rows[s], k->first[s],
                               width, wts, cfg, err);
-        at += padded(k->rows[s]);
+        at += ring_padded(k->rows[s]);
         row += k->rows[s];
     }
     float *tmp;
-    *blocked = sa_tile_kernels_usable(wts->d_proj / cfg->heads);
+    *blocked = may_block && sa_tile_kernels_usable(wts->d_proj / cfg->heads);
     if (status || !*blocked)
         return status;
     if (!(tmp = malloc(SA_BLOCK * Pkv * sizeof *tmp)))
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     // each run blocked in place: the block travels blocked
-    for (int s = 0, at0 = 0; s < 2; at0 += (int)padded(k->rows[s]), s++) {
-        sa_block_keys(buf + (size_t)at0 * Pkv, padded(k->rows[s]), Pkv, tmp);
-        sa_block_values(buf + (all + (size_t)at0) * Pkv, padded(k->rows[s]), Pkv, tmp);
+    for (int s = 0, at0 = 0; s < 2; at0 += (int)ring_padded(k->rows[s]), s++) {
+        sa_block_keys(buf + (size_t)at0 * Pkv, ring_padded(k->rows[s]), Pkv, tmp);
+        sa_block_values(buf + (all + (size_t)at0) * Pkv, ring_padded(k->rows[s]), Pkv, tmp);
     }
     free(tmp);
     return SA_OK;
@@ -86,13 +87,13 @@ static bool take_block(sa_online *st, const sa_pass *p, const spans *q,
                        const spans *k, const float *kv, MPI_Request *req,
                        int pending)
 {
-    size_t Pkv = p->Pkv, all = block_rows(k);
+    size_t Pkv = p->Pkv, all = ring_block_rows(k);
     int done = 0;
     for (size_t a = 0, r0 = 0; a < 2; r0 += q->rows[a], a++)
         for (size_t at = 0; at < q->rows[a]; at += PROGRESS_ROWS) {
             size_t rows = q->rows[a] - at < PROGRESS_ROWS ? q->rows[a] - at
                                                           : PROGRESS_ROWS;
-            for (size_t b = 0, c0 = 0; b < 2; c0 += padded(k->rows[b]), b++)
+            for (size_t b = 0, c0 = 0; b < 2; c0 += ring_padded(k->rows[b]), b++)
                 if (!sa_attend_span(st, p, r0 + at, q->first[a] + at, rows,
                                     kv + c0 * Pkv, kv + (all + c0) * Pkv,
                                     k->first[b], k->rows[b]))
@@ -117,7 +118,7 @@ static bool ring(sa_online *st, const sa_pass *p, const spans *q, float *bufs[2]
         MPI_Request req[2];
         int pending = 0;
         if (step + 1 < w->ranks) {
-            int count = (int)(2 * block_rows(&k) * p->Pkv);
+            int count = (int)(2 * ring_block_rows(&k) * p->Pkv);
             MPI_Irecv(bufs[1], (int)(2 * cap * p->Pkv), MPI_FLOAT, left, step,
                       MPI_COMM_WORLD, &req[pending++]);
             MPI_Isend(bufs[0], count, MPI_FLOAT, right, step, MPI_COMM_WORLD,
@@ -144,17 +145,13 @@ static size_t most_rows(size_t m, int ranks)
     size_t most = 0;
     for (int r = 0; r < ranks; r++) {
         spans s = ring_spans(r, ranks, m);
-        if (block_rows(&s) > most)
-            most = block_rows(&s);
+        if (ring_block_rows(&s) > most)
+            most = ring_block_rows(&s);
     }
     return most;
 }
 
-/* This rank's Q (rows, P) into q and its key block into kv
- * (project_keys): from its input rows in->local, which get their
- * sinusoidal positions, or with --context from the context's rows res->k
- * holds.  SA_OK or the status, err saying why. */
-static sa_status project_rows(float *q, float *kv, bool *blocked,
+sa_status ring_project(float *q, float *kv, bool *blocked,
                               const rank_result *res, const run_session *s,
                               const sa_config *cfg, rank_input *in,
                               sa_error *err)
@@ -190,9 +187,29 @@ static sa_status project_rows(float *q, float *kv, bool *blocked,
     return status;
 }
 
-int ring_attend(rank_result *res, const run_session *s,
-                       const run_output *out, rank_input *in, const world *w)
+void rank_result_free(rank_result *res)
 {
+    free(res->out);
+    free(res->empty);
+    free(res->weights);
+    free(res->raw_scores);
+    free(res->scores);
+    free(res->exp_scores);
+    free(res->rowsum);
+    free(res->q_rows);
+    free(res->concat);
+    free(res->k_all);
+    free(res->v_all);
+    memset(res, 0, sizeof *res);
+}
+
+/* ---- ring_attend ---------------------------------------------------------- */
+
+int ring_attend(rank_result *res, const run_session *s,
+                const run_output *out, rank_input *in, const world *w)
+{
+    if (sa_config_dense(&out->config))
+        return ring_attend_dense(res, s, out, in, w);
     const run_options *o = s->o;
     const sa_weights *wts = &s->weights;
     sa_config cfg = out->config;
@@ -219,7 +236,7 @@ int ring_attend(rank_result *res, const run_session *s,
                          "rank's %zu rows", rows);
     double start = sa_seconds();
     if (!status)
-        status = project_rows(q, bufs[0], &blocked, res, s, &cfg, in, &err);
+        status = ring_project(q, bufs[0], &blocked, res, s, &cfg, in, &err);
     free(in->local);  // projected: its memory goes to the ring
     in->local = NULL;
     res->stats.project = sa_seconds() - start;

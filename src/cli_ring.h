@@ -1,5 +1,6 @@
-/* cli_ring.h — what the two files of `mpirun -n P selfattn run` share:
- * cli_ring.c (the zig-zag cut and the ring itself) and cli_ring_io.c
+/* cli_ring.h — what the files of `mpirun -n P selfattn run` share:
+ * cli_ring.c (the zig-zag cut and the ring itself), cli_ring_dense.c (the
+ * weights and steps: every key gathered, dense rows) and cli_ring_io.c
  * (options refused, reading each rank's rows, gathering and writing, the
  * stats, ring_main).  Built only with SELFATTN_MPI; the program's, not the
  * library's.  Legend as in attention_internal.h. */
@@ -29,6 +30,7 @@ typedef struct {
     float *local;      /* (spans total, d) this rank's rows */
     sa_matrix whole;   /* rank 0, for an input read whole: all of it
                         * (its tokens label the report); else empty */
+    bool seeked;       /* every rank read its own rows (a .npy) */
 } rank_input;
 
 /* What --stats tells of a rank. */
@@ -36,13 +38,21 @@ typedef struct {
     double project, compute, wait, bytes, rows, peak_mib;
 } rank_stats;
 
-/* A rank's attention: its queries' rows of the output. */
+/* A rank's attention: its queries' rows of the output and, when the
+ * weights or steps are printed, of those (its dense rows; else NULL). */
 typedef struct {
     spans q, k;          /* its query rows and key rows */
     float *out;          /* (q.total, d_out) */
     bool *empty;         /* (q.total) queries that saw no key */
+    float *weights;      /* (H, q.total, m) */
+    float *raw_scores, *scores, *exp_scores;  /* (H, q.total, m): steps */
+    float *rowsum;       /* (H, q.total): steps */
+    float *q_rows, *concat;  /* (q.total, P) Q and the heads' outputs */
+    float *k_all, *v_all;    /* (m, Pkv) every key, after RoPE */
     rank_stats stats;
 } rank_result;
+
+void rank_result_free(rank_result *res);
 
 /* Rank rank's chunks of a sequence of total rows cut into 2 * ranks:
  * chunk c is [c * total / (2 ranks), (c + 1) * total / (2 ranks)), so
@@ -51,9 +61,46 @@ typedef struct {
 spans ring_spans(int rank, int ranks, size_t total);
 
 /* This rank's share of the attention of out's config into res; the input
- * rows in->local get sinusoidal positions added.  0 or an exit code after
- * the message; every rank takes part in the ring whatever happens. */
+ * rows in->local get sinusoidal positions added, and are freed.  With
+ * weights or steps kept (sa_config_dense), every rank gathers every key's
+ * K and V and computes its dense rows (sa_attend_dense_rows) instead of
+ * the ring.  0 or an exit code after the message; every rank takes part
+ * in the ring (or the gathering) whatever happens. */
 int ring_attend(rank_result *res, const run_session *s,
                 const run_output *out, rank_input *in, const world *w);
+
+/* rows rounded up to a whole block of the blocked layout */
+size_t ring_padded(size_t rows);
+
+/* The rows of a key block in the ring: each run padded to whole blocks. */
+size_t ring_block_rows(const spans *k);
+
+/* This rank's Q (rows, P) into q and its key block into kv: K
+ * (ring_block_rows, Pkv), then V, each run from a whole block, blocked for
+ * the tile kernels when they apply and cfg is not dense; from its input
+ * rows in->local, which get their sinusoidal positions, or with --context
+ * from the context's rows res->k holds.  SA_OK or the status, err saying
+ * why. */
+sa_status ring_project(float *q, float *kv, bool *blocked,
+                       const rank_result *res, const run_session *s,
+                       const sa_config *cfg, rank_input *in, sa_error *err);
+
+/* ring_attend with weights or steps kept (cli_ring_dense.c): every rank
+ * gathers every key's K and V (smaller than the (n, m) matrices printing
+ * needs) and takes its queries' rows over them on the dense path. */
+int ring_attend_dense(rank_result *res, const run_session *s,
+                      const run_output *out, rank_input *in, const world *w);
+
+/* Every rank's rows of an array (its two runs, (q.total, width), in
+ * mine) into full (n, width) at rank 0, at their global rows
+ * (cli_ring_io.c).  Collective. */
+void ring_gather_rows(float *full, const float *mine, const spans *q,
+                      size_t n, size_t width, const world *w);
+
+/* The weights and steps of every rank's dense rows into out->result at
+ * rank 0 (and the heads' average with --average-heads), as one process
+ * keeps them (cli_ring_dense.c).  0 or an exit code, agreed. */
+int ring_gather_dense(run_output *out, const rank_result *res,
+                      const run_options *o, const world *w);
 
 #endif

@@ -175,6 +175,7 @@ static int read_rows(rank_input *in, const run_options *o, const world *w)
     MPI_Bcast(shape, 3, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
     in->n = shape[0];
     in->d = shape[1];
+    in->seeked = shape[2] != 0;
     spans q = ring_spans(w->rank, w->ranks, in->n);
     in->local = malloc((q.total * in->d + 1) * sizeof *in->local);
     if (!in->local)
@@ -256,27 +257,29 @@ static int gather_empty(sa_result *r, const rank_result *res, const world *w)
     return code;
 }
 
-/* Every rank's output rows into full (n, d_out) at rank 0. */
-static void gather_rows(float *full, const rank_result *res, size_t n,
-                        size_t d_out, const world *w)
+void ring_gather_rows(float *full, const float *mine, const spans *q,
+                        size_t n, size_t width, const world *w)
 {
+    MPI_Datatype row;  // counts in rows: an array may pass 2^31 floats
+    MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
     for (int r = 0; r < w->ranks; r++) {
         spans s = ring_spans(r, w->ranks, n);
         for (int k = 0; k < 2; k++) {
-            size_t at = k ? s.rows[0] * d_out : 0, count = s.rows[k] * d_out;
-            if (!count)
+            size_t at = k ? q->rows[0] * width : 0;
+            if (!s.rows[k])
                 continue;
             if (w->rank == 0 && r == 0)
-                memcpy(full + s.first[k] * d_out, res->out + at,
-                       count * sizeof *full);
+                memcpy(full + s.first[k] * width, mine + at,
+                       s.rows[k] * width * sizeof *full);
             else if (w->rank == 0)
-                MPI_Recv(full + s.first[k] * d_out, (int)count, MPI_FLOAT, r,
-                         k, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                MPI_Recv(full + s.first[k] * width, (int)s.rows[k], row, r, k,
+                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             else if (w->rank == r)
-                MPI_Send(res->out + at, (int)count, MPI_FLOAT, 0, k,
-                         MPI_COMM_WORLD);
+                MPI_Send(mine + at, (int)s.rows[k], row, 0, k, MPI_COMM_WORLD);
         }
     }
+    MPI_Type_free(&row);
 }
 
 /* -f npy -o FILE: rank 0 makes the temporary file (cli_output_open) with
@@ -384,6 +387,25 @@ static void print_stats(const rank_result *res, const world *w, double total)
     free(all);
 }
 
+/* --print input: the input rows as given, gathered at rank 0 when each
+ * rank read its own (before positions are added to them).  0 or an exit
+ * code. */
+static int gather_input(rank_input *in, const run_options *o, const world *w)
+{
+    int code = 0;
+    if (!o->print_input || !in->seeked)  // not printed, or rank 0 has it
+        return 0;
+    spans q = ring_spans(w->rank, w->ranks, in->n);
+    if (w->rank == 0 && !(in->whole.data = malloc((in->n * in->d + 1) * sizeof(float))))
+        code = cli_error(EX_OSERR, "out of memory for the input at rank 0");
+    if ((code = agree(code)))
+        return code;
+    in->whole.rows = in->n;
+    in->whole.cols = in->d;
+    ring_gather_rows(in->whole.data, in->local, &q, in->n, in->d, w);
+    return 0;
+}
+
 /* Options an MPI run refuses: 0 or EX_USAGE after the message. */
 static int refuse(const run_options *o, const run_session *s, unsigned command)
 {
@@ -393,15 +415,6 @@ static int refuse(const run_options *o, const run_session *s, unsigned command)
     if (command == CLI_EXPLAIN)
         return cli_usage_error("explain tells a small input as one process: "
                                "run it without mpirun");
-    if (o->print_weights || o->print_steps || o->average_heads)
-        return cli_usage_error("under MPI, run prints the output only: the "
-                               "weights and steps are n x m per head; drop "
-                               "weights and steps from --print (and "
-                               "--average-heads), or run one process");
-    if (o->print_input || o->print_params)
-        return cli_usage_error("under MPI, run prints the output only: drop "
-                               "input and params from --print, or run one "
-                               "process");
     if (o->sweep_spec)
         return cli_usage_error("under MPI, run takes one value of each "
                                "parameter: run --sweep as one process");
@@ -423,7 +436,8 @@ static int run_ranks(run_session *s, const run_options *o, rank_input *in,
     int code = 0;
     if (run_prepare(&out, s, in->n, in->d, m, d_ctx, &blame, &err))
         code = cli_fail(blame, &err);
-    if ((code = agree(code)) || (code = ring_attend(&res, s, &out, in, w)))
+    if ((code = agree(code)) || (code = gather_input(in, o, w)) ||
+        (code = ring_attend(&res, s, &out, in, w)))
         goto done;
     sa_result *r = &out.result;
     *r = (sa_result){.n = in->n, .m = m, .heads = o->heads,
@@ -438,14 +452,20 @@ static int run_ranks(run_session *s, const run_options *o, rank_input *in,
         cli_warn("%s", run_empty_rows_text(empty, sizeof empty, r, o->masked_rows_nan));
     }
     bool to_file = o->output && *o->output && strcmp(o->output, "-") != 0;
-    code = o->format == OUT_NPY && to_file
+    bool output_only = !o->print_weights && !o->print_steps &&
+                       !o->average_heads && !o->print_input && !o->print_params;
+    code = o->format == OUT_NPY && to_file && output_only
            ? write_npy_rows(&res, o, in->n, r->d_out, w) : -1;
     if (code == -1) {  // gathered at rank 0, which writes the report
         code = 0;
         if (w->rank == 0 && !(r->output = malloc((in->n * r->d_out + 1) * sizeof(float))))
             code = cli_error(EX_OSERR, "out of memory for the output");
         if (!(code = agree(code))) {
-            gather_rows(r->output, &res, in->n, r->d_out, w);
+            ring_gather_rows(r->output, res.out, &res.q, in->n, r->d_out, w);
+            if (res.weights)
+                code = ring_gather_dense(&out, &res, o, w);
+        }
+        if (!code) {
             sa_matrix x = in->whole.data ? in->whole
                                          : (sa_matrix){.rows = in->n, .cols = in->d};
             run_report(&out, s, &x);
@@ -455,8 +475,7 @@ static int run_ranks(run_session *s, const run_options *o, rank_input *in,
     if (o->stats)
         print_stats(&res, w, sa_seconds() - started);
 done:
-    free(res.out);
-    free(res.empty);
+    rank_result_free(&res);
     run_output_free(&out);
     return code;
 }

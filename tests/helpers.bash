@@ -98,3 +98,28 @@ assert_same_file() {
     run diff "$1" "$2"
     assert_success
 }
+
+# The options of the reference cases of tests/reference (reference.bats,
+# mpi.bats).
+# case_options CASE_JSON NAME: the run options of a case, one per line.
+# Keys a case does not have, or has as null or false, add nothing.
+case_options() {
+    jq -r --arg name "$2" '
+        ["-H", .heads],
+        (if .kv_heads then ["--kv-heads", .kv_heads] else empty end),
+        (if .causal then ["--causal"] else empty end),
+        (if .scale != null then ["--scale", .scale] else empty end),
+        (if .context then ["--context", "\($name).context.json"] else empty end),
+        (if .mask then ["--mask", "\($name).mask.json"] else empty end),
+        (if .bias then ["--bias", "\($name).bias.json"] else empty end),
+        (if .pos then ["--pos", .pos] else empty end),
+        (if .rope then ["--rope"] else empty end),
+        (if .rope_base != null then ["--rope-base", .rope_base] else empty end),
+        (if .rope_style then ["--rope-style", .rope_style] else empty end),
+        (if .alibi then ["--alibi"] else empty end),
+        (if .window != null then ["--window", .window] else empty end),
+        (if .softcap != null then ["--softcap", .softcap] else empty end),
+        (if .masked_rows then ["--masked-rows", .masked_rows] else empty end),
+        (if .average_heads then ["--average-heads"] else empty end)
+        | .[] | tostring' "$1"
+}

@@ -77,42 +77,70 @@ same() {
     assert_success
 }
 
-@test "every reference case under mpirun -n 3 gives its expected output" {
+@test "every reference case under mpirun -n 3 gives its expected output and weights" {
     need_mpi
     local file name count=0 skipped=0
     cd "$REFERENCE"
     for file in *.case.json; do
         name="${file%.case.json}"
-        # a batch (3-D) and the average of the heads are refused under MPI
-        if [[ -e "$name.input.npy" ]] || [[ "$(jq .average_heads "$file")" == true ]]; then
+        if [[ -e "$name.input.npy" ]]; then  # a batch (3-D): refused under MPI
             skipped=$((skipped + 1))
             continue
         fi
-        mapfile -t options < <(jq -r --arg name "$name" '
-            ["-H", .heads],
-            (if .kv_heads then ["--kv-heads", .kv_heads] else empty end),
-            (if .causal then ["--causal"] else empty end),
-            (if .scale != null then ["--scale", .scale] else empty end),
-            (if .context then ["--context", "\($name).context.json"] else empty end),
-            (if .mask then ["--mask", "\($name).mask.json"] else empty end),
-            (if .bias then ["--bias", "\($name).bias.json"] else empty end),
-            (if .pos then ["--pos", .pos] else empty end),
-            (if .rope then ["--rope"] else empty end),
-            (if .rope_base != null then ["--rope-base", .rope_base] else empty end),
-            (if .rope_style then ["--rope-style", .rope_style] else empty end),
-            (if .alibi then ["--alibi"] else empty end),
-            (if .window != null then ["--window", .window] else empty end),
-            (if .softcap != null then ["--softcap", .softcap] else empty end),
-            (if .masked_rows then ["--masked-rows", .masked_rows] else empty end)
-            | .[] | tostring' "$file")
-        mpi 3 run "${options[@]}" -w "$name.weights.json" "$name.input.json" \
-            > "$T/$name.json" 2> "$T/$name.err" || fail "$name: exit $?: $(cat "$T/$name.err")"
-        jsoncmp "$T/$name.json" "$name.expected.json" output > "$T/cmp" 2>&1 ||
+        mapfile -t options < <(case_options "$file" "$name")
+        mpi 3 run "${options[@]}" -p output,weights -w "$name.weights.json" \
+            "$name.input.json" > "$T/$name.json" 2> "$T/$name.err" ||
+            fail "$name: exit $?: $(cat "$T/$name.err")"
+        # an average_heads case expects the average under "weights"
+        jq 'if has("average_weights") then .weights = .average_weights else . end' \
+            "$T/$name.json" > "$T/$name.cmp.json"
+        jsoncmp "$T/$name.cmp.json" "$name.expected.json" output weights > "$T/cmp" 2>&1 ||
             fail "$name: $(cat "$T/cmp")"
         count=$((count + 1))
     done
-    ((count >= 15)) || fail "only $count cases ran"
+    ((count >= 17)) || fail "only $count cases ran"
     echo "cases: $count, refused: $skipped"
+}
+
+@test "weights and steps under MPI: every rank's dense rows, gathered at rank 0, are one process's" {
+    need_mpi
+    make_npy 23 16 9 "$T/x.npy"
+    local options
+    for options in "-H 2 -p weights,steps" "-H 4 --kv-heads 2 --causal --rope --alibi -p output,steps" \
+        "-H 2 --window 3 --pos sinusoidal --softcap 2 -p weights" "-H 2 --average-heads" \
+        "-H 2 --causal --masked-rows nan -p output,weights,steps,input,params"; do
+        # shellcheck disable=SC2086
+        run same 3 $options "$T/x.npy"
+        assert_success
+    done
+    make_npy 9 6 10 "$T/ctx.npy"
+    run same 2 -H 2 --context "$T/ctx.npy" -p output,weights,steps "$T/x.npy"
+    assert_success
+    run same 4 -H 2 -p input "$T/x.npy"  # each rank read its rows: gathered
+    assert_success
+}
+
+@test "weights under MPI in every format: npy of the weights, table, csv, svg and html are one process's" {
+    need_mpi
+    make_npy 12 8 11 "$T/x.npy"
+    selfattn run -H 2 --causal -p weights -f npy -o "$T/one.npy" "$T/x.npy"
+    run mpi 3 run -H 2 --causal -p weights -f npy -o "$T/ranks.npy" "$T/x.npy"
+    assert_success
+    run /usr/bin/python3 -c 'import numpy as np, sys
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+assert a.shape == b.shape == (2, 12, 12), (a.shape, b.shape)
+assert np.allclose(a, b, rtol=1e-5, atol=1e-6), abs(a - b).max()
+print("ok")' "$T/ranks.npy" "$T/one.npy"
+    assert_output "ok"
+    local format print
+    for format in table csv svg html; do
+        print=weights,steps
+        [[ $format == svg ]] && print=weights
+        selfattn run -H 2 --causal -p "$print" -f "$format" "$T/x.npy" > "$T/one.$format"
+        mpi 3 run -H 2 --causal -p "$print" -f "$format" "$T/x.npy" > "$T/ranks.$format"
+        run numcmp "$T/ranks.$format" "$T/one.$format"
+        assert_success
+    done
 }
 
 @test "cross-attention: the context split over the ranks" {
@@ -178,20 +206,14 @@ print("ok")' "$T/ranks.npy" "$T/one.npy"
     assert_equal "${stderr_lines[0]%%,*}" 'selfattn: stats: 3 ranks'
 }
 
-@test "what an MPI run refuses: grad, explain, the weights and steps, input and params, --sweep, a batch input (exit 64)" {
+@test "what an MPI run refuses: grad, explain, --sweep, a batch input (exit 64)" {
     need_mpi
     run --separate-stderr mpi 2 grad classic.json
     assert_failure 64
     assert_equal "$(grep -c '^selfattn: grad does not run under MPI yet: run it as one process$' <<< "$stderr")" 1
-    run --separate-stderr mpi 2 run -p weights classic.json
-    assert_failure 64
-    assert_equal "$(grep -c '^selfattn: under MPI, run prints the output only' <<< "$stderr")" 1
     run --separate-stderr mpi 2 explain classic.json
     assert_failure 64
     assert_equal "$(grep -c '^selfattn: explain tells a small input as one process: run it without mpirun$' <<< "$stderr")" 1
-    run --separate-stderr mpi 2 run -p output,input classic.json
-    assert_failure 64
-    assert_equal "$(grep -c '^selfattn: under MPI, run prints the output only: drop input and params' <<< "$stderr")" 1
     run --separate-stderr mpi 2 run --sweep scale=1,2 classic.json
     assert_failure 64
     assert_equal "$(grep -c '^selfattn: under MPI, run takes one value of each parameter' <<< "$stderr")" 1
