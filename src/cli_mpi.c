@@ -3,14 +3,21 @@
  * (selfattn: linking MPI's libraries cost every run 2-3 ms of start-up)
  * does when it is: run selfattn-mpi, the same program built with MPI,
  * from beside it; without one, exit 64 with a message rather than run P
- * copies of the same job.  The MPI runs themselves are cli_ring.c
+ * copies of the same job; and in the program built with MPI, the two
+ * things every MPI run does: rank 0 alone speaks, every rank agrees on
+ * the exit code.  The MPI runs themselves are cli_ring.c
  * and cli_ring_io.c. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli_run.h"
+
+#ifdef SELFATTN_MPI
+#include <mpi.h>
+#endif
 
 size_t cli_mpi_ranks(void)
 {
@@ -33,6 +40,42 @@ size_t cli_mpi_ranks(void)
 void cli_mpi_exec(char **argv)
 {
     (void)argv;  // this is the program built with MPI
+}
+
+/* The standard streams of a rank other than 0 while silenced, or -1. */
+static int saved_out = -1, saved_err = -1;
+
+void mpi_quiet(bool on)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0)
+        return;
+    fflush(stdout);
+    fflush(stderr);
+    if (on && saved_err < 0) {
+        int null = open("/dev/null", O_WRONLY);
+        saved_out = dup(STDOUT_FILENO);
+        saved_err = dup(STDERR_FILENO);
+        if (null >= 0) {
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+            close(null);
+        }
+    } else if (!on && saved_err >= 0) {
+        dup2(saved_out, STDOUT_FILENO);
+        dup2(saved_err, STDERR_FILENO);
+        close(saved_out);
+        close(saved_err);
+        saved_out = saved_err = -1;
+    }
+}
+
+int mpi_agree(int code)
+{
+    int worst = code;
+    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
 }
 #else
 void cli_mpi_exec(char **argv)

@@ -187,6 +187,31 @@ sa_status ring_project(float *q, float *kv, bool *blocked,
     return status;
 }
 
+void ring_gather_rows(float *full, const float *mine, const spans *q,
+                        size_t n, size_t width, const world *w)
+{
+    MPI_Datatype row;  // counts in rows: an array may pass 2^31 floats
+    MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
+    for (int r = 0; r < w->ranks; r++) {
+        spans s = ring_spans(r, w->ranks, n);
+        for (int k = 0; k < 2; k++) {
+            size_t at = k ? q->rows[0] * width : 0;
+            if (!s.rows[k])
+                continue;
+            if (w->rank == 0 && r == 0)
+                memcpy(full + s.first[k] * width, mine + at,
+                       s.rows[k] * width * sizeof *full);
+            else if (w->rank == 0)
+                MPI_Recv(full + s.first[k] * width, (int)s.rows[k], row, r, k,
+                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            else if (w->rank == r)
+                MPI_Send(mine + at, (int)s.rows[k], row, 0, k, MPI_COMM_WORLD);
+        }
+    }
+    MPI_Type_free(&row);
+}
+
 void rank_result_free(rank_result *res)
 {
     free(res->out);
@@ -208,8 +233,6 @@ void rank_result_free(rank_result *res)
 int ring_attend(rank_result *res, const run_session *s,
                 const run_output *out, rank_input *in, const world *w)
 {
-    if (sa_config_dense(&out->config))
-        return ring_attend_dense(res, s, out, in, w);
     const run_options *o = s->o;
     const sa_weights *wts = &s->weights;
     sa_config cfg = out->config;

@@ -60,12 +60,11 @@ void rank_result_free(rank_result *res);
  * chunks r and 2 ranks - 1 - r (zig-zag). */
 spans ring_spans(int rank, int ranks, size_t total);
 
-/* This rank's share of the attention of out's config into res; the input
- * rows in->local get sinusoidal positions added, and are freed.  With
- * weights or steps kept (sa_config_dense), every rank gathers every key's
- * K and V and computes its dense rows (sa_attend_dense_rows) instead of
- * the ring.  0 or an exit code after the message; every rank takes part
- * in the ring (or the gathering) whatever happens. */
+/* This rank's share of the attention of out's config (streaming: not
+ * sa_config_dense; ring_attend_dense takes the dense one) into res; the
+ * input rows in->local get sinusoidal positions added, and are freed.
+ * 0 or an exit code after the message; every rank takes part in the
+ * ring whatever happens. */
 int ring_attend(rank_result *res, const run_session *s,
                 const run_output *out, rank_input *in, const world *w);
 
@@ -92,8 +91,8 @@ int ring_attend_dense(rank_result *res, const run_session *s,
                       const run_output *out, rank_input *in, const world *w);
 
 /* Every rank's rows of an array (its two runs, (q.total, width), in
- * mine) into full (n, width) at rank 0, at their global rows
- * (cli_ring_io.c).  Collective. */
+ * mine) into full (n, width) at rank 0, at their global rows.
+ * Collective. */
 void ring_gather_rows(float *full, const float *mine, const spans *q,
                       size_t n, size_t width, const world *w);
 

@@ -19,42 +19,6 @@
 #include "format.h"
 #include "cli_ring.h"
 
-/* The standard streams of a rank other than 0 while silenced, or -1. */
-static int saved_out = -1, saved_err = -1;
-
-void mpi_quiet(bool on)
-{
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank == 0)
-        return;
-    fflush(stdout);
-    fflush(stderr);
-    if (on && saved_err < 0) {
-        int null = open("/dev/null", O_WRONLY);
-        saved_out = dup(STDOUT_FILENO);
-        saved_err = dup(STDERR_FILENO);
-        if (null >= 0) {
-            dup2(null, STDOUT_FILENO);
-            dup2(null, STDERR_FILENO);
-            close(null);
-        }
-    } else if (!on && saved_err >= 0) {
-        dup2(saved_out, STDOUT_FILENO);
-        dup2(saved_err, STDERR_FILENO);
-        close(saved_out);
-        close(saved_err);
-        saved_out = saved_err = -1;
-    }
-}
-
-int mpi_agree(int code)
-{
-    int worst = code;
-    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    return worst;
-}
-
 static int agree(int code)
 {
     return mpi_agree(code);
@@ -257,31 +221,6 @@ static int gather_empty(sa_result *r, const rank_result *res, const world *w)
     return code;
 }
 
-void ring_gather_rows(float *full, const float *mine, const spans *q,
-                        size_t n, size_t width, const world *w)
-{
-    MPI_Datatype row;  // counts in rows: an array may pass 2^31 floats
-    MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
-    MPI_Type_commit(&row);
-    for (int r = 0; r < w->ranks; r++) {
-        spans s = ring_spans(r, w->ranks, n);
-        for (int k = 0; k < 2; k++) {
-            size_t at = k ? q->rows[0] * width : 0;
-            if (!s.rows[k])
-                continue;
-            if (w->rank == 0 && r == 0)
-                memcpy(full + s.first[k] * width, mine + at,
-                       s.rows[k] * width * sizeof *full);
-            else if (w->rank == 0)
-                MPI_Recv(full + s.first[k] * width, (int)s.rows[k], row, r, k,
-                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            else if (w->rank == r)
-                MPI_Send(mine + at, (int)s.rows[k], row, 0, k, MPI_COMM_WORLD);
-        }
-    }
-    MPI_Type_free(&row);
-}
-
 /* -f npy -o FILE: rank 0 makes the temporary file (cli_output_open) with
  * the header and its full length, every rank writes its rows at their
  * offset, rank 0 renames it into place.  Returns 0, an exit code, or -1
@@ -437,7 +376,8 @@ static int run_ranks(run_session *s, const run_options *o, rank_input *in,
     if (run_prepare(&out, s, in->n, in->d, m, d_ctx, &blame, &err))
         code = cli_fail(blame, &err);
     if ((code = agree(code)) || (code = gather_input(in, o, w)) ||
-        (code = ring_attend(&res, s, &out, in, w)))
+        (code = sa_config_dense(&out.config) ? ring_attend_dense(&res, s, &out, in, w)
+                                              : ring_attend(&res, s, &out, in, w)))
         goto done;
     sa_result *r = &out.result;
     *r = (sa_result){.n = in->n, .m = m, .heads = o->heads,

@@ -1,7 +1,6 @@
 /* report.c — listing a report's matrices as titled blocks, and the
  * sequences of a batch report one at a time. */
 #include "format.h"
-#include "grad_report.h"
 #include "report.h"
 
 char *const *sa_report_key_labels(const sa_report *r)
@@ -136,13 +135,7 @@ void sa_report_summary(sa_buffer *out, const sa_report *r)
 
 size_t sa_report_max_blocks(const sa_report *r)
 {
-    return 3 + 10 * r->heads + SA_REPORT_INPUT_BLOCKS + sa_report_grad_max_blocks(r);
-}
-
-void sa_report_heads(size_t *first, size_t *count, const sa_report *r)
-{
-    *first = r->head ? r->head - 1 : 0;
-    *count = r->head ? 1 : r->result->heads;
+    return 3 + 10 * r->heads + SA_REPORT_INPUT_BLOCKS;
 }
 
 size_t sa_report_params(sa_block *b, const sa_report *r)
@@ -238,7 +231,7 @@ size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
         k = add_weights(blocks, k, r);
         k = add_steps(blocks, k, r);
     }
-    return sa_report_grad_blocks(blocks, k, r);  // after the forward's, in both
+    return k;
 }
 
 void sa_block_title(sa_buffer *out, const sa_report *r, const sa_block *b,

@@ -37,13 +37,19 @@ size_t sa_report_sequences(const sa_report *r);
  * 0 is a copy of r. */
 void sa_report_sequence(sa_sequence_view *v, const sa_report *r, size_t b);
 
-/* The most blocks a report can have: output, H weights, the average, 9 H
- * steps and concat, and a grad report's (sa_report_grad_max_blocks). */
+/* The most blocks a report's forward can have: output, H weights, the
+ * average, 9 H steps and concat (a grad report's gradients add
+ * sa_report_grad_max_blocks). */
 size_t sa_report_max_blocks(const sa_report *r);
 
 /* The heads whose weights and steps are printed: [first, first + count)
  * from 0, every head or the report's head. */
-void sa_report_heads(size_t *first, size_t *count, const sa_report *r);
+static inline void sa_report_heads(size_t *first, size_t *count,
+                                   const sa_report *r)
+{
+    *first = r->head ? r->head - 1 : 0;
+    *count = r->head ? 1 : r->result->heads;
+}
 
 /* The blocks of the input, the context and the eight weights at most. */
 #define SA_REPORT_INPUT_BLOCKS 10
@@ -59,7 +65,7 @@ size_t sa_report_params(sa_block *b, const sa_report *r);
  * the JSON order (input and params, output, weights, the average,
  * steps).  With steps,
  * per-head weights are left out: they are the softmax blocks.  Returns the
- * count. */
+ * count.  A grad report's writers add sa_report_grad_blocks after. */
 size_t sa_report_blocks(sa_block *blocks, const sa_report *r,
                         bool computation_order);
 

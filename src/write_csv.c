@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "format.h"
+#include "grad_report.h"
 #include "report.h"
 
 /* Writes "# key: "a","b"" for count labels, or nothing without labels. */
@@ -30,7 +31,8 @@ static void write_rows(sa_buffer *b, const sa_report *r, sa_block *blocks,
     for (size_t s = 0; s < sa_report_sequences(r); s++) {
         sa_sequence_view v;
         sa_report_sequence(&v, r, s);
-        sa_report_blocks(blocks, &v.report, false);
+        sa_report_grad_blocks(blocks, sa_report_blocks(blocks, &v.report, false),
+                              &v.report);
         const sa_block *blk = &blocks[k];
         for (size_t i = 0; i < blk->rows; i++) {
             if (r->batch)
@@ -46,13 +48,15 @@ static void write_rows(sa_buffer *b, const sa_report *r, sa_block *blocks,
 
 sa_status sa_write_csv(FILE *out, const sa_report *r, sa_error *err)
 {
-    sa_block *blocks = malloc(2 * sa_report_max_blocks(r) * sizeof *blocks);
+    size_t most = sa_report_max_blocks(r) + sa_report_grad_max_blocks(r);
+    sa_block *blocks = malloc(2 * most * sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
-    sa_block *titles = blocks + sa_report_max_blocks(r);
+    sa_block *titles = blocks + most;
     sa_sequence_view first;
     sa_report_sequence(&first, r, 0);
-    size_t count = sa_report_blocks(titles, &first.report, false);
+    size_t count = sa_report_grad_blocks(
+        titles, sa_report_blocks(titles, &first.report, false), &first.report);
     sa_buffer b;
     sa_buffer_init(&b, out);
     write_labels(&b, "tokens", r->tokens, r->n);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "numbers.h"
+#include "grad_report.h"
 #include "report.h"
 
 #define LABEL_MAX 16  /* longer token labels are cut, ending in "..." */
@@ -120,7 +121,8 @@ sa_status sa_write_table(FILE *fp, const sa_report *r, sa_error *err)
 {
     if (sa_config_check(r->config, err))
         return SA_ERR_USAGE;
-    sa_block *blocks = malloc(sa_report_max_blocks(r) * sizeof *blocks);
+    sa_block *blocks = malloc((sa_report_max_blocks(r) + sa_report_grad_max_blocks(r)) *
+                              sizeof *blocks);
     if (!blocks)
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     sa_buffer out;
@@ -133,7 +135,8 @@ sa_status sa_write_table(FILE *fp, const sa_report *r, sa_error *err)
         if (r->batch)  // each sequence's blocks under its heading
             sa_buffer_printf(&out, "\n%ssequence %zu%s\n", r->color ? "\x1b[1m" : "",
                              s + 1, r->color ? "\x1b[0m" : "");
-        size_t count = sa_report_blocks(blocks, &v.report, true);
+        size_t count = sa_report_grad_blocks(  // the gradients after the forward
+            blocks, sa_report_blocks(blocks, &v.report, true), &v.report);
         for (size_t k = 0; k < count && !status; k++) {
             sa_buffer_putc(&out, '\n');
             status = write_block(&out, &v.report, &blocks[k], err);
