@@ -151,7 +151,8 @@ static size_t most_rows(size_t m, int ranks)
     return most;
 }
 
-sa_status ring_project(float *q, float *kv, bool *blocked,
+/* ring_project's work: SA_OK or the status, err saying why. */
+static sa_status project_rows(float *q, float *kv, bool *blocked,
                               const rank_result *res, const run_session *s,
                               const sa_config *cfg, rank_input *in,
                               sa_error *err)
@@ -185,6 +186,21 @@ sa_status ring_project(float *q, float *kv, bool *blocked,
                  : sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     free(picked);
     return status;
+}
+
+int ring_project(float *q, float *kv, bool *blocked, rank_result *res,
+                 const run_session *s, const sa_config *cfg, rank_input *in,
+                 sa_status status, sa_error *err)
+{
+    double start = sa_seconds();
+    if (!status)
+        status = project_rows(q, kv, blocked, res, s, cfg, in, err);
+    free(in->local);  // projected: its memory goes to the attention
+    in->local = NULL;
+    res->stats.project = sa_seconds() - start;
+    if (status)
+        cli_fail(NULL, err);
+    return mpi_agree(status ? cli_exit_code(status) : 0);
 }
 
 void ring_gather_rows(float *full, const float *mine, const spans *q,
@@ -257,15 +273,7 @@ int ring_attend(rank_result *res, const run_session *s,
         sa_online_new(&st, rows, P, H, &err))
         status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory for this "
                          "rank's %zu rows", rows);
-    double start = sa_seconds();
-    if (!status)
-        status = ring_project(q, bufs[0], &blocked, res, s, &cfg, in, &err);
-    free(in->local);  // projected: its memory goes to the ring
-    in->local = NULL;
-    res->stats.project = sa_seconds() - start;
-    if (status)
-        cli_fail(NULL, &err);
-    int code = mpi_agree(status ? cli_exit_code(status) : 0);
+    int code = ring_project(q, bufs[0], &blocked, res, s, &cfg, in, status, &err);
     if (!code) {
         sa_alibi_slopes(slopes, H);
         sa_pass pass = {&cfg, n, m, H, G, dh, P, Pkv, q, NULL, NULL, blocked,

@@ -77,12 +77,14 @@ size_t ring_block_rows(const spans *k);
 /* This rank's Q (rows, P) into q and its key block into kv: K
  * (ring_block_rows, Pkv), then V, each run from a whole block, blocked for
  * the tile kernels when they apply and cfg is not dense; from its input
- * rows in->local, which get their sinusoidal positions, or with --context
- * from the context's rows res->k holds.  SA_OK or the status, err saying
- * why. */
-sa_status ring_project(float *q, float *kv, bool *blocked,
-                       const rank_result *res, const run_session *s,
-                       const sa_config *cfg, rank_input *in, sa_error *err);
+ * rows in->local, which get their sinusoidal positions and are then
+ * freed, or with --context from the context's rows res->k holds; the
+ * time in res->stats.  Nothing is projected if status (what the caller
+ * met before, err saying why) is not SA_OK.  Returns the exit code every
+ * rank agrees on, after this rank's message. */
+int ring_project(float *q, float *kv, bool *blocked, rank_result *res,
+                 const run_session *s, const sa_config *cfg, rank_input *in,
+                 sa_status status, sa_error *err);
 
 /* ring_attend with weights or steps kept (cli_ring_dense.c): every rank
  * gathers every key's K and V (smaller than the (n, m) matrices printing

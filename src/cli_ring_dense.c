@@ -108,17 +108,10 @@ int ring_attend_dense(rank_result *res, const run_session *s,
              !slopes || !counts)
         status = sa_fail(&err, SA_ERR_NOMEM, 0, 0, "out of memory for this "
                          "rank's %zu rows of weights", rows);
-    double start = sa_seconds();
-    if (!status)
-        status = ring_project(res->q_rows, kv, &blocked, res, s, &cfg, in, &err);
-    free(in->local);
-    in->local = NULL;
-    res->stats.project = sa_seconds() - start;
-    if (status)
-        cli_fail(NULL, &err);
-    int code = mpi_agree(status ? cli_exit_code(status) : 0);
+    int code = ring_project(res->q_rows, kv, &blocked, res, s, &cfg, in,
+                            status, &err);
     if (!code) {
-        start = sa_seconds();
+        double start = sa_seconds();
         gather_keys(res->k_all, res->v_all, kv, &res->k, m, Pkv, counts, w);
         res->stats.bytes = 2.0 * (double)(res->k.total * Pkv * sizeof(float)) *
                            (double)(w->ranks - 1);

@@ -207,30 +207,32 @@ print("ok")' "$T/ranks.npy" "$T/one.npy"
     assert_equal "${stderr_lines[0]%%,*}" 'selfattn: stats: 3 ranks'
 }
 
+# mpi_fails CODE PATTERN P ARGS...: selfattn ARGS on P ranks exits CODE
+# with exactly one line of stderr matching the grep PATTERN
+mpi_fails() {
+    local code="$1" pattern="$2"
+    shift 2
+    run --separate-stderr mpi "$@"
+    assert_failure "$code"
+    assert_equal "$(grep -c -- "$pattern" <<< "$stderr")" 1
+}
+
 @test "what an MPI run refuses: grad, explain, --sweep, a batch input (exit 64)" {
     need_mpi
-    run --separate-stderr mpi 2 grad classic.json
-    assert_failure 64
-    assert_equal "$(grep -c '^selfattn: grad does not run under MPI yet: run it as one process$' <<< "$stderr")" 1
-    run --separate-stderr mpi 2 explain classic.json
-    assert_failure 64
-    assert_equal "$(grep -c '^selfattn: explain tells a small input as one process: run it without mpirun$' <<< "$stderr")" 1
-    run --separate-stderr mpi 2 run --sweep scale=1,2 classic.json
-    assert_failure 64
-    assert_equal "$(grep -c '^selfattn: under MPI, run takes one value of each parameter' <<< "$stderr")" 1
-    run --separate-stderr mpi 2 run -H 2 "$REFERENCE/numpy_batch_causal.input.npy"
-    assert_failure 64
-    assert_equal "$(grep -c 'a batch of 3 sequences (a 3-D array): under MPI' <<< "$stderr")" 1
+    mpi_fails 64 '^selfattn: grad does not run under MPI yet: run it as one process$' \
+        2 grad classic.json
+    mpi_fails 64 '^selfattn: explain tells a small input as one process: run it without mpirun$' \
+        2 explain classic.json
+    mpi_fails 64 '^selfattn: under MPI, run takes one value of each parameter' \
+        2 run --sweep scale=1,2 classic.json
+    mpi_fails 64 'a batch of 3 sequences (a 3-D array): under MPI' \
+        2 run -H 2 "$REFERENCE/numpy_batch_causal.input.npy"
 }
 
 @test "a bad input under MPI: one message, one process's exit code" {
     need_mpi
-    run --separate-stderr mpi 3 run missing.json
-    assert_failure 66
-    assert_equal "$(grep -c '^selfattn: missing.json: cannot open' <<< "$stderr")" 1
-    run --separate-stderr mpi 3 run ragged.json
-    assert_failure 65
-    assert_equal "$(grep -c '^selfattn: ragged.json:' <<< "$stderr")" 1
+    mpi_fails 66 '^selfattn: missing.json: cannot open' 3 run missing.json
+    mpi_fails 65 '^selfattn: ragged.json:' 3 run ragged.json
     run --separate-stderr mpi 2 run --heads 3 classic.json
     assert_failure 64
 }
