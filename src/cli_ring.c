@@ -67,9 +67,9 @@ static sa_status project_keys(float *buf, bool *blocked, const spans *k,
     if (!(tmp = malloc(SA_BLOCK * Pkv * sizeof *tmp)))
         return sa_fail(err, SA_ERR_NOMEM, 0, 0, "out of memory");
     // each run blocked in place: the block travels blocked
-    for (int s = 0, at0 = 0; s < 2; at0 += (int)ring_padded(k->rows[s]), s++) {
-        sa_block_keys(buf + (size_t)at0 * Pkv, ring_padded(k->rows[s]), Pkv, tmp);
-        sa_block_values(buf + (all + (size_t)at0) * Pkv, ring_padded(k->rows[s]), Pkv, tmp);
+    for (size_t s = 0, at0 = 0; s < 2; at0 += ring_padded(k->rows[s]), s++) {
+        sa_block_keys(buf + at0 * Pkv, ring_padded(k->rows[s]), Pkv, tmp);
+        sa_block_values(buf + (all + at0) * Pkv, ring_padded(k->rows[s]), Pkv, tmp);
     }
     free(tmp);
     return SA_OK;
@@ -112,18 +112,21 @@ static bool ring(sa_online *st, const sa_pass *p, const spans *q, float *bufs[2]
 {
     bool ok = true;
     int right = (w->rank + 1) % w->ranks, left = (w->rank + w->ranks - 1) % w->ranks;
+    MPI_Datatype row;  // counts in rows: a block may pass 2^31 floats
+    MPI_Type_contiguous((int)p->Pkv, MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
     for (int step = 0; step < w->ranks; step++) {
         int owner = (w->rank - step + w->ranks) % w->ranks;
         spans k = ring_spans(owner, w->ranks, m);
         MPI_Request req[2];
         int pending = 0;
-        if (step + 1 < w->ranks) {
-            int count = (int)(2 * ring_block_rows(&k) * p->Pkv);
-            MPI_Irecv(bufs[1], (int)(2 * cap * p->Pkv), MPI_FLOAT, left, step,
-                      MPI_COMM_WORLD, &req[pending++]);
-            MPI_Isend(bufs[0], count, MPI_FLOAT, right, step, MPI_COMM_WORLD,
+        if (step + 1 < w->ranks) {  // K and V: 2 block_rows rows of Pkv
+            int rows = (int)(2 * ring_block_rows(&k));
+            MPI_Irecv(bufs[1], (int)(2 * cap), row, left, step, MPI_COMM_WORLD,
                       &req[pending++]);
-            stats->bytes += (double)count * sizeof(float);
+            MPI_Isend(bufs[0], rows, row, right, step, MPI_COMM_WORLD,
+                      &req[pending++]);
+            stats->bytes += (double)rows * (double)(p->Pkv * sizeof(float));
         }
         double start = sa_seconds();
         if (ok)
@@ -136,6 +139,7 @@ static bool ring(sa_online *st, const sa_pass *p, const spans *q, float *bufs[2]
         bufs[0] = bufs[1];
         bufs[1] = t;
     }
+    MPI_Type_free(&row);
     return ok;
 }
 
@@ -203,8 +207,10 @@ int ring_project(float *q, float *kv, bool *blocked, rank_result *res,
     return mpi_agree(status ? cli_exit_code(status) : 0);
 }
 
-void ring_gather_rows(float *full, const float *mine, const spans *q,
-                        size_t n, size_t width, const world *w)
+/* Every rank's two runs of rows between full (n, width) at rank 0 and
+ * mine (q.total, width) at the rank: to rank 0 (gather) or from it. */
+static void move_rows(float *full, float *mine, const spans *q, size_t n,
+                      size_t width, bool gather, const world *w)
 {
     MPI_Datatype row;  // counts in rows: an array may pass 2^31 floats
     MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
@@ -212,20 +218,37 @@ void ring_gather_rows(float *full, const float *mine, const spans *q,
     for (int r = 0; r < w->ranks; r++) {
         spans s = ring_spans(r, w->ranks, n);
         for (int k = 0; k < 2; k++) {
-            size_t at = k ? q->rows[0] * width : 0;
-            if (!s.rows[k])
+            float *there = full + s.first[k] * width;
+            float *here = mine + (k ? q->rows[0] * width : 0);
+            int rows = (int)s.rows[k];
+            if (!rows)
                 continue;
             if (w->rank == 0 && r == 0)
-                memcpy(full + s.first[k] * width, mine + at,
+                memcpy(gather ? there : here, gather ? here : there,
                        s.rows[k] * width * sizeof *full);
+            else if (w->rank == 0 && gather)
+                MPI_Recv(there, rows, row, r, k, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             else if (w->rank == 0)
-                MPI_Recv(full + s.first[k] * width, (int)s.rows[k], row, r, k,
-                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                MPI_Send(there, rows, row, r, k, MPI_COMM_WORLD);
+            else if (w->rank == r && gather)
+                MPI_Send(here, rows, row, 0, k, MPI_COMM_WORLD);
             else if (w->rank == r)
-                MPI_Send(mine + at, (int)s.rows[k], row, 0, k, MPI_COMM_WORLD);
+                MPI_Recv(here, rows, row, 0, k, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         }
     }
     MPI_Type_free(&row);
+}
+
+void ring_gather_rows(float *full, const float *mine, const spans *q,
+                      size_t n, size_t width, const world *w)
+{
+    move_rows(full, (float *)mine, q, n, width, true, w);  // mine only read
+}
+
+void ring_scatter_rows(float *mine, const float *full, const spans *q,
+                       size_t n, size_t width, const world *w)
+{
+    move_rows((float *)full, mine, q, n, width, false, w);  // full only read
 }
 
 void rank_result_free(rank_result *res)

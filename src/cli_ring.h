@@ -98,6 +98,11 @@ int ring_attend_dense(rank_result *res, const run_session *s,
 void ring_gather_rows(float *full, const float *mine, const spans *q,
                       size_t n, size_t width, const world *w);
 
+/* The inverse: each rank's rows of full (n, width, at rank 0) into its
+ * mine (q.total, width).  Collective. */
+void ring_scatter_rows(float *mine, const float *full, const spans *q,
+                       size_t n, size_t width, const world *w);
+
 /* The weights and steps of every rank's dense rows into out->result at
  * rank 0 (and the heads' average with --average-heads), as one process
  * keeps them (cli_ring_dense.c).  0 or an exit code, agreed. */

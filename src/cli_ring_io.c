@@ -156,24 +156,7 @@ static int read_rows(rank_input *in, const run_options *o, const world *w)
     }
     if ((code = agree(code)))
         return code;
-    // rank 0 sends each rank its two runs of rows
-    for (int r = 0; r < w->ranks; r++) {
-        spans s = ring_spans(r, w->ranks, in->n);
-        for (int k = 0; k < 2; k++) {
-            size_t at = k ? s.rows[0] * in->d : 0, count = s.rows[k] * in->d;
-            if (!count)
-                continue;
-            if (w->rank == 0 && r == 0)
-                memcpy(in->local + at, in->whole.data + s.first[k] * in->d,
-                       count * sizeof(float));
-            else if (w->rank == 0)
-                MPI_Send(in->whole.data + s.first[k] * in->d, (int)count,
-                         MPI_FLOAT, r, k, MPI_COMM_WORLD);
-            else if (w->rank == r)
-                MPI_Recv(in->local + at, (int)count, MPI_FLOAT, 0, k,
-                         MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        }
-    }
+    ring_scatter_rows(in->local, in->whole.data, &q, in->n, in->d, w);
     return 0;
 }
 
@@ -183,41 +166,26 @@ static int read_rows(rank_input *in, const run_options *o, const world *w)
  * r->empty_rows; an empty list elsewhere. */
 static int gather_empty(sa_result *r, const rank_result *res, const world *w)
 {
-    int mine = 0, code = 0;
-    unsigned long long *list = malloc((res->q.total + 1) * sizeof *list);
-    for (int k = 0, at = 0; list && k < 2; at += (int)res->q.rows[k], k++)
-        for (size_t i = 0; i < res->q.rows[k]; i++)
-            if (res->empty[at + i])
-                list[mine++] = res->q.first[k] + i;
-    int *counts = calloc((size_t)w->ranks, sizeof *counts);
-    int *starts = calloc((size_t)w->ranks, sizeof *starts);
-    if (!list || !counts || !starts)
+    size_t n = r->n, rows = res->q.total;
+    float *mine = malloc((rows + 1) * sizeof *mine);  // 1: saw no key
+    float *all = w->rank == 0 ? malloc((n + 1) * sizeof *all) : NULL;
+    size_t *list = w->rank == 0 ? malloc((n + 1) * sizeof *list) : NULL;
+    int code = 0;
+    if (!mine || (w->rank == 0 && (!all || !list)))
         code = cli_error(EX_OSERR, "out of memory");
     if (!(code = agree(code))) {
-        MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        int total = 0;
-        for (int k = 0; k < w->ranks; k++) {
-            starts[k] = total;
-            total += counts[k];
-        }
-        unsigned long long *all = malloc(((size_t)total + 1) * sizeof *all);
-        r->empty_rows = malloc(((size_t)total + 1) * sizeof *r->empty_rows);
-        MPI_Gatherv(list, mine, MPI_UNSIGNED_LONG_LONG, all, counts, starts,
-                    MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-        // each rank's list ascends within its two runs: merge by value
-        for (int i = 0; w->rank == 0 && i < total; i++) {
-            size_t v = all[i], j = r->n_empty_rows++;
-            while (j > 0 && r->empty_rows[j - 1] > v) {
-                r->empty_rows[j] = r->empty_rows[j - 1];
-                j--;
-            }
-            r->empty_rows[j] = v;
-        }
-        free(all);
+        for (size_t i = 0; i < rows; i++)
+            mine[i] = res->empty[i] ? 1.0f : 0.0f;
+        ring_gather_rows(all, mine, &res->q, n, 1, w);
+        for (size_t i = 0; w->rank == 0 && i < n; i++)
+            if (all[i] != 0.0f)
+                list[r->n_empty_rows++] = i;
+        r->empty_rows = list;
+        list = NULL;
     }
+    free(mine);
+    free(all);
     free(list);
-    free(counts);
-    free(starts);
     return code;
 }
 
@@ -252,7 +220,7 @@ static int write_npy_rows(const rank_result *res, const run_options *o,
         return code;
     MPI_Bcast(path, sizeof path, MPI_CHAR, 0, MPI_COMM_WORLD);
     int fd = open(path, O_WRONLY);
-    for (int k = 0, at = 0; k < 2 && !code; at += (int)res->q.rows[k], k++) {
+    for (size_t k = 0, at = 0; k < 2 && !code; at += res->q.rows[k], k++) {
         size_t bytes = res->q.rows[k] * d_out * sizeof(float), done = 0;
         const char *from = (const char *)(res->out + (size_t)at * d_out);
         off_t offset = (off_t)(h + res->q.first[k] * d_out * sizeof(float));
@@ -308,22 +276,23 @@ static void print_stats(const rank_result *res, const world *w, double total)
     rank_stats mine = res->stats;
     mine.rows = (double)res->q.total;
     mine.peak_mib = (double)ru.ru_maxrss / 1024.0;
-    rank_stats *all = w->rank == 0 ? calloc((size_t)w->ranks, sizeof *all) : NULL;
-    MPI_Gather(&mine, 6, MPI_DOUBLE, all, 6, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (!all)
+    if (w->rank != 0) {  // each rank's line, printed by rank 0 as it comes
+        MPI_Send(&mine, 6, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD);
         return;
+    }
     cli_note("stats: %d ranks, total %.3f s, kernels %s, OpenBLAS %s",
              w->ranks, total, sa_kernels_name(), sa_blas_name());
     for (int r = 0; r < w->ranks; r++) {
-        const rank_stats *t = &all[r];
-        double ring = t->compute + t->wait;
+        rank_stats t = mine;
+        if (r > 0)
+            MPI_Recv(&t, 6, MPI_DOUBLE, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        double ring = t.compute + t.wait;
         cli_note("stats: rank %d: %.0f rows, project %.3f s, attend %.3f s, "
                  "waiting for the ring %.3f s, sent %.1f MiB, overlap %.0f%%, "
-                 "peak memory %.1f MiB", r, t->rows, t->project, t->compute,
-                 t->wait, t->bytes / 1048576.0,
-                 ring > 0 ? 100.0 * t->compute / ring : 100.0, t->peak_mib);
+                 "peak memory %.1f MiB", r, t.rows, t.project, t.compute,
+                 t.wait, t.bytes / 1048576.0,
+                 ring > 0 ? 100.0 * t.compute / ring : 100.0, t.peak_mib);
     }
-    free(all);
 }
 
 /* --print input: the input rows as given, gathered at rank 0 when each
@@ -343,6 +312,36 @@ static int gather_input(rank_input *in, const run_options *o, const world *w)
     in->whole.cols = in->d;
     ring_gather_rows(in->whole.data, in->local, &q, in->n, in->d, w);
     return 0;
+}
+
+/* The files every rank reads itself (the weights, --context, --mask,
+ * --bias) cannot be standard input, which reaches rank 0 alone: 0 or
+ * EX_USAGE after the message. */
+static int refuse_stdin(const run_options *o)
+{
+    const char *const files[][2] = {{"--weights", o->weights},
+                                    {"--context", o->context},
+                                    {"--mask", o->mask}, {"--bias", o->bias}};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        if (files[i][1] && strcmp(files[i][1], "-") == 0)
+            return cli_usage_error("under MPI, %s - cannot be read: every rank "
+                                   "reads %s itself and standard input reaches "
+                                   "rank 0 alone; give a file", files[i][0],
+                                   files[i][0]);
+    return 0;
+}
+
+/* agree() after what every rank does alike under mpi_quiet (options,
+ * the files all read): rank 0's message is the one, and if only other
+ * ranks failed, rank 0 says so. */
+static int agree_alike(int code, const world *w)
+{
+    int all = agree(code);
+    if (all && !code && w->rank == 0)
+        cli_error(all, "another rank failed where rank 0 did not (reading the "
+                  "weights, --context, --mask or --bias, which every rank reads "
+                  "itself): every node must see the same files");
+    return all;
 }
 
 /* Options an MPI run refuses: 0 or EX_USAGE after the message. */
@@ -373,9 +372,11 @@ static int run_ranks(run_session *s, const run_options *o, rank_input *in,
     size_t m = o->context ? s->context.rows : in->n;
     size_t d_ctx = o->context ? s->context.cols : in->d;
     int code = 0;
+    mpi_quiet(true);  // every rank reads the mask and bias alike
     if (run_prepare(&out, s, in->n, in->d, m, d_ctx, &blame, &err))
         code = cli_fail(blame, &err);
-    if ((code = agree(code)) || (code = gather_input(in, o, w)) ||
+    mpi_quiet(false);
+    if ((code = agree_alike(code, w)) || (code = gather_input(in, o, w)) ||
         (code = sa_config_dense(&out.config) ? ring_attend_dense(&res, s, &out, in, w)
                                               : ring_attend(&res, s, &out, in, w)))
         goto done;
@@ -438,7 +439,7 @@ int ring_main(int argc, char **argv, unsigned command)
         code = w.rank == 0 ? cli_help() : 0;
     if (help) {
     } else if (code == 0 && command == CLI_RUN) {
-        if (!(code = run_session_open(&s, &o))) {
+        if (!(code = refuse_stdin(&o)) && !(code = run_session_open(&s, &o))) {
             opened = true;
             code = refuse(&o, &s, command);
         }
@@ -449,7 +450,7 @@ int ring_main(int argc, char **argv, unsigned command)
     // its own is: colour only when asked for, and no refusing a terminal
     if (!help && !code && o.color == CLI_COLOR_AUTO)
         o.color = CLI_COLOR_NEVER;
-    code = agree(code);
+    code = agree_alike(code, &w);
     mpi_quiet(false);
     if (!help && !code && !(code = read_rows(&in, &o, &w)))
         code = run_ranks(&s, &o, &in, &w, started);

@@ -227,12 +227,29 @@ mpi_fails() {
         2 run --sweep scale=1,2 classic.json
     mpi_fails 64 'a batch of 3 sequences (a 3-D array): under MPI' \
         2 run -H 2 "$REFERENCE/numpy_batch_causal.input.npy"
+    # every rank reads these itself: standard input reaches rank 0 alone
+    local option
+    for option in --context --mask --bias --weights; do
+        mpi_fails 64 "^selfattn: under MPI, $option - cannot be read" \
+            3 run "$option" - classic.json < classic.json
+    done
 }
 
 @test "a bad input under MPI: one message, one process's exit code" {
     need_mpi
     mpi_fails 66 '^selfattn: missing.json: cannot open' 3 run missing.json
     mpi_fails 65 '^selfattn: ragged.json:' 3 run ragged.json
+    # a check every rank makes alike is told once, by rank 0
+    mpi_fails 65 '^selfattn: mask_2x2.json: mask is 2 x 2 but must be 3 x 3' \
+        3 run --mask mask_2x2.json classic.json
+    [[ "$(grep -c '^selfattn:' <<< "$stderr")" == 1 ]] || fail "$stderr"
+    # a file only another rank cannot read: rank 0 says so
+    run --separate-stderr mpirun --oversubscribe --mca pml ob1 \
+        --mca btl "${SELFATTN_MPI_BTL:-vader,self}" \
+        -n 1 "$SELFATTN" run --context classic.json classic.json : \
+        -n 1 "$SELFATTN" run --context missing.json classic.json
+    assert_failure 66
+    assert_equal "$(grep -c '^selfattn: another rank failed where rank 0 did not' <<< "$stderr")" 1
     run --separate-stderr mpi 2 run --heads 3 classic.json
     assert_failure 64
 }
