@@ -25,9 +25,8 @@ void sa_average_heads(float *avg, const float *weights, size_t heads,
     }
 }
 
-/* Y (rows, cols) = X (rows, inner) @ W (inner, cols) + b (cols, or NULL) */
-static void project(float *y, const float *x, const float *w, const float *b,
-                    size_t rows, size_t inner, size_t cols, size_t threads)
+void sa_project(float *y, const float *x, const float *w, const float *b,
+                size_t rows, size_t inner, size_t cols, size_t threads)
 {
     // Y = b in every row, then sgemm Y = 1 * X @ W + 1 * Y (rows across
     // threads): the bias costs the pass that clearing Y would
@@ -83,20 +82,15 @@ static void keep_steps(sa_result *r, const sa_pass *p)
 }
 
 /* output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo, or concat + bo
- * without Wo; over K and V in b's block when it fits there, which the
- * result then keeps. */
+ * without Wo (sa_span_output); over K and V in b's block when it fits
+ * there, which the result then keeps. */
 static void output_projection(sa_result *r, sa_buffers *b, const sa_weights *w,
-                              size_t n, size_t P, size_t threads)
+                              size_t n, size_t threads)
 {
     const size_t d_out = w->d_out;
     if (b->out_in_block)
         r->output = b->block;  // over K and V, before concat
-    if (w->wo)
-        project(r->output, b->concat, w->wo, w->bo, n, P, d_out, threads);
-    else
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < P; j++)
-                r->output[i * P + j] = b->concat[i * P + j] + (w->bo ? w->bo[j] : 0.0f);
+    sa_span_output(r->output, b->concat, n, w, threads);
     if (b->out_in_block) {  // the result keeps the block's start
         float *shrunk = realloc(b->block, n * d_out * sizeof(float));
         r->output = shrunk ? shrunk : b->block;
@@ -145,10 +139,10 @@ static sa_status project_inputs(sa_buffers *b, const sa_pass *p,
         x = b->x_pos;
     }
     // Q (n, P) = x (n, d) @ Wq (d, P) + bq
-    project(b->q, x, w->wq, w->bq, n, d, P, threads);
+    sa_project(b->q, x, w->wq, w->bq, n, d, P, threads);
     // K, V (m, Pkv) = ctx (m, d_ctx) @ Wk, Wv (d_ctx, Pkv) + bk, bv
-    project(b->k, ctx, w->wk, w->bk, m, d_ctx, Pkv, threads);
-    project(b->v, ctx, w->wv, w->bv, m, d_ctx, Pkv, threads);
+    sa_project(b->k, ctx, w->wk, w->bk, m, d_ctx, Pkv, threads);
+    sa_project(b->v, ctx, w->wv, w->bv, m, d_ctx, Pkv, threads);
     // RoPE: each head's q and k rotated by their row's position
     if (cfg->rope) {
         sa_rope(b->q, n, p->H, p->dh, P, cfg->rope_base, cfg->rope_neox);
@@ -233,7 +227,7 @@ static sa_status forward(sa_result *r, sa_buffers *b, sa_pass *pass,
     double attended = sa_seconds();
 
     // output (n, d_out) = concat (n, P) @ Wo (P, d_out) + bo
-    output_projection(r, b, w, n, P, threads);
+    output_projection(r, b, w, n, threads);
     r->seconds_project = (projected - start) + (sa_seconds() - attended);
     r->seconds_attend = attended - projected;
     r->flops = 2.0 * ((double)n * d * P + 2.0 * m * d_ctx * Pkv +

@@ -74,6 +74,11 @@ static inline size_t sa_kv_head(const sa_pass *p, size_t h)
     return h / (p->H / p->G);
 }
 
+/* Y (rows, cols) = X (rows, inner) @ W (inner, cols) + b (cols, or NULL),
+ * the rows across threads (attention.c). */
+void sa_project(float *y, const float *x, const float *w, const float *b,
+                size_t rows, size_t inner, size_t cols, size_t threads);
+
 /* C (m, n) = alpha * A (m, k; NoTrans) @ op(B) + beta * C with the rows of
  * C split across threads, each block a single-threaded cblas_sgemm
  * (parallel.c). */

@@ -53,25 +53,13 @@ void sa_online_free(sa_online *st)
     memset(st, 0, sizeof *st);
 }
 
-/* Y (rows, cols) = X (rows, inner) @ W (inner, cols) + b (cols, or NULL) */
-static void project(float *y, const float *x, const float *w, const float *b,
-                    size_t rows, size_t inner, size_t cols, size_t threads)
-{
-    if (b)
-        for (size_t i = 0; i < rows; i++)
-            memcpy(y + i * cols, b, cols * sizeof *y);
-    // sgemm Y = 1 * X @ W + (b ? 1 : 0) * Y, rows across threads
-    sa_sgemm_rows(threads, CblasNoTrans, rows, cols, inner, 1.0f, x, inner, w,
-                  cols, b ? 1.0f : 0.0f, y, cols);
-}
-
 sa_status sa_span_queries(float *q, const float *x, size_t rows, size_t first,
                           size_t d, const sa_weights *w, const sa_config *cfg,
                           sa_error *err)
 {
     const size_t P = w->d_proj, H = cfg->heads;
     // Q (rows, P) = x (rows, d) @ Wq (d, P) + bq, then RoPE at first..
-    project(q, x, w->wq, w->bq, rows, d, P, cfg->threads);
+    sa_project(q, x, w->wq, w->bq, rows, d, P, cfg->threads);
     if (cfg->rope)
         sa_rope_from(q, first, rows, H, P / H, P, cfg->rope_base, cfg->rope_neox);
     if (!sa_all_finite(q, rows * P))
@@ -87,8 +75,8 @@ sa_status sa_span_keys(float *k, float *v, const float *ctx, size_t rows,
     const size_t H = cfg->heads, G = cfg->kv_heads ? cfg->kv_heads : H;
     const size_t dh = w->d_proj / H, Pkv = w->d_kv;
     // K, V (rows, Pkv) = ctx (rows, d_ctx) @ Wk, Wv (d_ctx, Pkv) + bk, bv
-    project(k, ctx, w->wk, w->bk, rows, d_ctx, Pkv, cfg->threads);
-    project(v, ctx, w->wv, w->bv, rows, d_ctx, Pkv, cfg->threads);
+    sa_project(k, ctx, w->wk, w->bk, rows, d_ctx, Pkv, cfg->threads);
+    sa_project(v, ctx, w->wv, w->bv, rows, d_ctx, Pkv, cfg->threads);
     if (cfg->rope)
         sa_rope_from(k, first, rows, G, dh, Pkv, cfg->rope_base, cfg->rope_neox);
     if (!sa_all_finite(k, rows * Pkv) || !sa_all_finite(v, rows * Pkv))
@@ -103,7 +91,7 @@ void sa_span_output(float *out, const float *concat, size_t rows,
     const size_t P = w->d_proj;
     // out (rows, d_out) = concat (rows, P) @ Wo (P, d_out) + bo, or concat + bo
     if (w->wo) {
-        project(out, concat, w->wo, w->bo, rows, P, w->d_out, threads);
+        sa_project(out, concat, w->wo, w->bo, rows, P, w->d_out, threads);
         return;
     }
     for (size_t i = 0; i < rows; i++)

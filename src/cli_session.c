@@ -362,6 +362,35 @@ static sa_status attend(run_output *out, const run_session *s, const sa_matrix *
                                       err);
 }
 
+/* What a run of n queries of x over m keys of width d_ctx does before it
+ * attends (a batch of batch sequences, or one; line: a batch line's): the
+ * weights, the mask and bias (*per_sequence: a mask per sequence), the
+ * RoPE check, out->config.  On failure out is freed. */
+static sa_status prepare(run_output *out, bool *per_sequence, run_session *s,
+                         const sa_matrix *x, size_t d_ctx, size_t batch,
+                         const sa_batch_line *line, size_t n, size_t m,
+                         const char **blame, sa_error *err)
+{
+    const run_options *o = s->o;
+    bool per_head = false;
+    sa_status status;
+    if ((status = sequence_weights(s, x, d_ctx, blame, err)) ||
+        (status = sequence_masks(out, &per_head, per_sequence, s, batch, line,
+                                 n, m, blame, err)))
+        goto fail;
+    size_t dh = s->weights.d_proj / o->heads;
+    if (o->rope && dh % 2 != 0) {
+        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
+                         "width, not %zu", dh);
+        goto fail;
+    }
+    out->config = sequence_config(o, out, per_head);
+    return SA_OK;
+fail:
+    run_output_free(out);
+    return status;
+}
+
 sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
                         size_t batch, const sa_batch_line *line,
                         const char **blame, sa_error *err)
@@ -372,7 +401,7 @@ sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
     size_t sequences = batch ? batch : 1, n = x->rows / sequences;
     size_t m = keys != x ? keys->rows / (s->context_batch && keys == &s->context
                                          ? s->context_batch : 1) : n;
-    bool per_head = false, per_sequence = false;
+    bool per_sequence = false;
     sa_status status;
 
     memset(out, 0, sizeof *out);
@@ -388,18 +417,9 @@ sa_status run_sequences(run_output *out, run_session *s, const sa_matrix *x,
                        batch);
     }
     if ((status = check_batches(s, batch, blame, err)) ||
-        (status = sequence_weights(s, x, keys->cols, blame, err)))
+        (status = prepare(out, &per_sequence, s, x, keys->cols, batch, line, n,
+                          m, blame, err)))
         return status;
-    if ((status = sequence_masks(out, &per_head, &per_sequence, s, batch, line,
-                                 n, m, blame, err)))
-        goto fail;
-    size_t dh = s->weights.d_proj / o->heads;
-    if (o->rope && dh % 2 != 0) {
-        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
-                         "width, not %zu", dh);
-        goto fail;
-    }
-    out->config = sequence_config(o, out, per_head);
     if (per_sequence)  // each sequence's own, given to the batch
         out->config.mask = NULL;
     status = o->command == CLI_GRAD
@@ -437,27 +457,11 @@ sa_status run_sequence(run_output *out, run_session *s, const sa_matrix *x,
 sa_status run_prepare(run_output *out, run_session *s, size_t n, size_t d,
                       size_t m, size_t d_ctx, const char **blame, sa_error *err)
 {
-    const run_options *o = s->o;
     sa_matrix x = {.rows = n, .cols = d};
-    bool per_head = false, per_sequence = false;
-    sa_status status;
+    bool per_sequence = false;
     memset(out, 0, sizeof *out);
     *blame = NULL;
-    if ((status = sequence_weights(s, &x, d_ctx, blame, err)) ||
-        (status = sequence_masks(out, &per_head, &per_sequence, s, 0, NULL, n,
-                                 m, blame, err)))
-        goto fail;
-    size_t dh = s->weights.d_proj / o->heads;
-    if (o->rope && dh % 2 != 0) {
-        status = sa_fail(err, SA_ERR_USAGE, 0, 0, "--rope needs an even head "
-                         "width, not %zu", dh);
-        goto fail;
-    }
-    out->config = sequence_config(o, out, per_head);
-    return SA_OK;
-fail:
-    run_output_free(out);
-    return status;
+    return prepare(out, &per_sequence, s, &x, d_ctx, 0, NULL, n, m, blame, err);
 }
 
 void run_report(run_output *out, const run_session *s, const sa_matrix *x)
